@@ -1,0 +1,3 @@
+/** mlp-energy: the public API. Everything a user imports comes from here. */
+export { MlpEnergyError } from './errors.js';
+export type { ErrorCode } from './errors.js';

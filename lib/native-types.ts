@@ -1,0 +1,7 @@
+/**
+ * The one typed contract for what the native addon exports (after node-llama-cpp's AddonTypes.ts).
+ * Each native/addon/*.cpp adds its functions here.
+ */
+export interface NativeAddon {
+  readonly napiVersion: number;
+}

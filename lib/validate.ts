@@ -1,0 +1,43 @@
+/** Small named checks used at every SDK boundary; each throws invalidOption with the option's name. */
+import { invalidOption } from './errors.js';
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value);
+}
+
+export function integerIn(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number') throw invalidOption(name, `an integer between ${min} and ${max}`, value, 'type');
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw invalidOption(name, `an integer between ${min} and ${max}`, value);
+  }
+  return value;
+}
+
+export function finiteNumber(name: string, value: unknown, min = -Infinity, max = Infinity): number {
+  if (typeof value !== 'number') throw invalidOption(name, 'a finite number', value, 'type');
+  if (!Number.isFinite(value) || value < min || value > max) {
+    const range = min === -Infinity && max === Infinity ? 'a finite number' : `a number between ${min} and ${max}`;
+    throw invalidOption(name, range, value);
+  }
+  return value;
+}
+
+export function oneOf<T extends string>(name: string, value: unknown, choices: readonly T[]): T {
+  if (typeof value !== 'string' || !choices.includes(value as T)) {
+    throw invalidOption(name, `one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`, value, typeof value === 'string' ? 'range' : 'type');
+  }
+  return value as T;
+}
+
+export function booleanOption(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw invalidOption(name, 'a boolean', value, 'type');
+  return value;
+}
+
+export function float32Array(name: string, value: unknown, length?: number): Float32Array {
+  if (!(value instanceof Float32Array)) throw invalidOption(name, 'a Float32Array', value, 'type');
+  if (length !== undefined && value.length !== length) {
+    throw invalidOption(name, `a Float32Array of length ${length}`, value);
+  }
+  return value;
+}
