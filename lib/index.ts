@@ -13,3 +13,8 @@ export {
   workingSets,
 } from './networks.js';
 export type { Shape, Network, NetworkOptions, EpochCostOptions, EpochFlops, WorkingSet, WorkingSets } from './networks.js';
+export { Meters, openMeters, measure, calibrateIdle, subtractIdle } from './meters.js';
+export type {
+  CpuSource, GpuSource, DomainKind, MeterOptions, MeterDomain, SourceStatus, MeterWindow, EnergyMeasurement,
+  PollerStats, PowerTrace, IdleOptions, IdleBaseline,
+} from './meters.js';
