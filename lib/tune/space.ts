@@ -6,6 +6,7 @@
  * shape clamps to the same effective block (kc ≥ k behaves as kc = k) are one point, not several.
  */
 import type { CacheSizes, Isa, Tiling } from './contract.js';
+import { blockPlacements } from './blocks.js';
 import type { GemmShape } from './shapes.js';
 
 export interface MicroTile {
@@ -26,7 +27,6 @@ export interface TilingSpaceOptions {
   overflow?: number;
 }
 
-const FLOAT_BYTES = 4;
 // Grid targets, about ×1.5 apart, spanning the shipped configs of §0 (BLIS/OpenBLAS) on both sides.
 const KC_TARGETS = [32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024];
 const MC_TARGETS = [16, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536];
@@ -97,11 +97,7 @@ export class TilingSpace {
   /** False for blocks that overflow their cache level by more than `overflow` (see the file comment). */
   withinCaches(t: Tiling): boolean {
     const { caches, overflow } = this.options;
-    return (
-      t.kc * t.nr * FLOAT_BYTES <= overflow * caches.l1d_bytes &&
-      t.mc * t.kc * FLOAT_BYTES <= overflow * caches.l2_bytes &&
-      t.kc * t.nc * FLOAT_BYTES <= overflow * caches.l3_bytes
-    );
+    return blockPlacements(t, caches).every((p) => p.bytes <= overflow * p.targetBytes);
   }
 
   /** One step along an axis from t (dir ±1), skipping pruned points; undefined at the edge of the space. */
