@@ -85,7 +85,7 @@ describe('coordinate-descent search with a scripted meter', () => {
     const meter = new ScriptedMeter(bowl);
     const budget = 40;
     const result = await tune({ gemmShapes: [big], meter, space, start, budget, objective: 'energy' });
-    const [shape] = result.shapes;
+    const [shape] = result.perShape;
     const best = optimum(new TilingSpace(big, space));
     expect(tilingKey(shape.tuned.tiling)).toBe(tilingKey(best));
     expect(shape.candidates).toBeLessThanOrEqual(budget);
@@ -101,7 +101,7 @@ describe('coordinate-descent search with a scripted meter', () => {
   it('finds it through 3% measurement noise, repeating comparisons until they are clear', async () => {
     const meter = new ScriptedMeter(bowl, undefined, 0.03, 42);
     const result = await tune({ gemmShapes: [big], meter, space, start, budget: 40, objective: 'energy' });
-    const [shape] = result.shapes;
+    const [shape] = result.perShape;
     expect(tilingKey(shape.tuned.tiling)).toBe(tilingKey(optimum(new TilingSpace(big, space))));
     expect(shape.confidence!.high).toBeLessThan(1);
     // some comparisons needed more than the minimum 3 pairs
@@ -111,18 +111,18 @@ describe('coordinate-descent search with a scripted meter', () => {
   it('stops at the budget and reports the default when the budget is one tiling', async () => {
     const meter = new ScriptedMeter(bowl);
     const result = await tune({ gemmShapes: [big], meter, space, start, budget: 1 });
-    expect(result.shapes[0].candidates).toBe(1);
-    expect(result.shapes[0].tuned.tiling).toEqual(result.shapes[0].default.tiling);
-    expect(result.shapes[0].confidence).toBeNull();
+    expect(result.perShape[0].candidates).toBe(1);
+    expect(result.perShape[0].tuned.tiling).toEqual(result.perShape[0].default.tiling);
+    expect(result.perShape[0].confidence).toBeNull();
     const five = await tune({ gemmShapes: [big], meter, space, start, budget: 5 });
-    expect(five.shapes[0].candidates).toBeLessThanOrEqual(5);
+    expect(five.perShape[0].candidates).toBeLessThanOrEqual(5);
   });
 
   it('keeps the default when a lucky chain is not confirmed against it', async () => {
     // pure noise: every tiling costs the same
     const meter = new ScriptedMeter(() => 1, () => 1, 0.05, 3);
     const result = await tune({ gemmShapes: [big], meter, space, start, budget: 20, objective: 'energy' });
-    const shape = result.shapes[0];
+    const shape = result.perShape[0];
     expect(shape.tuned.tiling).toEqual(shape.default.tiling);
   });
 
@@ -132,16 +132,36 @@ describe('coordinate-descent search with a scripted meter', () => {
     const seconds = (t: Tiling) => bowl({ ...t, threads: 1 }) * (t.threads === 2 ? 0.55 : 1);
     const run = (objective: 'energy' | 'time' | 'edp') =>
       tune({ gemmShapes: [big], meter: new ScriptedMeter(energy, seconds), space, start, budget: 40, objective });
-    expect((await run('energy')).shapes[0].tuned.tiling.threads).toBe(1);
-    expect((await run('time')).shapes[0].tuned.tiling.threads).toBe(2);
-    expect((await run('edp')).shapes[0].tuned.tiling.threads).toBe(2); // 1.3 × 0.55 < 1
+    expect((await run('energy')).perShape[0].tuned.tiling.threads).toBe(1);
+    expect((await run('time')).perShape[0].tuned.tiling.threads).toBe(2);
+    expect((await run('edp')).perShape[0].tuned.tiling.threads).toBe(2); // 1.3 × 0.55 < 1
   });
 
   it('sums per-datum cost over a network with each shape weighted by its count', async () => {
     const meter = new ScriptedMeter(bowl);
     const result = await tune({ widths: [64, 128, 128, 10], batch: 32, meter, space, start, budget: 4, objective: 'energy' });
-    const expected = result.shapes.reduce((s, r) => s + r.shape.count * r.tuned.joules, 0) / 32;
+    const expected = result.perShape.reduce((s, r) => s + r.shape.count * r.tuned.joules, 0) / 32;
     expect(result.perDatum!.tuned.joules).toBeCloseTo(expected, 12);
     expect(result.perDatum!.tuned.joules).toBeLessThanOrEqual(result.perDatum!.default.joules);
+  });
+});
+
+describe('network scope: one tiling for the whole training step', () => {
+  it('minimises Σ count × cost over the step shapes, which need not be any single shape’s optimum', async () => {
+    // The TN shape wants small kc, the NN shapes want kc 256: the step optimum is a compromise.
+    const energy = (t: Tiling, s: { orientation: string }) =>
+      s.orientation === 'TN' ? bowl({ ...t, kc: t.kc * 4 }) : bowl(t);
+    const meter = new ScriptedMeter(energy);
+    const widths = [512, 512, 512];
+    const result = await tune({ widths, batch: 256, meter, space, start, budget: 60, objective: 'energy', scope: 'network' });
+    expect(result.perShape).toEqual([]);
+    const step = result.step!;
+    const shapes = trainingGemmShapes(widths, 256);
+    const cost = (t: Tiling) => shapes.reduce((sum, s) => sum + s.count * energy(t, s), 0);
+    const enclosing = new TilingSpace({ orientation: 'NN', m: 512, n: 512, k: 512 }, space);
+    const best = enclosing.all().reduce((b, t) => (cost(t) < cost(b) ? t : b));
+    expect(tilingKey(step.tuned.tiling)).toBe(tilingKey(best));
+    expect(step.tuned.joules).toBeCloseTo(cost(best), 12);
+    expect(result.perDatum!.tuned.joules).toBeCloseTo(cost(best) / 256, 12);
   });
 });

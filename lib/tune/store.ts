@@ -5,8 +5,9 @@
 import type { Tiling } from './contract.js';
 import { machineKey, type Machine } from './machine.js';
 import type { Objective } from './meter.js';
-import type { GemmShape } from './shapes.js';
-import type { TuneResult } from './tune.js';
+import { shapeKey, type CountedShape, type GemmShape } from './shapes.js';
+import type { ShapeSearch } from './search.js';
+import type { TuneResult, TuneScope } from './tune.js';
 
 /** What this module needs of the store's connection (lib/store's ResultStore provides it). */
 export interface SqlStore {
@@ -23,7 +24,9 @@ const COLUMNS: ReadonlyArray<[string, string]> = [
   ['isa', 'VARCHAR'], // best ISA of the machine
   ['cores', 'INTEGER'],
   ['objective', 'VARCHAR'], // 'energy' | 'time' | 'edp'
-  ['orientation', 'VARCHAR'], // 'NN' | 'NT' | 'TN'
+  ['scope', 'VARCHAR'], // 'shape' | 'network'
+  ['target', 'VARCHAR'], // what was tuned: shapeKey() or stepKey()
+  ['orientation', 'VARCHAR'], // 'NN' | 'NT' | 'TN' (null for a network's step)
   ['m', 'INTEGER'],
   ['n', 'INTEGER'],
   ['k', 'INTEGER'],
@@ -34,7 +37,7 @@ const COLUMNS: ReadonlyArray<[string, string]> = [
   ['tiling_nr', 'INTEGER'],
   ['tiling_threads', 'INTEGER'],
   ['tiling_isa', 'VARCHAR'],
-  ['joules', 'DOUBLE'], // per GEMM call, tuned tiling
+  ['joules', 'DOUBLE'], // per GEMM call (per step for a network), tuned tiling
   ['seconds', 'DOUBLE'],
   ['default_joules', 'DOUBLE'], // per GEMM call, the analytical default
   ['default_seconds', 'DOUBLE'],
@@ -50,7 +53,12 @@ const COLUMNS: ReadonlyArray<[string, string]> = [
 
 export async function ensureTuningsTable(store: SqlStore): Promise<void> {
   const columns = COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ');
-  await store.run(`CREATE TABLE IF NOT EXISTS tunings (${columns}, PRIMARY KEY (machine_key, objective, orientation, m, n, k))`);
+  await store.run(`CREATE TABLE IF NOT EXISTS tunings (${columns}, PRIMARY KEY (machine_key, objective, target))`);
+}
+
+/** What a network-scope tuning is for: its step's shapes with their counts. */
+export function stepKey(shapes: readonly CountedShape[]): string {
+  return 'step ' + shapes.map((s) => `${shapeKey(s)}×${s.count}`).join(' + ');
 }
 
 export async function saveTunings(store: SqlStore, machine: Machine, result: TuneResult): Promise<number> {
@@ -59,23 +67,28 @@ export async function saveTunings(store: SqlStore, machine: Machine, result: Tun
   const placeholders = COLUMNS.map(([, type], i) => `CAST($${i + 1} AS ${type})`).join(', ');
   const sql = `INSERT OR REPLACE INTO tunings (${COLUMNS.map(([n]) => n).join(', ')}) VALUES (${placeholders})`;
   const now = new Date().toISOString();
-  for (const s of result.shapes) {
+  const rows: Array<[string, GemmShape | null, ShapeSearch]> = result.step
+    ? [[stepKey(result.shapes), null, result.step]]
+    : result.perShape.map((s) => [shapeKey(s.shape), s.shape, s]);
+  for (const [target, shape, s] of rows) {
     const t = s.tuned.tiling;
     const c = s.confidence && !s.rejected ? s.confidence : null;
     await store.run(sql, [
       key, machine.cpu_model, machine.l1d_bytes, machine.l2_bytes, machine.l3_bytes, machine.isa, machine.cores,
-      result.objective, s.shape.orientation, s.shape.m, s.shape.n, s.shape.k,
+      result.objective, result.scope, target, shape?.orientation ?? null, shape?.m ?? null, shape?.n ?? null, shape?.k ?? null,
       t.mc, t.kc, t.nc, t.mr, t.nr, t.threads, t.isa,
       s.tuned.joules, s.tuned.seconds, s.default.joules, s.default.seconds,
       c ? c.ratio : 1, c ? c.low : null, c ? c.high : null, c ? c.p : null,
       result.estimated, result.source, s.candidates, now,
     ]);
   }
-  return result.shapes.length;
+  return rows.length;
 }
 
 export interface StoredTuning {
-  shape: GemmShape;
+  scope: TuneScope;
+  target: string;
+  objective: Objective;
   tiling: Tiling;
   joules: number;
   seconds: number;
@@ -84,32 +97,36 @@ export interface StoredTuning {
   tunedAt: string;
 }
 
-/** The tunings of this machine (and objective, when given; the most recent per shape otherwise). */
+/** The tunings of this machine (and objective, when given), newest first. */
 export async function loadTunings(store: SqlStore, machine: Machine, objective?: Objective): Promise<StoredTuning[]> {
   await ensureTuningsTable(store);
   const rows = await store.query(
     `SELECT * FROM tunings WHERE machine_key = $1 ${objective ? 'AND objective = $2' : ''} ORDER BY tuned_at DESC`,
     objective ? [machineKey(machine), objective] : [machineKey(machine)],
   );
-  const seen = new Set<string>();
-  const out: StoredTuning[] = [];
-  for (const r of rows) {
-    const id = `${r.orientation} ${r.m} ${r.n} ${r.k}`;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    out.push({
-      shape: { orientation: r.orientation as GemmShape['orientation'], m: Number(r.m), n: Number(r.n), k: Number(r.k) },
-      tiling: {
-        mc: Number(r.tiling_mc), kc: Number(r.tiling_kc), nc: Number(r.tiling_nc),
-        mr: Number(r.tiling_mr), nr: Number(r.tiling_nr), threads: Number(r.tiling_threads),
-        isa: r.tiling_isa as Tiling['isa'],
-      },
-      joules: Number(r.joules),
-      seconds: Number(r.seconds),
-      ratio: Number(r.ratio),
-      estimated: Boolean(r.estimated),
-      tunedAt: String(r.tuned_at),
-    });
-  }
-  return out;
+  return rows.map((r) => ({
+    scope: r.scope as TuneScope,
+    target: String(r.target),
+    objective: r.objective as Objective,
+    tiling: {
+      mc: Number(r.tiling_mc), kc: Number(r.tiling_kc), nc: Number(r.tiling_nc),
+      mr: Number(r.tiling_mr), nr: Number(r.tiling_nr), threads: Number(r.tiling_threads),
+      isa: r.tiling_isa as Tiling['isa'],
+    },
+    joules: Number(r.joules),
+    seconds: Number(r.seconds),
+    ratio: Number(r.ratio),
+    estimated: Boolean(r.estimated),
+    tunedAt: String(r.tuned_at),
+  }));
+}
+
+/** The newest tuning of this exact target (a shape's key or a step's key) on this machine, if any. */
+export async function findTuning(
+  store: SqlStore,
+  machine: Machine,
+  target: string,
+  objective?: Objective,
+): Promise<StoredTuning | undefined> {
+  return (await loadTunings(store, machine, objective)).find((t) => t.target === target);
 }

@@ -3,6 +3,7 @@ import { blockPlacements, describePlacement } from './blocks.js';
 import type { CacheSizes, Tiling } from './contract.js';
 import { objectiveValue } from './meter.js';
 import { shapeKey } from './shapes.js';
+import type { ShapeSearch } from './search.js';
 import type { TuneResult } from './tune.js';
 
 export function formatTiling(t: Tiling): string {
@@ -20,6 +21,7 @@ function pad(rows: string[][]): string {
 
 export function formatTuneTable(result: TuneResult, caches: CacheSizes): string {
   const unit = result.perDatum ? 'datum' : 'step';
+  // Per-call costs × calls per datum (count / batch), or per step when tuning bare shapes.
   const per = (shapeCount: number) => (result.batch ? shapeCount / result.batch : shapeCount);
   const lines: string[] = [];
   lines.push(`objective: ${result.objective}   energy source: ${result.source}`);
@@ -32,15 +34,17 @@ export function formatTuneTable(result: TuneResult, caches: CacheSizes): string 
   const rows: string[][] = [
     ['shape', 'calls', 'tiling', `J/${unit}`, `s/${unit}`, 'tuned/default (95% CI)', 'B kc·nr (L1)', 'A mc·kc (L2)', 'B kc·nc (L3)'],
   ];
-  for (const s of result.shapes) {
-    const calls = per(s.shape.count);
+  const searches: Array<[string, string, number, ShapeSearch]> = result.step
+    ? [[`one tiling for the step (${result.shapes.length} shapes)`, '1', per(1), result.step]]
+    : result.perShape.map((s) => [shapeKey(s.shape), String(s.shape.count), per(s.shape.count), s]);
+  for (const [name, count, calls, s] of searches) {
     const c = s.confidence;
     const ratio = c ? `${c.ratio.toFixed(3)} [${c.low.toFixed(3)}, ${c.high.toFixed(3)}]` : '1 (default kept)';
     for (const [label, m] of [['default', s.default], ['tuned', s.tuned]] as const) {
       const blocks = blockPlacements(m.tiling, caches).map(describePlacement);
       rows.push([
-        label === 'default' ? shapeKey(s.shape) : '',
-        label === 'default' ? String(s.shape.count) : '',
+        label === 'default' ? name : '',
+        label === 'default' ? count : '',
         `${label}: ${formatTiling(m.tiling)}`,
         sci(m.joules * calls),
         sci(m.seconds * calls),

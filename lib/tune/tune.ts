@@ -10,6 +10,7 @@ import { OBJECTIVES, type Objective, type TuneMeter } from './meter.js';
 import { searchShape, type ShapeSearch } from './search.js';
 import { checkGemmShapes, trainingGemmShapes, type CountedShape } from './shapes.js';
 import { TilingSpace, type TilingSpaceOptions } from './space.js';
+import { StepMeter, enclosingShape } from './step-meter.js';
 
 export interface TuneOptions {
   /** Layer widths, input first (what networkFor returns); with `batch` this gives the training GEMM shapes. */
@@ -32,10 +33,18 @@ export interface TuneOptions {
   space: TilingSpaceOptions;
   /** Where the search starts (the analytical default tiling). */
   start: Tiling;
+  /**
+   * 'shape' (default): the best tiling of each GEMM shape. 'network': the one tiling that makes the whole training
+   * step cheapest (what a run with a single tiling uses; `--tiling tuned`).
+   */
+  scope?: TuneScope;
   onShape?: (done: number, total: number, shape: CountedShape) => void;
 }
 
-const KNOWN = ['widths', 'batch', 'gemmShapes', 'objective', 'budget', 'repetitions', 'level', 'meter', 'space', 'start', 'onShape'];
+export type TuneScope = 'shape' | 'network';
+const SCOPES: readonly TuneScope[] = ['shape', 'network'];
+
+const KNOWN = ['widths', 'batch', 'gemmShapes', 'objective', 'budget', 'repetitions', 'level', 'meter', 'space', 'start', 'scope', 'onShape'];
 
 export interface ShapeTuning extends ShapeSearch {
   shape: CountedShape;
@@ -47,12 +56,17 @@ export interface Totals {
 }
 
 export interface TuneResult {
+  scope: TuneScope;
   objective: Objective;
   /** True when joules are an estimate (no hardware counter): then only time and edp are measured objectives. */
   estimated: boolean;
   source: string;
   batch: number | null;
-  shapes: ShapeTuning[];
+  /** The GEMM shapes of the step; with scope 'shape' each carries its own search. */
+  shapes: CountedShape[];
+  perShape: ShapeTuning[];
+  /** With scope 'network': the search for one tiling of the whole step (costs are per step). */
+  step: ShapeSearch | null;
   /** Σ count × per-call cost over the shapes, for one training step… */
   perStep: { default: Totals; tuned: Totals };
   /** …and divided by the batch (per training datum); null when tuning bare shapes. */
@@ -83,16 +97,27 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
   const comparison = comparisonOptions(options);
 
   const results: ShapeTuning[] = [];
-  for (const [i, shape] of shapes.entries()) {
-    options.onShape?.(i, shapes.length, shape);
-    const space = new TilingSpace(shape, options.space);
-    const found = await searchShape(meter, shape, space, options.start, { objective, budget, comparison });
-    results.push({ shape, ...found });
+  let step: ShapeSearch | null = null;
+  const scope = options.scope === undefined ? 'shape' : oneOf('scope', options.scope, SCOPES);
+  if (scope === 'network') {
+    const enclosing = enclosingShape(shapes);
+    const space = new TilingSpace(enclosing, options.space);
+    step = await searchShape(new StepMeter(meter, shapes), enclosing, space, options.start, { objective, budget, comparison });
+  } else {
+    for (const [i, shape] of shapes.entries()) {
+      options.onShape?.(i, shapes.length, shape);
+      const space = new TilingSpace(shape, options.space);
+      const found = await searchShape(meter, shape, space, options.start, { objective, budget, comparison });
+      results.push({ shape, ...found });
+    }
   }
-  const total = (pick: 'default' | 'tuned'): Totals => ({
-    joules: results.reduce((s, r) => s + r.shape.count * r[pick].joules, 0),
-    seconds: results.reduce((s, r) => s + r.shape.count * r[pick].seconds, 0),
-  });
+  const total = (pick: 'default' | 'tuned'): Totals =>
+    step
+      ? { joules: step[pick].joules, seconds: step[pick].seconds }
+      : {
+          joules: results.reduce((s, r) => s + r.shape.count * r[pick].joules, 0),
+          seconds: results.reduce((s, r) => s + r.shape.count * r[pick].seconds, 0),
+        };
   const perStep = { default: total('default'), tuned: total('tuned') };
   const perDatum =
     batch === null
@@ -101,5 +126,5 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
           default: { joules: perStep.default.joules / batch, seconds: perStep.default.seconds / batch },
           tuned: { joules: perStep.tuned.joules / batch, seconds: perStep.tuned.seconds / batch },
         };
-  return { objective, estimated: meter.estimated, source: meter.source, batch, shapes: results, perStep, perDatum };
+  return { scope, objective, estimated: meter.estimated, source: meter.source, batch, shapes, perShape: results, step, perStep, perDatum };
 }
