@@ -4,4 +4,8 @@
  */
 export interface NativeAddon {
   readonly napiVersion: number;
+  // native/addon/cuda.cpp
+  cudaInfo(): import('./gpu.js').CudaInfo;
+  gpuTilings(): import('./gpu.js').GpuTiling[];
+  validateGpuTiling(tiling: import('./gpu.js').GpuTiling): { threads: number; sharedBytes: number };
 }
