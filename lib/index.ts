@@ -13,6 +13,8 @@ export {
   workingSets,
 } from './networks.js';
 export type { Shape, Network, NetworkOptions, EpochCostOptions, EpochFlops, WorkingSet, WorkingSets } from './networks.js';
+export { cudaInfo, gpuTilings, validateGpuTiling, requireCuda } from './gpu.js';
+export type { CudaInfo, CudaDevice, GpuTiling } from './gpu.js';
 export { Meters, openMeters, measure, calibrateIdle, subtractIdle } from './meters.js';
 export type {
   CpuSource, GpuSource, DomainKind, MeterOptions, MeterDomain, SourceStatus, MeterWindow, EnergyMeasurement,
