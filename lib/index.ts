@@ -1,3 +1,15 @@
 /** mlp-energy: the public API. Everything a user imports comes from here. */
 export { MlpEnergyError } from './errors.js';
 export type { ErrorCode } from './errors.js';
+export {
+  EAGLE_CPU,
+  EAGLE_GPU,
+  BUILT_IN_PROFILES,
+  loadProfile,
+  validateProfile,
+  place,
+  placeWorkingSets,
+  fitEnergyModel,
+  nnls,
+} from './model/index.js';
+export type { HardwareProfile, CacheLevelProfile, DeviceClass, RunRecord, EnergyModelFit, DeviceFit, FitOptions } from './model/index.js';
