@@ -190,8 +190,13 @@ function profileFor(run: RunRecord, options: FitOptions): HardwareProfile {
   return profile;
 }
 
-export function fitEnergyModel(records: readonly RunRecord[], options: FitOptions = {}): EnergyModelFit {
-  const folds = integerIn('folds', options.folds ?? 5, 2, 1000);
+export interface RunGroup {
+  readonly profile: HardwareProfile;
+  readonly runs: RunRecord[];
+}
+
+/** Runs split by (device class, hardware profile): each group gets its own model. */
+export function groupRuns(records: readonly RunRecord[], options: FitOptions = {}): RunGroup[] {
   const groups = new Map<string, { profile: HardwareProfile; runs: RunRecord[] }>();
   for (const run of records) {
     if (options.device && deviceClassOf(run) !== options.device) continue;
@@ -202,13 +207,19 @@ export function fitEnergyModel(records: readonly RunRecord[], options: FitOption
     group.runs.push(run);
     groups.set(key, group);
   }
-  if (groups.size === 0) {
+  return [...groups.values()];
+}
+
+export function fitEnergyModel(records: readonly RunRecord[], options: FitOptions = {}): EnergyModelFit {
+  const folds = integerIn('folds', options.folds ?? 5, 2, 1000);
+  const groups = groupRuns(records, options);
+  if (groups.length === 0) {
     throw new MlpEnergyError(
       'MODEL_UNDERDETERMINED',
       `No runs to fit${options.device ? ` for device ${options.device}` : ''}; run \`mlp-energy sweep\` first or import BUTTER-E data.`,
     );
   }
-  return { groups: [...groups.values()].map(({ profile, runs }) => fitGroup(profile, runs, folds)) };
+  return { groups: groups.map(({ profile, runs }) => fitGroup(profile, runs, folds)) };
 }
 
 function fitGroup(profile: HardwareProfile, runs: RunRecord[], folds: number): DeviceFit {

@@ -19,7 +19,7 @@ export interface Chart {
   readonly table: { readonly columns: readonly string[]; readonly rows: ReadonlyArray<Record<string, string | number | boolean>> };
 }
 
-export interface PowerTrace {
+export interface RunPowerTrace {
   readonly run_id: string;
   readonly samples: ReadonlyArray<{ readonly t_s: number; readonly power_w: number; readonly domain?: string }>;
 }
@@ -162,7 +162,7 @@ function errorChart(group: DeviceFit): Chart {
   };
 }
 
-function powerChart(traces: readonly PowerTrace[]): Chart {
+function powerChart(traces: readonly RunPowerTrace[]): Chart {
   const rows = traces.flatMap((trace) =>
     trace.samples.map((s) => ({ run_id: trace.run_id, domain: s.domain ?? 'total', t_s: s.t_s, power_w: s.power_w })),
   );
@@ -194,7 +194,7 @@ export interface ChartInput {
   readonly groups: readonly RunGroup[];
   /** null when the model could not be fitted (the page says why); the data charts still render. */
   readonly fit: EnergyModelFit | null;
-  readonly traces?: readonly PowerTrace[];
+  readonly traces?: readonly RunPowerTrace[];
 }
 
 export function buildCharts(input: ChartInput): Chart[] {

@@ -4,11 +4,11 @@ import { dirname, resolve } from 'node:path';
 import { MlpEnergyError } from '../errors.js';
 import { fitEnergyModel, groupRuns, type EnergyModelFit, type FitOptions } from '../model/fit.js';
 import type { RunRecord } from '../model/records.js';
-import { buildCharts, type Chart, type PowerTrace } from './charts.js';
+import { buildCharts, type Chart, type RunPowerTrace } from './charts.js';
 import { renderHtml } from './html.js';
 import { writeSvgs } from './svg.js';
 
-export type { Chart, PowerTrace } from './charts.js';
+export type { Chart, RunPowerTrace } from './charts.js';
 export { buildCharts } from './charts.js';
 export { renderHtml } from './html.js';
 export { chartToSvg, writeSvgs } from './svg.js';
@@ -17,7 +17,7 @@ export interface ReportOptions extends FitOptions {
   readonly runs: readonly RunRecord[];
   readonly out: string;
   readonly svgDir?: string;
-  readonly traces?: readonly PowerTrace[];
+  readonly traces?: readonly RunPowerTrace[];
   readonly source?: string;
   readonly title?: string;
 }
