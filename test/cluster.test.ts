@@ -29,7 +29,7 @@ function shuffled<T>(items: readonly T[], seed: number): T[] {
   return out;
 }
 
-const runs = Array.from({ length: 103 }, (_, i) => ({ run_id: `r${(i * 7919) % 1009}`, size: 2 ** (10 + (i % 8)) }));
+const runs = Array.from({ length: 103 }, (_, i) => ({ runId: `r${(i * 7919) % 1009}`, size: 2 ** (10 + (i % 8)) }));
 
 describe('sharding: inputs that must be rejected', () => {
   it('rejects malformed and out-of-range shard specs with the expected form', () => {
@@ -37,10 +37,10 @@ describe('sharding: inputs that must be rejected', () => {
     expect(() => parseShard('4/4')).toThrow(/between 0 and 3/);
   });
   it('rejects duplicate or missing run ids and non-positive costs', () => {
-    expect(() => assignShards([{ run_id: 'a' }, { run_id: 'a' }], 2)).toThrow(/twice/);
-    expect(() => assignShards([{ run_id: '' }], 2)).toThrow(/run_id/);
-    expect(() => assignShards([{ run_id: 'a' }], 2, () => 0)).toThrow(/positive/);
-    expect(() => assignShards([{ run_id: 'a' }], 0)).toThrow(/shard count/);
+    expect(() => assignShards([{ runId: 'a' }, { runId: 'a' }], 2)).toThrow(/twice/);
+    expect(() => assignShards([{ runId: '' }], 2)).toThrow(/runId/);
+    expect(() => assignShards([{ runId: 'a' }], 2, { cost: () => 0 })).toThrow(/positive/);
+    expect(() => assignShards([{ runId: 'a' }], 0)).toThrow(/shard count/);
   });
 });
 
@@ -49,17 +49,17 @@ describe('sharding', () => {
     for (const count of [1, 2, 3, 7, 64, 200]) {
       const shards = assignShards(runs, count);
       expect(shards).toHaveLength(count);
-      const all = shards.flat().map((r) => r.run_id);
+      const all = shards.flat().map((r) => r.runId);
       expect(new Set(all).size).toBe(all.length);
-      expect(new Set(all)).toEqual(new Set(runs.map((r) => r.run_id)));
+      expect(new Set(all)).toEqual(new Set(runs.map((r) => r.runId)));
     }
   });
   it('is stable under reordering of the plan, with and without cost estimates', () => {
     const cost = (r: { size: number }) => r.size;
-    const ids = (s: Array<Array<{ run_id: string }>>) => s.map((shard) => shard.map((r) => r.run_id));
+    const ids = (s: Array<Array<{ runId: string }>>) => s.map((shard) => shard.map((r) => r.runId));
     for (const seed of [1, 2, 3]) {
       expect(ids(assignShards(shuffled(runs, seed), 5))).toEqual(ids(assignShards(runs, 5)));
-      expect(ids(assignShards(shuffled(runs, seed), 5, cost))).toEqual(ids(assignShards(runs, 5, cost)));
+      expect(ids(assignShards(shuffled(runs, seed), 5, { cost }))).toEqual(ids(assignShards(runs, 5, { cost })));
     }
   });
   it('each task computes its own shard alone, matching the full deal', () => {
@@ -69,10 +69,17 @@ describe('sharding', () => {
   it('balances counts with equal costs and work with unequal ones', () => {
     const sizes = assignShards(runs, 4).map((s) => s.length);
     expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
-    const load = assignShards(runs, 4, (r) => r.size).map((s) => s.reduce((n, r) => n + r.size, 0));
+    const load = assignShards(runs, 4, { cost: (r) => r.size }).map((s) => s.reduce((n, r) => n + r.size, 0));
     const total = runs.reduce((n, r) => n + r.size, 0);
     // LPT's bound: no shard exceeds the mean by more than the largest single run.
     for (const l of load) expect(l).toBeLessThanOrEqual(total / 4 + 2 ** 17);
+  });
+  it('gives every shard the replicated calibration runs and deals the rest disjointly', () => {
+    const withRefs = [...runs, { runId: 'ref-1', size: 8 }, { runId: 'ref-0', size: 8 }];
+    const shards = assignShards(shuffled(withRefs, 9), 3, { replicated: (r) => r.runId.startsWith('ref-') });
+    for (const shard of shards) expect(shard.slice(0, 2).map((r) => r.runId)).toEqual(['ref-0', 'ref-1']);
+    const dealt = shards.flatMap((s) => s.slice(2).map((r) => r.runId));
+    expect(dealt.sort()).toEqual(runs.map((r) => r.runId).sort());
   });
   it('leaves shards empty rather than failing when there are more shards than runs', () => {
     const shards = assignShards(runs.slice(0, 3), 5);
@@ -171,8 +178,8 @@ describe('merge of shard stores', () => {
   }
 
   it('merges complete shards, and merging again changes nothing', async () => {
-    const plan = ['a1', 'b22', 'c333', 'd4', 'e55'].map((run_id) => ({ run_id }));
-    const shards = assignShards(plan, 2).map((s) => s.map((r) => r.run_id));
+    const plan = ['a1', 'b22', 'c333', 'd4', 'e55'].map((runId) => ({ runId }));
+    const shards = assignShards(plan, 2).map((s) => s.map((r) => r.runId));
     const inputs: ShardInput[] = shards.map((planned, index) => ({ index, file: join(tmp, `m1-shard-${index}.duckdb`), planned }));
     for (const input of inputs) await shardStore(input.file, [...input.planned], `node${input.index}`);
     const out = join(tmp, 'm1.duckdb');

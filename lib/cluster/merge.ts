@@ -198,8 +198,14 @@ export async function mergeStores(out: string, inputs: readonly ShardInput[]): P
     db.closeSync();
     instance.closeSync();
   }
-  const planned = reports.reduce((n, r) => n + r.planned, 0);
-  const done = reports.reduce((n, r) => n + r.done, 0);
+  // Replicated runs (per-node calibrations) are planned in every shard but count once, done if any shard has them.
+  const planned = new Set(inputs.flatMap((input) => input.planned)).size;
+  const done = new Set(
+    reports.flatMap((report, k) => {
+      const missing = new Set(report.missing);
+      return inputs[k].planned.filter((id) => !missing.has(id));
+    }),
+  ).size;
   return {
     out,
     shards: reports,
