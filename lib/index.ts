@@ -13,6 +13,17 @@ export {
   workingSets,
 } from './networks.js';
 export type { Shape, Network, NetworkOptions, EpochCostOptions, EpochFlops, WorkingSet, WorkingSets } from './networks.js';
+  EAGLE_CPU,
+  EAGLE_GPU,
+  BUILT_IN_PROFILES,
+  loadProfile,
+  validateProfile,
+  place,
+  placeWorkingSets,
+  fitEnergyModel,
+  nnls,
+} from './model/index.js';
+export type { HardwareProfile, CacheLevelProfile, DeviceClass, RunRecord, EnergyModelFit, DeviceFit, FitOptions } from './model/index.js';
 export { cudaInfo, gpuTilings, validateGpuTiling, requireCuda } from './gpu.js';
 export type { CudaInfo, CudaDevice, GpuTiling } from './gpu.js';
 export { Meters, openMeters, measure, calibrateIdle, subtractIdle } from './meters.js';
