@@ -2,17 +2,6 @@
 export { MlpEnergyError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export {
-  SHAPES,
-  BUDGET_TOLERANCE,
-  networkFor,
-  widthsFor,
-  residualLayers,
-  roundHalfEven,
-  countFreeParameters,
-  flopsPerEpoch,
-  workingSets,
-} from './networks.js';
-export type { Shape, Network, NetworkOptions, EpochCostOptions, EpochFlops, WorkingSet, WorkingSets } from './networks.js';
   EAGLE_CPU,
   EAGLE_GPU,
   BUILT_IN_PROFILES,
@@ -31,3 +20,15 @@ export type {
   CpuSource, GpuSource, DomainKind, MeterOptions, MeterDomain, SourceStatus, MeterWindow, EnergyMeasurement,
   PollerStats, PowerTrace, IdleOptions, IdleBaseline,
 } from './meters.js';
+export {
+  SHAPES,
+  BUDGET_TOLERANCE,
+  networkFor,
+  widthsFor,
+  residualLayers,
+  roundHalfEven,
+  countFreeParameters,
+  flopsPerEpoch,
+  workingSets,
+} from './networks.js';
+export type { Shape, Network, NetworkOptions, EpochCostOptions, EpochFlops, WorkingSet, WorkingSets } from './networks.js';
