@@ -1,6 +1,11 @@
 /** mlp-energy: the public API. Everything a user imports comes from here. */
 export { MlpEnergyError } from './errors.js';
 export type { ErrorCode } from './errors.js';
+export { Meters, openMeters, measure, calibrateIdle, subtractIdle } from './meters.js';
+export type {
+  CpuSource, GpuSource, DomainKind, MeterOptions, MeterDomain, SourceStatus, MeterWindow, EnergyMeasurement,
+  PollerStats, PowerTrace, IdleOptions, IdleBaseline,
+} from './meters.js';
 export { gemm, gemmAsync } from './gemm.js';
 export type { GemmOptions } from './gemm.js';
 export { defaultTiling, defaultTilingDerivation, validateTiling, ISAS } from './tiling.js';
