@@ -33,6 +33,10 @@ export interface NativeAddon {
   // native/addon/hardware.cpp
   cpuInfo(): import('./hardware.js').CpuInfo;
   cacheInfo(): import('./hardware.js').CacheInfo;
+  // native/addon/cuda.cpp
+  cudaInfo(): import('./gpu.js').CudaInfo;
+  gpuTilings(): import('./gpu.js').GpuTiling[];
+  validateGpuTiling(tiling: import('./gpu.js').GpuTiling): { threads: number; sharedBytes: number };
   // native/addon/meters.cpp
   readonly Meters: new (options: NativeMeterOptions) => NativeMeters;
   metersProbe(options: NativeMeterOptions): NativeSourceStatus[];
