@@ -8,6 +8,8 @@ import { fitEnergyModel, groupFolds } from '../lib/model/fit.js';
 import { runFeatures, featureRow } from '../lib/model/features.js';
 import { runShape, type RunRecord } from '../lib/model/records.js';
 import { syntheticRuns } from './model-fixtures.js';
+import { predict, recommend } from '../lib/model/predict.js';
+import { flopsPerEpoch, networkFor } from '../lib/networks.js';
 
 const L1 = 32 * 1024;
 const L2_CUM = L1 + 1024 * 1024; // cumulative per-core capacity through L2
@@ -242,5 +244,40 @@ describe('energy model fit', () => {
     expect(() => fitEnergyModel([run])).toThrow(/--profile/);
     expect(() => fitEnergyModel([run], { profiles: { cpu: EAGLE_GPU } })).toThrow(/describes a gpu/);
     expect(() => fitEnergyModel([run], { profiles: { cpu: EAGLE_CPU }, device: 'gpu' })).toThrow(/No runs to fit/);
+  });
+});
+
+describe('predict and recommend', () => {
+  const truth = [1e-4, 4e-11, 1e-10, 5e-10, 2e-9, 1e-8];
+  const group = fitEnergyModel(withKnownEnergy(syntheticRuns(), truth), { profiles: { cpu: EAGLE_CPU } }).groups[0];
+  const dims = new Map([['b_wide', { name: 'b_wide', rows: 20000, inputs: 120, outputs: 10 }]]);
+
+  it('rejects unknown datasets and bad sizes with the fix', () => {
+    expect(() => predict(group, { dataset: 'nope', shape: 'rectangle', size: 4096, depth: 3 }, dims)).toThrow(/Pass its dimensions/);
+    expect(() => predict(group, { dataset: 'b_wide', shape: 'rectangle', size: 4096, depth: 3, batchSize: 0 }, dims)).toThrow(/batchSize/);
+    expect(() => recommend(group, { parameterBudget: 0, dataset: 'b_wide' }, dims)).toThrow(/parameterBudget/);
+  });
+
+  it('predicts from the same placement and features as the fit, term by term', () => {
+    const p = predict(group, { dataset: 'b_wide', shape: 'trapezoid', size: 2 ** 16, depth: 4, threads: 2 }, dims);
+    const net = networkFor({ inputs: 120, outputs: 10, shape: 'trapezoid', size: 2 ** 16, depth: 4 });
+    expect(p.widths).toEqual(net.widths);
+    const f = runFeatures(EAGLE_CPU, {
+      fullWidths: [120, ...net.widths], numFreeParameters: net.numFreeParameters, batchSize: 256, nObservations: 20000,
+      flopsPerEpoch: flopsPerEpoch(net, { observations: 20000, batchSize: 256 }).flopsPerEpoch, threads: 2,
+    });
+    expect(p.jPerDatum / featureRow(f).reduce((s, v, j) => s + v * truth[j], 0)).toBeCloseTo(1, 5);
+    expect(p.terms.reduce((s, t) => s + t.jPerDatum, 0)).toBeCloseTo(p.jPerDatum, 12);
+    expect(p.levels.f).toBe(f.placed.f.levelName);
+  });
+
+  it('ranks shapes × depths × threads by predicted J/datum and lists layouts the budget cannot build', () => {
+    const r = recommend(group, { parameterBudget: 2 ** 18, dataset: 'b_wide', top: 6 }, dims, [1, 2, null]);
+    expect(r.ranked).toHaveLength(6);
+    for (let i = 1; i < r.ranked.length; i++) expect(r.ranked[i].jPerDatum).toBeGreaterThanOrEqual(r.ranked[i - 1].jPerDatum);
+    expect(new Set(r.ranked.map((x) => x.threads)).size).toBeGreaterThanOrEqual(1);
+    const tiny = recommend(group, { parameterBudget: 64, dataset: 'b_wide' }, dims);
+    expect(tiny.skipped.length).toBeGreaterThan(0);
+    expect(tiny.skipped[0].reason).toMatch(/20%|budget/i);
   });
 });

@@ -9,6 +9,7 @@
  */
 import { EMPTY, place, type Occupancy, type Placement, type WorkingSetBytes } from './placement.js';
 import type { CacheLevelProfile } from './profiles.js';
+import { workingSets as networkWorkingSets, type Network } from '../networks.js';
 
 export const BYTES_PER_FLOAT = 4;
 
@@ -38,23 +39,21 @@ export interface PlacedWorkingSets {
   readonly d: Placement;
 }
 
+/** The study's set sizes come from networks.ts (one home for the paper's arithmetic), split for placement. */
 export function workingSets(run: RunShape): WorkingSets {
-  const w = run.fullWidths;
-  const batch = run.batchSize;
-  const l: WorkingSetBytes[] = [];
-  for (let i = 0; i + 1 < w.length; i++) {
-    l.push({ replicated: 0, distributed: BYTES_PER_FLOAT * batch * (w[i] + w[i + 1]) });
-  }
-  const lMaxDistributed = Math.max(0, ...l.map((s) => s.distributed));
-  const numNodes = w.reduce((sum, width) => sum + width, 0);
-  const P = run.numFreeParameters;
-  // Data bytes per datum: inputs plus outputs (the study: n_features + (n_classes if > 2 else 1), the output width).
-  const datumBytes = BYTES_PER_FLOAT * (w[0] + w[w.length - 1]);
+  const [inputs, ...widths] = run.fullWidths;
+  // networks.ts's working-set arithmetic reads only these four fields of a Network.
+  const network = { inputs, outputs: widths[widths.length - 1], widths, numFreeParameters: run.numFreeParameters } as Network;
+  const sets = networkWorkingSets(network, { observations: run.nObservations, batchSize: run.batchSize });
+  const split = (set: { replicatedBytes: number; distributedBytes: number }): WorkingSetBytes => ({
+    replicated: set.replicatedBytes,
+    distributed: set.distributedBytes,
+  });
   return {
-    l,
-    f: { replicated: BYTES_PER_FLOAT * P, distributed: 0 },
-    b: { replicated: BYTES_PER_FLOAT * 2 * P, distributed: BYTES_PER_FLOAT * batch * numNodes - lMaxDistributed },
-    d: { replicated: 0, distributed: run.nObservations * datumBytes },
+    l: sets.lPerLayerBytes.map((bytes) => ({ replicated: 0, distributed: bytes })),
+    f: split(sets.f),
+    b: split(sets.b),
+    d: split(sets.d),
   };
 }
 
