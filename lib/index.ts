@@ -38,3 +38,5 @@ export {
   workingSets,
 } from './networks.js';
 export type { Shape, Network, NetworkOptions, EpochCostOptions, EpochFlops, WorkingSet, WorkingSets } from './networks.js';
+export { trainRun, resolveTrainData, headFor } from './train.js';
+export type { TrainData, TrainRunOptions, TrainRunResult, EpochResult, Task, Head } from './train.js';
