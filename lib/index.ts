@@ -1,3 +1,11 @@
 /** mlp-energy: the public API. Everything a user imports comes from here. */
 export { MlpEnergyError } from './errors.js';
 export type { ErrorCode } from './errors.js';
+export {
+  DATASETS, DATASET_NAMES, BUTTER_DATASET_NAMES, datasetSpec, loadDataset, prepareDataset, prepareTable, readTable, readIdx,
+  splitRows, synthesize, DATA_DIR_ENV,
+} from './datasets/index.js';
+export type { DatasetSpec, DatasetOptions, PreparedDataset, TrainData, Task, SyntheticMode } from './datasets/index.js';
+export { ResultStore, DEFAULT_STORE } from './store/store.js';
+export { importButterE } from './store/butter-e.js';
+export { TABLES as STORE_TABLES } from './store/schema.js';
