@@ -9,3 +9,10 @@ export type { DatasetSpec, DatasetOptions, PreparedDataset, TrainData, Task, Syn
 export { ResultStore, DEFAULT_STORE } from './store/store.js';
 export { importButterE } from './store/butter-e.js';
 export { TABLES as STORE_TABLES } from './store/schema.js';
+export { cudaInfo, gpuTilings, validateGpuTiling, requireCuda } from './gpu.js';
+export type { CudaInfo, CudaDevice, GpuTiling } from './gpu.js';
+export { Meters, openMeters, measure, calibrateIdle, subtractIdle } from './meters.js';
+export type {
+  CpuSource, GpuSource, DomainKind, MeterOptions, MeterDomain, SourceStatus, MeterWindow, EnergyMeasurement,
+  PollerStats, PowerTrace, IdleOptions, IdleBaseline,
+} from './meters.js';

@@ -2,6 +2,60 @@
  * The one typed contract for what the native addon exports (after node-llama-cpp's AddonTypes.ts).
  * Each native/addon/*.cpp adds its functions here.
  */
+import type { MeterOptions } from './meters.js';
+
 export interface NativeAddon {
   readonly napiVersion: number;
+  // native/addon/cuda.cpp
+  cudaInfo(): import('./gpu.js').CudaInfo;
+  gpuTilings(): import('./gpu.js').GpuTiling[];
+  validateGpuTiling(tiling: import('./gpu.js').GpuTiling): { threads: number; sharedBytes: number };
+  // native/addon/meters.cpp
+  readonly Meters: new (options: NativeMeterOptions) => NativeMeters;
+  metersProbe(options: NativeMeterOptions): NativeSourceStatus[];
+}
+
+/** Options as the meters binding reads them (validated in lib/meters.ts; `trace` flattened). */
+export interface NativeMeterOptions extends Omit<MeterOptions, 'trace'> {
+  traceHz?: number;
+  traceCapacity?: number;
+}
+
+export interface NativeSourceStatus {
+  source: string;
+  available: boolean;
+  selected: boolean;
+  estimated: boolean;
+  method: string;
+  code: string;
+  reason: string;
+  fix: string;
+  domains: string[];
+}
+
+export interface NativeMeterDomain {
+  key: string;
+  kind: string;
+  device: number;
+  includedIn: string;
+  inTotal: boolean;
+  source: string;
+  estimated: boolean;
+  method: string;
+  updateIntervalS: number;
+}
+
+export interface NativeMeters {
+  domains(): NativeMeterDomain[];
+  sources(): NativeSourceStatus[];
+  begin(name: string): number;
+  /** out[0] = seconds, out[1..n] = joules per domain (NaN: unreadable), out[1+n..2n] = below-resolution 0/1. */
+  end(id: number, out: Float64Array): void;
+  sample(): void;
+  totals(): Float64Array;
+  stats(): { periodS: number | null; samples: number; cpuS: number; wallS: number };
+  trace(): { tS: Float64Array; powerW: Float64Array[]; dropped: number };
+  lastError(): string;
+  rawReadNs(source: number, iterations: number): number;
+  close(): void;
 }

@@ -2,6 +2,7 @@
 // mr×nr micro-tile (registers); threads parallelise the loop BLIS recommends for private L2 + shared L3.
 #pragma once
 #include <string>
+#include <vector>
 
 namespace mlpe::gemm {
 
@@ -23,5 +24,18 @@ void Validate(const Tiling& tiling);
 Isa BestIsa();
 Tiling DefaultTiling(Isa isa, int threads);
 Tiling DefaultTiling();
+
+// --- additions beyond the first contract ---
+// Whether this CPU and OS can run the ISA's kernels (cpuid + XCR0).
+bool IsaAvailable(Isa isa);
+// "reference" | "avx2" | "avx512" -> Isa; false for anything else.
+bool ParseIsa(const std::string& name, Isa* isa);
+// The mr×nr micro-tiles the ISA offers, as "6x32, 12x32, ..." for messages and listings.
+std::string OfferedTiles(Isa isa);
+// One line per block size saying which cache rule produced it (for `mlp-energy info` and the docs).
+std::vector<std::string> DefaultTilingDerivation(Isa isa, int threads);
+
+// Bounds Validate enforces (they keep the packing buffers below ~256 MiB).
+constexpr int kMaxMc = 8192, kMaxKc = 8192, kMaxNc = 65536, kMaxThreads = 256;
 
 }  // namespace mlpe::gemm

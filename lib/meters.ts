@@ -1,0 +1,447 @@
+/**
+ * Energy meters: RAPL (powercap sysfs, perf_event, MSR) and NVML counters read natively, extended across
+ * wraps by a native poller thread, measured in begin/end windows that read every counter at their edges.
+ * Where no counter can be read, a labelled estimate (process CPU time × watts per core) stands in, and
+ * every result from it says `estimated: true` and how.
+ *
+ * Units are in the names: `_J`/`J` joules, `S` seconds, `W` watts.
+ */
+import { MlpEnergyError, invalidOption, rejectUnknownOptions, withCode } from './errors.js';
+import { native } from './native.js';
+import type { NativeMeterOptions, NativeMeters, NativeSourceStatus } from './native-types.js';
+import { booleanOption, finiteNumber, integerIn, isPlainObject, oneOf } from './validate.js';
+
+export type CpuSource = 'auto' | 'powercap' | 'perf_event' | 'msr' | 'estimate' | 'none';
+export type GpuSource = 'auto' | 'nvml' | 'none';
+export type DomainKind = 'package' | 'core' | 'uncore' | 'dram' | 'psys' | 'gpu' | 'cpu';
+
+export interface MeterOptions {
+  /** CPU source. `auto` (default): powercap, else perf_event, else msr, else the labelled estimate. */
+  cpu?: CpuSource;
+  /** GPU source. `auto` (default): NVML when its library opens. */
+  gpu?: GpuSource;
+  /** Powercap tree (default `/sys/class/powercap`); a bind-mounted host tree in containers, a fixture in tests. */
+  powercapRoot?: string;
+  /** MSR device path with `%d` for the CPU (default: `/dev/cpu/%d/msr_safe`, then `/dev/cpu/%d/msr`). */
+  msrPath?: string;
+  /** CPU topology root (default `/sys/devices/system/cpu`): picks one CPU per package. */
+  cpuSysfsRoot?: string;
+  /** CPU identification (default `/proc/cpuinfo`): vendor and model decide MSR addresses and units. */
+  cpuinfoPath?: string;
+  /** perf PMU directory (default `/sys/bus/event_source/devices/power`). */
+  perfRoot?: string;
+  /** Default `/proc/sys/kernel/perf_event_paranoid`, read to explain a refused perf_event_open. */
+  perfParanoidPath?: string;
+  /** NVML library to dlopen (default `libnvidia-ml.so.1`; never linked). */
+  nvmlLibrary?: string;
+  /** NVML device indices to measure (default: CUDA_VISIBLE_DEVICES when numeric, else all). */
+  gpus?: number[];
+  /** The estimate's power per busy core, W (default 10: between server ~7 and desktop ~15 W/core at TDP). */
+  wattsPerCore?: number;
+  /** Run the native poller thread (default true). Without it, counters are only read at window edges. */
+  poll?: boolean;
+  /** Highest power a single counter can see, W (default 1000): sets the poller period from the wrap range. */
+  powerCeilingW?: number;
+  /** Shortest poller period, s (default 0.001: RAPL refreshes every ~1 ms). */
+  minPeriodS?: number;
+  /** Sampling period for power-only GPUs (NVML before Volta), s (default 0.1). */
+  powerPeriodS?: number;
+  /** Record a power trace: `hz` samples per second, the last `capacity` kept (default 10 minutes' worth). */
+  trace?: { hz: number; capacity?: number };
+}
+
+const OPTION_NAMES = [
+  'cpu', 'gpu', 'powercapRoot', 'msrPath', 'cpuSysfsRoot', 'cpuinfoPath', 'perfRoot', 'perfParanoidPath',
+  'nvmlLibrary', 'gpus', 'wattsPerCore', 'poll', 'powerCeilingW', 'minPeriodS', 'powerPeriodS', 'trace',
+] as const;
+const PATH_OPTIONS = ['powercapRoot', 'msrPath', 'cpuSysfsRoot', 'cpuinfoPath', 'perfRoot', 'perfParanoidPath', 'nvmlLibrary'] as const;
+
+/** One energy domain being measured. */
+export interface MeterDomain {
+  /** Unique key used in results: `package-0`, `core-0`, `dram-1`, `psys`, `gpu-0`, `cpu` (the estimate). */
+  readonly key: string;
+  readonly kind: DomainKind;
+  /** Package index (CPU domains) or NVML device index (GPU). */
+  readonly device: number;
+  /** Key of the domain whose energy already contains this one (core, uncore ⊂ package), or null. */
+  readonly includedIn: string | null;
+  /** Whether it adds into `totalJ`: package, dram, gpu and the estimate do; core, uncore and psys do not. */
+  readonly inTotal: boolean;
+  readonly source: string;
+  readonly estimated: boolean;
+  /** How its joules come about. */
+  readonly method: string;
+  /** How often the counter refreshes; shorter windows are flagged `belowResolution`. */
+  readonly updateIntervalS: number;
+}
+
+/** Whether a source works here, and if not why and the command that fixes it. */
+export interface SourceStatus {
+  readonly source: string;
+  readonly available: boolean;
+  /** In use by these meters. */
+  readonly selected: boolean;
+  readonly estimated: boolean;
+  readonly method: string | null;
+  /** Error code when unavailable (METER_UNAVAILABLE, METER_PERMISSION_DENIED, METER_READ_FAILED). */
+  readonly code: string | null;
+  readonly reason: string | null;
+  readonly fix: string | null;
+  readonly domains: readonly string[];
+}
+
+/** An open window; pass it to `meters.end()`. */
+export interface MeterWindow {
+  readonly id: number;
+  readonly name: string | null;
+}
+
+/** The energy of one window. */
+export interface EnergyMeasurement {
+  readonly name: string | null;
+  /** Wall time between the two edges, s. */
+  readonly seconds: number;
+  /** Joules per domain key; null when the domain could not be read for the whole window (never 0 for that). */
+  readonly joules: Readonly<Record<string, number | null>>;
+  /** Sum of CPU domains that count in totals (package + dram, or the estimate); null if one is null or none exist. */
+  readonly cpuJ: number | null;
+  /** Sum of GPU domains; null if one is null or no GPU is measured. */
+  readonly gpuJ: number | null;
+  /** cpuJ + gpuJ over the domains that exist; null if any counted domain is null. */
+  readonly totalJ: number | null;
+  /** The domain keys summed into cpuJ and gpuJ. */
+  readonly totalDomains: { readonly cpu: readonly string[]; readonly gpu: readonly string[] };
+  /** Sources that contributed. */
+  readonly sources: readonly string[];
+  /** True when any figure is a model rather than a counter reading. */
+  readonly estimated: boolean;
+  /** How the estimate was made (present only when `estimated`). */
+  readonly estimate?: string;
+  /** True when a domain's window was shorter than its counter's update interval or read zero. */
+  readonly belowResolution: boolean;
+  readonly belowResolutionDomains: readonly string[];
+}
+
+export interface PollerStats {
+  /** Poller period, s; null when no thread runs (no wrapping counter, or `poll: false`). */
+  readonly periodS: number | null;
+  readonly samples: number;
+  /** CPU time the poller thread used, s, and the wall time it has run. */
+  readonly cpuS: number;
+  readonly wallS: number;
+}
+
+export interface PowerTrace {
+  /** Seconds since the meters were opened, oldest first. */
+  readonly tS: Float64Array;
+  /** Watts per domain key, aligned with tS (NaN where a read failed). */
+  readonly powerW: Readonly<Record<string, Float64Array>>;
+  /** Samples overwritten because the ring buffer was full. */
+  readonly dropped: number;
+}
+
+export interface IdleOptions {
+  /** Total idle time measured, s (default 10). */
+  seconds?: number;
+  /** Windows it is split into; the baseline is their median power (default 5). */
+  repeats?: number;
+}
+
+export interface IdleBaseline {
+  /** Median idle power per domain key, W; null when unreadable. */
+  readonly powerW: Readonly<Record<string, number | null>>;
+  /** Each window's power per domain, W. */
+  readonly samplesW: Readonly<Record<string, readonly (number | null)[]>>;
+  readonly seconds: number;
+  readonly repeats: number;
+  readonly estimated: boolean;
+}
+
+function validateOptions(options: unknown): NativeMeterOptions {
+  if (options === undefined) return {};
+  if (!isPlainObject(options)) throw invalidOption('options', 'an object', options, 'type');
+  rejectUnknownOptions('openMeters', options, OPTION_NAMES);
+  const o = options as MeterOptions;
+  const out: NativeMeterOptions = {};
+  if (o.cpu !== undefined) out.cpu = oneOf('cpu', o.cpu, ['auto', 'powercap', 'perf_event', 'msr', 'estimate', 'none'] as const);
+  if (o.gpu !== undefined) out.gpu = oneOf('gpu', o.gpu, ['auto', 'nvml', 'none'] as const);
+  for (const key of PATH_OPTIONS) {
+    const value = o[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || value.length === 0) throw invalidOption(key, 'a non-empty path', value, 'type');
+    out[key] = value;
+  }
+  if (o.msrPath !== undefined && !o.msrPath.includes('%d')) {
+    throw invalidOption('msrPath', 'a path with %d standing for the CPU number', o.msrPath);
+  }
+  if (o.gpus !== undefined) {
+    if (!Array.isArray(o.gpus)) throw invalidOption('gpus', 'an array of NVML device indices', o.gpus, 'type');
+    out.gpus = o.gpus.map((g, i) => integerIn(`gpus[${i}]`, g, 0, 1023));
+  }
+  if (o.wattsPerCore !== undefined) out.wattsPerCore = finiteNumber('wattsPerCore', o.wattsPerCore, 0.01, 1000);
+  if (o.poll !== undefined) out.poll = booleanOption('poll', o.poll);
+  if (o.powerCeilingW !== undefined) out.powerCeilingW = finiteNumber('powerCeilingW', o.powerCeilingW, 1, 1e5);
+  if (o.minPeriodS !== undefined) out.minPeriodS = finiteNumber('minPeriodS', o.minPeriodS, 1e-5, 3600);
+  if (o.powerPeriodS !== undefined) out.powerPeriodS = finiteNumber('powerPeriodS', o.powerPeriodS, 1e-3, 60);
+  if (o.trace !== undefined) {
+    if (!isPlainObject(o.trace)) throw invalidOption('trace', 'an object { hz, capacity? }', o.trace, 'type');
+    rejectUnknownOptions('trace', o.trace, ['hz', 'capacity']);
+    out.traceHz = finiteNumber('trace.hz', o.trace.hz, 0.001, 10_000);
+    out.traceCapacity = o.trace.capacity === undefined
+      ? Math.ceil(out.traceHz * 600)
+      : integerIn('trace.capacity', o.trace.capacity, 1, 10_000_000);
+  }
+  return out;
+}
+
+function toStatus(s: NativeSourceStatus): SourceStatus {
+  return {
+    source: s.source,
+    available: s.available,
+    selected: s.selected,
+    estimated: s.estimated,
+    method: s.method || null,
+    code: s.code || null,
+    reason: s.reason || null,
+    fix: s.fix || null,
+    domains: s.domains,
+  };
+}
+
+function sumOrNull(values: (number | null)[]): number | null {
+  if (values.length === 0) return null;
+  let sum = 0;
+  for (const v of values) {
+    if (v === null) return null;
+    sum += v;
+  }
+  return sum;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+};
+
+/** Open energy meters. Use `info()` first to see which sources work here and why others do not. */
+export class Meters {
+  readonly domains: readonly MeterDomain[];
+  readonly sources: readonly SourceStatus[];
+  #native: NativeMeters | null;
+  readonly #out: Float64Array;
+  readonly #open = new Set<number>();
+  readonly #estimate: string | undefined;
+  readonly #sourceNames: readonly string[];
+  readonly #totalDomains: { readonly cpu: readonly string[]; readonly gpu: readonly string[] };
+
+  /** Prefer `openMeters(options)`. */
+  constructor(options?: MeterOptions) {
+    const nativeOptions = validateOptions(options);
+    this.#native = new (native().Meters)(nativeOptions);
+    this.domains = Object.freeze(
+      this.#native.domains().map((d) => Object.freeze({ ...d, kind: d.kind as DomainKind, includedIn: d.includedIn || null })),
+    );
+    this.sources = Object.freeze(this.#native.sources().map(toStatus));
+    this.#out = new Float64Array(1 + 2 * this.domains.length);
+    const estimated = this.domains.filter((d) => d.estimated);
+    this.#estimate = estimated.length ? [...new Set(estimated.map((d) => d.method))].join('; ') : undefined;
+    this.#sourceNames = Object.freeze([...new Set(this.domains.map((d) => d.source))]);
+    const counted = this.domains.filter((d) => d.inTotal);
+    this.#totalDomains = Object.freeze({
+      cpu: Object.freeze(counted.filter((d) => d.kind !== 'gpu').map((d) => d.key)),
+      gpu: Object.freeze(counted.filter((d) => d.kind === 'gpu').map((d) => d.key)),
+    });
+  }
+
+  #get(): NativeMeters {
+    if (!this.#native) throw new MlpEnergyError('METER_CLOSED', 'these meters were closed: open new ones with openMeters()');
+    return this.#native;
+  }
+
+  /** Open a window: reads every counter now. Windows nest and overlap; open names must be unique. */
+  begin(name?: string): MeterWindow {
+    if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
+      throw invalidOption('name', 'a non-empty string', name, 'type');
+    }
+    const id = this.#get().begin(name ?? '');
+    this.#open.add(id);
+    return Object.freeze({ id, name: name ?? null });
+  }
+
+  /** Close a window: reads every counter now and returns the energy in between. */
+  end(window: MeterWindow): EnergyMeasurement {
+    if (!isPlainObject(window) || typeof (window as MeterWindow).id !== 'number') {
+      throw invalidOption('window', 'the object meters.begin() returned', window, 'type');
+    }
+    if (!this.#open.has(window.id)) {
+      throw withCode(
+        new Error(`window ${window.name === null ? window.id : JSON.stringify(window.name)} is not open: it was never begun on these meters or has already ended`),
+        'METER_WINDOW_UNKNOWN',
+      );
+    }
+    const out = this.#out;
+    this.#get().end(window.id, out);
+    this.#open.delete(window.id);
+    const n = this.domains.length;
+    const joules: Record<string, number | null> = {};
+    const cpu: (number | null)[] = [];
+    const gpu: (number | null)[] = [];
+    const below: string[] = [];
+    for (let d = 0; d < n; d++) {
+      const domain = this.domains[d];
+      const j = out[1 + d];
+      const value = Number.isNaN(j) ? null : j;
+      joules[domain.key] = value;
+      if (out[1 + n + d] !== 0) below.push(domain.key);
+      if (domain.inTotal) (domain.kind === 'gpu' ? gpu : cpu).push(value);
+    }
+    const cpuJ = sumOrNull(cpu);
+    const gpuJ = sumOrNull(gpu);
+    const counted = [...cpu, ...gpu];
+    const measurement: EnergyMeasurement = {
+      name: window.name,
+      seconds: out[0],
+      joules,
+      cpuJ,
+      gpuJ,
+      totalJ: sumOrNull(counted),
+      totalDomains: this.#totalDomains,
+      sources: this.#sourceNames,
+      estimated: this.#estimate !== undefined,
+      belowResolution: below.length > 0,
+      belowResolutionDomains: below,
+    };
+    if (this.#estimate !== undefined) (measurement as { estimate?: string }).estimate = this.#estimate;
+    return measurement;
+  }
+
+  /** Read every counter now (the poller does this on its own; tests step fixtures with it). */
+  sample(): void {
+    this.#get().sample();
+  }
+
+  /** Cumulative joules per domain since opening. */
+  totals(): Record<string, number | null> {
+    const j = this.#get().totals();
+    return Object.fromEntries(this.domains.map((d, i) => [d.key, Number.isNaN(j[i]) ? null : j[i]]));
+  }
+
+  pollerStats(): PollerStats {
+    return this.#get().stats();
+  }
+
+  /** The power trace recorded so far (empty unless opened with `trace`). */
+  trace(): PowerTrace {
+    const t = this.#get().trace();
+    return {
+      tS: t.tS,
+      powerW: Object.fromEntries(this.domains.map((d, i) => [d.key, t.powerW[i]])),
+      dropped: t.dropped,
+    };
+  }
+
+  /** Why the last counter read failed ('' when none has). */
+  lastError(): string {
+    return this.#get().lastError();
+  }
+
+  /** Mean ns of one raw read of the first counter of source `index` (benchmarks). */
+  rawReadNs(index: number, iterations = 10_000): number {
+    return this.#get().rawReadNs(integerIn('index', index, 0, this.sources.length), integerIn('iterations', iterations, 1, 1e8));
+  }
+
+  /** Idle power per domain: see `calibrateIdle`. */
+  calibrateIdle(options?: IdleOptions): Promise<IdleBaseline> {
+    return calibrateIdle(this, options);
+  }
+
+  /** Stop the poller and release every file descriptor and library. */
+  close(): void {
+    this.#native?.close();
+    this.#native = null;
+    this.#open.clear();
+  }
+}
+
+/** Open energy meters (see MeterOptions); throws METER_UNAVAILABLE with the fix when a named source cannot work. */
+export function openMeters(options?: MeterOptions): Meters {
+  return new Meters(options);
+}
+
+/** Run `fn` inside a window and return its result with the window's energy. */
+export async function measure<T>(meters: Meters, fn: () => T | Promise<T>, name?: string): Promise<{ result: T; energy: EnergyMeasurement }> {
+  if (!(meters instanceof Meters)) throw invalidOption('meters', 'the object openMeters() returned', meters, 'type');
+  if (typeof fn !== 'function') throw invalidOption('fn', 'a function', fn, 'type');
+  const window = meters.begin(name);
+  try {
+    const result = await fn();
+    return { result, energy: meters.end(window) };
+  } catch (error) {
+    meters.end(window);
+    throw error;
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Idle power per domain: `repeats` windows of `seconds / repeats` each while this process sleeps; the
+ * baseline is the median window power, robust to a background burst in one of them.
+ */
+export async function calibrateIdle(meters: Meters, options: IdleOptions = {}): Promise<IdleBaseline> {
+  if (!(meters instanceof Meters)) throw invalidOption('meters', 'the object openMeters() returned', meters, 'type');
+  if (!isPlainObject(options)) throw invalidOption('options', 'an object', options, 'type');
+  rejectUnknownOptions('calibrateIdle', options, ['seconds', 'repeats']);
+  const seconds = options.seconds === undefined ? 10 : finiteNumber('seconds', options.seconds, 0.01, 86_400);
+  const repeats = options.repeats === undefined ? 5 : integerIn('repeats', options.repeats, 1, 1000);
+  const samples: Record<string, (number | null)[]> = Object.fromEntries(meters.domains.map((d) => [d.key, []]));
+  let estimated = false;
+  for (let r = 0; r < repeats; r++) {
+    const window = meters.begin();
+    await sleep((seconds * 1000) / repeats);
+    const e = meters.end(window);
+    estimated ||= e.estimated;
+    for (const key of Object.keys(samples)) {
+      const j = e.joules[key];
+      samples[key].push(j === null ? null : j / e.seconds);
+    }
+  }
+  const powerW: Record<string, number | null> = {};
+  for (const [key, values] of Object.entries(samples)) {
+    powerW[key] = values.some((v) => v === null) ? null : median(values as number[]);
+  }
+  return { powerW, samplesW: samples, seconds, repeats, estimated };
+}
+
+/**
+ * A measurement with idle energy (baseline power × seconds) taken off each domain. The result can be
+ * negative for a domain that idled below its baseline; it is reported as is, not clamped.
+ */
+export function subtractIdle(measurement: EnergyMeasurement, baseline: IdleBaseline): EnergyMeasurement {
+  const joules: Record<string, number | null> = {};
+  for (const [key, j] of Object.entries(measurement.joules)) {
+    const p = baseline.powerW[key];
+    joules[key] = j === null || p === null || p === undefined ? null : j - p * measurement.seconds;
+  }
+  const idle = (total: number | null, keys: readonly string[]) => {
+    if (total === null) return null;
+    let sum = 0;
+    for (const key of keys) {
+      const p = baseline.powerW[key];
+      if (p === null || p === undefined) return null;
+      sum += p;
+    }
+    return total - sum * measurement.seconds;
+  };
+  // Totals come from the counted domains only, so nested ones (core inside package) are not taken twice.
+  const { cpu, gpu } = measurement.totalDomains;
+  return {
+    ...measurement,
+    joules,
+    estimated: measurement.estimated || baseline.estimated,
+    cpuJ: idle(measurement.cpuJ, cpu),
+    gpuJ: idle(measurement.gpuJ, gpu),
+    totalJ: idle(measurement.totalJ, [...cpu, ...gpu]),
+  };
+}

@@ -1,0 +1,224 @@
+// Meters binding: converts options and results; every decision lives in native/core/meters.
+#include <napi.h>
+
+#include <cmath>
+#include <memory>
+
+#include "errors.hpp"
+#include "meters/explain.hpp"
+#include "meters/open.hpp"
+#include "registry.hpp"
+
+namespace mlpe::addon {
+
+namespace {
+
+using namespace mlpe::meters;
+
+std::string OptString(const Napi::Object& o, const char* key, const std::string& fallback) {
+  Napi::Value v = o.Get(key);
+  return v.IsString() ? v.As<Napi::String>().Utf8Value() : fallback;
+}
+double OptNumber(const Napi::Object& o, const char* key, double fallback) {
+  Napi::Value v = o.Get(key);
+  return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : fallback;
+}
+bool OptBool(const Napi::Object& o, const char* key, bool fallback) {
+  Napi::Value v = o.Get(key);
+  return v.IsBoolean() ? v.As<Napi::Boolean>().Value() : fallback;
+}
+
+// The TS layer validated every option (lib/meters.ts); this only copies them.
+OpenOptions ToOptions(const Napi::Value& value) {
+  OpenOptions o;
+  if (!value.IsObject()) return o;
+  Napi::Object js = value.As<Napi::Object>();
+  o.cpu = OptString(js, "cpu", o.cpu);
+  o.gpu = OptString(js, "gpu", o.gpu);
+  o.powercap.root = OptString(js, "powercapRoot", o.powercap.root);
+  o.estimate.watts_per_core = OptNumber(js, "wattsPerCore", o.estimate.watts_per_core);
+  o.poller.thread = OptBool(js, "poll", o.poller.thread);
+  o.poller.power_ceiling_w = OptNumber(js, "powerCeilingW", o.poller.power_ceiling_w);
+  o.poller.min_period_s = OptNumber(js, "minPeriodS", o.poller.min_period_s);
+  o.poller.power_period_s = OptNumber(js, "powerPeriodS", o.poller.power_period_s);
+  o.poller.trace_hz = OptNumber(js, "traceHz", o.poller.trace_hz);
+  o.poller.trace_capacity = static_cast<std::size_t>(OptNumber(js, "traceCapacity", 0));
+  return o;
+}
+
+Napi::Array StatusesToJs(Napi::Env env, const std::vector<SourceStatus>& statuses) {
+  Napi::Array out = Napi::Array::New(env, statuses.size());
+  for (std::size_t i = 0; i < statuses.size(); ++i) {
+    const SourceStatus& s = statuses[i];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("source", s.source);
+    o.Set("available", s.available);
+    o.Set("selected", s.selected);
+    o.Set("estimated", s.estimated);
+    o.Set("method", s.method);
+    o.Set("code", s.code);
+    o.Set("reason", s.reason);
+    o.Set("fix", s.fix);
+    Napi::Array domains = Napi::Array::New(env, s.domains.size());
+    for (std::size_t d = 0; d < s.domains.size(); ++d) domains.Set(d, s.domains[d]);
+    o.Set("domains", domains);
+    out.Set(i, o);
+  }
+  return out;
+}
+
+class MetersWrap : public Napi::ObjectWrap<MetersWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Meters",
+                       {InstanceMethod<&MetersWrap::Domains>("domains"),
+                        InstanceMethod<&MetersWrap::Sources>("sources"),
+                        InstanceMethod<&MetersWrap::Begin>("begin"),
+                        InstanceMethod<&MetersWrap::End>("end"),
+                        InstanceMethod<&MetersWrap::Sample>("sample"),
+                        InstanceMethod<&MetersWrap::Totals>("totals"),
+                        InstanceMethod<&MetersWrap::Stats>("stats"),
+                        InstanceMethod<&MetersWrap::Trace>("trace"),
+                        InstanceMethod<&MetersWrap::LastError>("lastError"),
+                        InstanceMethod<&MetersWrap::RawReadNs>("rawReadNs"),
+                        InstanceMethod<&MetersWrap::Close>("close")});
+  }
+
+  explicit MetersWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MetersWrap>(info) {
+    Guard(info.Env(), [&] {
+      Opened opened = Open(ToOptions(info[0]));
+      meters_ = std::move(opened.meters);
+      statuses_ = std::move(opened.statuses);
+    });
+  }
+
+ private:
+  Meters& Get(Napi::Env env) {
+    if (!meters_) ThrowError(env, "METER_CLOSED", "these meters were closed: open new ones with openMeters()", ErrorKind::State);
+    return *meters_;
+  }
+
+  Napi::Value Domains(const Napi::CallbackInfo& info) {
+    Meters& m = Get(info.Env());
+    const auto& domains = m.Domains();
+    Napi::Array out = Napi::Array::New(info.Env(), domains.size());
+    for (std::size_t i = 0; i < domains.size(); ++i) {
+      const MeterDomain& d = domains[i];
+      const EnergySource& src = *m.Sources()[d.source];
+      Napi::Object o = Napi::Object::New(info.Env());
+      o.Set("key", d.key);
+      o.Set("kind", DomainKindName(d.kind));
+      o.Set("device", d.device);
+      o.Set("includedIn", d.included_in);
+      o.Set("inTotal", d.in_total);
+      o.Set("source", src.Name());
+      o.Set("estimated", src.Estimated());
+      o.Set("method", src.Method());
+      o.Set("updateIntervalS", src.UpdateIntervalS());
+      out.Set(i, o);
+    }
+    return out;
+  }
+
+  Napi::Value Sources(const Napi::CallbackInfo& info) { return StatusesToJs(info.Env(), statuses_); }
+
+  Napi::Value Begin(const Napi::CallbackInfo& info) {
+    Meters& m = Get(info.Env());
+    std::string name = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : std::string();
+    return Guard(info.Env(), [&] { return Napi::Number::New(info.Env(), m.Begin(name)); });
+  }
+
+  // end(id, out: Float64Array(1 + 2 * domains)): out[0] = seconds, then joules per domain (NaN: not
+  // readable), then 1/0 below-resolution flags. A caller-owned buffer keeps a window allocation-free.
+  Napi::Value End(const Napi::CallbackInfo& info) {
+    Meters& m = Get(info.Env());
+    const int id = info[0].As<Napi::Number>().Int32Value();
+    Napi::Float64Array out = info[1].As<Napi::Float64Array>();
+    const std::size_t nd = m.Domains().size();
+    if (out.ElementLength() < 1 + 2 * nd) ThrowError(info.Env(), "INVALID_OPTION", "end: result buffer too small", ErrorKind::Range);
+    Guard(info.Env(), [&] {
+      WindowResult r = m.End(id);
+      double* p = out.Data();
+      p[0] = r.seconds;
+      for (std::size_t d = 0; d < nd; ++d) {
+        p[1 + d] = r.joules[d];
+        p[1 + nd + d] = r.below_resolution[d];
+      }
+    });
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Sample(const Napi::CallbackInfo& info) {
+    Meters& m = Get(info.Env());
+    m.Sample();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Totals(const Napi::CallbackInfo& info) {
+    Meters& m = Get(info.Env());
+    std::vector<double> j = m.TotalJoules();
+    Napi::Float64Array out = Napi::Float64Array::New(info.Env(), j.size());
+    for (std::size_t i = 0; i < j.size(); ++i) out[i] = j[i];
+    return out;
+  }
+
+  Napi::Value Stats(const Napi::CallbackInfo& info) {
+    PollerStats s = Get(info.Env()).Stats();
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("periodS", std::isfinite(s.period_s) ? Napi::Value(Napi::Number::New(info.Env(), s.period_s)) : info.Env().Null());
+    o.Set("samples", static_cast<double>(s.samples));
+    o.Set("cpuS", s.cpu_s);
+    o.Set("wallS", s.wall_s);
+    return o;
+  }
+
+  Napi::Value Trace(const Napi::CallbackInfo& info) {
+    TraceSnapshot t = Get(info.Env()).Trace();
+    Napi::Env env = info.Env();
+    Napi::Object o = Napi::Object::New(env);
+    Napi::Float64Array ts = Napi::Float64Array::New(env, t.t_s.size());
+    for (std::size_t i = 0; i < t.t_s.size(); ++i) ts[i] = t.t_s[i];
+    Napi::Array power = Napi::Array::New(env, t.power_w.size());
+    for (std::size_t d = 0; d < t.power_w.size(); ++d) {
+      Napi::Float64Array p = Napi::Float64Array::New(env, t.power_w[d].size());
+      for (std::size_t i = 0; i < t.power_w[d].size(); ++i) p[i] = t.power_w[d][i];
+      power.Set(d, p);
+    }
+    o.Set("tS", ts);
+    o.Set("powerW", power);
+    o.Set("dropped", static_cast<double>(t.dropped));
+    return o;
+  }
+
+  Napi::Value LastError(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), Get(info.Env()).LastError()); }
+
+  Napi::Value RawReadNs(const Napi::CallbackInfo& info) {
+    Meters& m = Get(info.Env());
+    const auto s = static_cast<std::size_t>(info[0].As<Napi::Number>().Uint32Value());
+    const auto n = static_cast<std::size_t>(info[1].As<Napi::Number>().Uint32Value());
+    return Guard(info.Env(), [&] { return Napi::Number::New(info.Env(), m.RawReadNs(s, n)); });
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    meters_.reset();  // joins the poller, closes every fd / dlclose
+    return info.Env().Undefined();
+  }
+
+  std::unique_ptr<Meters> meters_;
+  std::vector<SourceStatus> statuses_;
+};
+
+Napi::Value Probe(const Napi::CallbackInfo& info) {
+  return Guard(info.Env(), [&] { return Napi::Value(StatusesToJs(info.Env(), mlpe::meters::Probe(ToOptions(info[0])))); });
+}
+
+void Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("Meters", MetersWrap::Define(env));
+  exports.Set("metersProbe", Napi::Function::New(env, Probe, "metersProbe"));
+}
+
+}  // namespace
+
+MLPE_ADDON_MODULE(meters, Init);
+
+}  // namespace mlpe::addon

@@ -1,0 +1,140 @@
+#include "common/thread_pool.hpp"
+
+#include <algorithm>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define MLPE_PAUSE() _mm_pause()
+#else
+#define MLPE_PAUSE() std::this_thread::yield()
+#endif
+
+namespace mlpe {
+
+namespace {
+thread_local bool in_team = false;  // set while this thread runs a team's task
+constexpr int kSpinsBeforeYield = 4000;
+}  // namespace
+
+void TeamBarrier::Wait() {
+  if (team_ <= 1) return;
+  const uint32_t phase = phase_.load(std::memory_order_acquire);
+  if (arrived_.fetch_add(1, std::memory_order_acq_rel) == team_ - 1) {
+    arrived_.store(0, std::memory_order_relaxed);
+    phase_.store(phase + 1, std::memory_order_release);
+    return;
+  }
+  for (int spin = 0; phase_.load(std::memory_order_acquire) == phase; ++spin) {
+    if (spin < kSpinsBeforeYield) MLPE_PAUSE();
+    else std::this_thread::yield();
+  }
+}
+
+ThreadPool& ThreadPool::Shared() {
+  static ThreadPool pool;
+  return pool;
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  for (auto& t : workers_) t.join();
+}
+
+int ThreadPool::size() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return static_cast<int>(workers_.size()) + 1;
+}
+
+void ThreadPool::Grow(int team) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  while (static_cast<int>(workers_.size()) + 1 < team) {
+    const int index = static_cast<int>(workers_.size()) + 1;
+    workers_.emplace_back([this, index] { Worker(index); });
+  }
+}
+
+void ThreadPool::Worker(int index) {
+  uint64_t seen = 0;
+  for (;;) {
+    const Task* task;
+    int team;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] { return stop_ || (generation_ != seen && index < team_); });
+      if (stop_) return;
+      seen = generation_;
+      task = task_;
+      team = team_;
+    }
+    in_team = true;
+    try {
+      (*task)(index, team);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!error_) error_ = std::current_exception();
+    }
+    in_team = false;
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (--pending_ == 0) done_.notify_one();
+  }
+}
+
+void ThreadPool::Run(int team, const Task& task) {
+  team = std::max(team, 1);
+  std::unique_lock<std::mutex> run_lock(run_mutex_, std::defer_lock);
+  // Nested or concurrent use: run alone rather than wait (a nested Run would deadlock).
+  if (team == 1 || in_team || !run_lock.try_lock()) {
+    const bool outer = in_team;
+    in_team = true;
+    try {
+      task(0, 1);
+    } catch (...) {
+      in_team = outer;
+      throw;
+    }
+    in_team = outer;
+    return;
+  }
+  Grow(team);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    task_ = &task;
+    team_ = team;
+    pending_ = team - 1;
+    error_ = nullptr;
+    ++generation_;
+  }
+  wake_.notify_all();
+  in_team = true;
+  std::exception_ptr mine;
+  try {
+    task(0, team);
+  } catch (...) {
+    mine = std::current_exception();
+  }
+  in_team = false;
+  std::unique_lock<std::mutex> lock(mutex_);
+  done_.wait(lock, [&] { return pending_ == 0; });
+  team_ = 0;
+  std::exception_ptr error = mine ? mine : error_;
+  lock.unlock();
+  if (error) std::rethrow_exception(error);
+}
+
+void ParallelFor(int64_t n, int threads, const std::function<void(int64_t, int64_t)>& body, int64_t grain) {
+  if (n <= 0) return;
+  grain = std::max<int64_t>(grain, 1);
+  const int64_t chunks = (n + grain - 1) / grain;
+  const int team = static_cast<int>(std::clamp<int64_t>(threads, 1, chunks));
+  ThreadPool::Shared().Run(team, [&](int tid, int size) {
+    const int64_t first = chunks * tid / size, last = chunks * (tid + 1) / size;
+    const int64_t begin = first * grain, end = std::min(n, last * grain);
+    if (begin < end) body(begin, end);
+  });
+}
+
+}  // namespace mlpe

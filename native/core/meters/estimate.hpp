@@ -1,0 +1,39 @@
+// The labelled estimate, used only when no counter can be read: CPU time of this process (and of its
+// children once reaped) times a power figure per busy core. Every result from it says estimated.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "meters/source.hpp"
+
+namespace mlpe::meters {
+
+// Default watts per busy core: a round figure between server parts at TDP (~7 W/core, e.g. 205 W /
+// 28 cores) and desktop parts (~15 W/core, e.g. 125 W / 8). It ignores idle, uncore and DRAM power; set
+// watts_per_core for your machine (TDP / cores is a reasonable first guess).
+inline constexpr double kDefaultWattsPerCore = 10.0;
+
+struct EstimateOptions {
+  double watts_per_core = kDefaultWattsPerCore;
+};
+
+class EstimateSource final : public EnergySource {
+ public:
+  explicit EstimateSource(const EstimateOptions& options = {});
+  const char* Name() const override { return "estimate"; }
+  const std::vector<Domain>& Domains() const override { return domains_; }
+  const std::vector<Counter>& Counters() const override { return counters_; }
+  // CPU time in ns: CLOCK_PROCESS_CPUTIME_ID (all threads) plus RUSAGE_CHILDREN (waited-for children).
+  std::uint64_t ReadRaw(std::size_t counter) override;
+  double UpdateIntervalS() const override { return 1e-6; }  // getrusage of children has us resolution
+  bool Estimated() const override { return true; }
+  std::string Method() const override;
+  double WattsPerCore() const { return watts_per_core_; }
+
+ private:
+  double watts_per_core_;
+  std::vector<Domain> domains_;
+  std::vector<Counter> counters_;
+};
+
+}  // namespace mlpe::meters

@@ -1,0 +1,288 @@
+#include "meters/meters.hpp"
+
+#include <time.h>
+
+#include <cmath>
+#include <limits>
+
+#include "common/error.hpp"
+
+namespace mlpe::meters {
+
+namespace {
+double ThreadCpuS() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+}  // namespace
+
+Meters::Meters(std::vector<std::unique_ptr<EnergySource>> sources, const PollerOptions& options)
+    : sources_(std::move(sources)), origin_(std::chrono::steady_clock::now()), options_(options) {
+  if (sources_.empty()) {
+    throw Error("METER_UNAVAILABLE", "no energy source was selected: select at least one (or the estimate)");
+  }
+  if (!(options_.power_ceiling_w > 0) || !(options_.reads_per_wrap >= 2) || !(options_.min_period_s > 0) ||
+      !(options_.power_period_s > 0) || !(options_.trace_hz >= 0)) {
+    throw Error("INVALID_OPTION",
+                "poller options out of range: powerCeilingW > 0, readsPerWrap >= 2, minPeriodS > 0, "
+                "powerPeriodS > 0, traceHz >= 0");
+  }
+  std::map<std::string, int> uses;
+  for (const auto& source : sources_)
+    for (const Domain& d : source->Domains()) ++uses[d.key];
+  std::vector<std::size_t> first_domain(sources_.size());
+  for (std::size_t s = 0; s < sources_.size(); ++s) {
+    first_domain[s] = domains_.size();
+    const EnergySource& src = *sources_[s];
+    for (const Domain& d : src.Domains()) {
+      // Two sources naming the same plane (powercap and perf both give package-0) stay distinguishable.
+      auto qualify = [&](const std::string& key) {
+        return key.empty() || uses[key] == 1 ? key : std::string(src.Name()) + ":" + key;
+      };
+      MeterDomain m;
+      m.key = qualify(d.key);
+      m.kind = d.kind;
+      m.device = d.device;
+      m.included_in = qualify(d.included_in);
+      m.in_total = d.in_total;
+      m.source = s;
+      domains_.push_back(m);
+      update_interval_s_.push_back(src.UpdateIntervalS());
+    }
+    const auto& counters = src.Counters();
+    for (std::size_t c = 0; c < counters.size(); ++c) {
+      Track t;
+      t.source = s;
+      t.counter = c;
+      t.info = counters[c];
+      t.domain = first_domain[s] + counters[c].domain;
+      tracks_.push_back(t);
+    }
+  }
+  period_s_ = PollPeriodS(sources_, options_);
+  if (options_.trace_hz > 0 && options_.trace_capacity > 0) {
+    trace_ = std::make_unique<PowerTrace>(options_.trace_capacity, domains_.size());
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    SampleLocked(Now());  // prime: the first read of each counter is the reference
+  }
+  if (options_.thread && std::isfinite(period_s_)) {
+    poller_start_s_ = Now();
+    thread_ = std::thread([this] { Run(); });
+  }
+}
+
+Meters::~Meters() { StopPoller(); }
+
+void Meters::StopPoller() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+double Meters::Now() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - origin_).count();
+}
+
+void Meters::Run() {
+  std::unique_lock<std::mutex> lock(mu_);
+  auto next = std::chrono::steady_clock::now();
+  const auto period = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(period_s_));
+  while (!stop_) {
+    next += period;
+    // Sleep until the deadline; a late wake-up does not shift later deadlines (no drift).
+    if (cv_.wait_until(lock, next, [this] { return stop_; })) break;
+    const double t = Now();
+    SampleLocked(t);
+    ++samples_;
+    if (trace_) trace_->Add(t, DomainJoulesLocked());
+    poller_cpu_s_ = ThreadCpuS();
+    if (std::chrono::steady_clock::now() > next + period) next = std::chrono::steady_clock::now();
+  }
+}
+
+void Meters::Sample() {
+  std::lock_guard<std::mutex> lock(mu_);
+  SampleLocked(Now());
+}
+
+void Meters::SampleLocked(double t) {
+  for (Track& tr : tracks_) {
+    std::uint64_t raw;
+    try {
+      raw = sources_[tr.source]->ReadRaw(tr.counter);
+    } catch (const std::exception& e) {
+      ++tr.errors;
+      last_error_ = e.what();
+      tr.primed = false;  // re-prime on the next good read: a gap cannot be bridged honestly
+      continue;
+    }
+    if (tr.info.reading == Reading::Power) {
+      const double w = static_cast<double>(raw) * tr.info.joules_per_count;
+      if (tr.primed) tr.integrated_j += 0.5 * (w + tr.last_w) * (t - tr.last_t);  // trapezoid
+      tr.last_w = w;
+      tr.last_t = t;
+      tr.primed = true;
+      continue;
+    }
+    if (tr.primed) {
+      const std::uint64_t m = tr.info.modulus;
+      if (m != 0 && raw >= m) {
+        ++tr.errors;
+        last_error_ = "counter of " + domains_[tr.domain].key + " read " + std::to_string(raw) +
+                      ", beyond its range " + std::to_string(m - 1) + ": the source is misreporting";
+        tr.primed = false;
+        continue;
+      }
+      if (m != 0) {
+        // Modular delta: correct for any number of wraps as long as reads come faster than one wrap,
+        // which the poller period guarantees. (modulus - last + raw, not +max: energymon is off by one.)
+        tr.extended += raw >= tr.last_raw ? raw - tr.last_raw : m - tr.last_raw + raw;
+      } else if (raw >= tr.last_raw) {
+        tr.extended += raw - tr.last_raw;
+      } else {
+        // A 64-bit counter going back means a reset (NVML driver reload): windows across it are unknown.
+        ++tr.errors;
+        last_error_ = "counter of " + domains_[tr.domain].key + " went backwards (reset?)";
+      }
+    }
+    tr.last_raw = raw;
+    tr.primed = true;
+  }
+}
+
+std::vector<double> Meters::DomainJoulesLocked() const {
+  std::vector<double> j(domains_.size(), 0.0);
+  for (const Track& tr : tracks_) {
+    if (std::isnan(j[tr.domain])) continue;
+    if (tr.errors != 0) {
+      j[tr.domain] = kNaN;
+      continue;
+    }
+    j[tr.domain] += tr.info.reading == Reading::Power
+                        ? tr.integrated_j
+                        : static_cast<double>(tr.extended) * tr.info.joules_per_count;
+  }
+  return j;
+}
+
+std::vector<double> Meters::TotalJoules() {
+  std::lock_guard<std::mutex> lock(mu_);
+  SampleLocked(Now());
+  return DomainJoulesLocked();
+}
+
+int Meters::Begin(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!name.empty()) {
+    for (const auto& [id, w] : windows_) {
+      if (w.name == name) {
+        throw Error("METER_WINDOW_EXISTS", "a window named \"" + name +
+                                               "\" is already open: end it first or give this one another name",
+                    ErrorKind::State);
+      }
+    }
+  }
+  const double t = Now();
+  SampleLocked(t);
+  Window w;
+  w.name = name;
+  w.t0 = t;
+  w.extended.reserve(tracks_.size());
+  w.errors.reserve(tracks_.size());
+  w.integrated.reserve(tracks_.size());
+  for (const Track& tr : tracks_) {
+    w.extended.push_back(tr.extended);
+    w.errors.push_back(tr.errors);
+    w.integrated.push_back(tr.integrated_j);
+  }
+  const int id = next_id_++;
+  windows_.emplace(id, std::move(w));
+  return id;
+}
+
+WindowResult Meters::End(int id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = windows_.find(id);
+  if (it == windows_.end()) {
+    throw Error("METER_WINDOW_UNKNOWN",
+                "window " + std::to_string(id) + " is not open (never begun, or already ended)", ErrorKind::State);
+  }
+  const double t = Now();
+  SampleLocked(t);
+  const Window& w = it->second;
+  WindowResult r;
+  r.name = w.name;
+  r.seconds = t - w.t0;
+  r.joules.assign(domains_.size(), 0.0);
+  r.below_resolution.assign(domains_.size(), 0);
+  std::vector<std::uint8_t> zero(domains_.size(), 1);
+  for (std::size_t i = 0; i < tracks_.size(); ++i) {
+    const Track& tr = tracks_[i];
+    double& j = r.joules[tr.domain];
+    if (tr.errors != w.errors[i]) {
+      j = kNaN;
+      continue;
+    }
+    if (tr.info.reading == Reading::Power) {
+      j += tr.integrated_j - w.integrated[i];
+      zero[tr.domain] = 0;  // integrated power is never "read zero"; resolution is the sampling period
+      continue;
+    }
+    const std::uint64_t counts = tr.extended - w.extended[i];
+    if (counts != 0) zero[tr.domain] = 0;
+    j += static_cast<double>(counts) * tr.info.joules_per_count;
+  }
+  for (std::size_t d = 0; d < domains_.size(); ++d) {
+    r.below_resolution[d] = !std::isnan(r.joules[d]) && (zero[d] || r.seconds < update_interval_s_[d]);
+  }
+  windows_.erase(it);
+  return r;
+}
+
+std::size_t Meters::OpenWindows() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return windows_.size();
+}
+
+PollerStats Meters::Stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  PollerStats s;
+  s.period_s = thread_.joinable() ? period_s_ : std::numeric_limits<double>::infinity();
+  s.samples = samples_;
+  s.cpu_s = poller_cpu_s_;
+  s.wall_s = thread_.joinable() ? Now() - poller_start_s_ : 0;
+  return s;
+}
+
+TraceSnapshot Meters::Trace() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!trace_) return TraceSnapshot{{}, std::vector<std::vector<double>>(domains_.size()), 0};
+  return trace_->Snapshot();
+}
+
+std::string Meters::LastError() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return last_error_;
+}
+
+double Meters::RawReadNs(std::size_t s, std::size_t iterations) {
+  if (s >= sources_.size() || iterations == 0) throw Error("INVALID_OPTION", "RawReadNs: no such source or 0 iterations");
+  std::lock_guard<std::mutex> lock(mu_);
+  EnergySource& src = *sources_[s];
+  volatile std::uint64_t sink = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < iterations; ++i) sink = sink + src.ReadRaw(0);
+  const auto t1 = std::chrono::steady_clock::now();
+  (void)sink;
+  return std::chrono::duration<double, std::nano>(t1 - t0).count() / static_cast<double>(iterations);
+}
+
+}  // namespace mlpe::meters

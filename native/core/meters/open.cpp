@@ -1,0 +1,139 @@
+#include "meters/open.hpp"
+
+#include <functional>
+
+#include "common/error.hpp"
+#include "meters/explain.hpp"
+
+namespace mlpe::meters {
+
+namespace {
+
+using Factory = std::function<std::unique_ptr<EnergySource>()>;
+
+struct Candidate {
+  const char* name;
+  Factory make;
+};
+
+std::vector<Candidate> CpuCandidates(const OpenOptions& o) {
+  return {
+      {"powercap", [&o] { return std::unique_ptr<EnergySource>(new PowercapSource(o.powercap)); }},
+  };
+}
+
+std::vector<Candidate> GpuCandidates(const OpenOptions&) { return {}; }
+
+Candidate EstimateCandidate(const OpenOptions& o) {
+  return {"estimate", [&o] { return std::unique_ptr<EnergySource>(new EstimateSource(o.estimate)); }};
+}
+
+// Tries one candidate: the source on success, else a status carrying the reason and fix.
+std::unique_ptr<EnergySource> Try(const Candidate& c, SourceStatus& status) {
+  status.source = c.name;
+  try {
+    auto source = c.make();
+    status.available = true;
+    status.estimated = source->Estimated();
+    status.method = source->Method();
+    for (const Domain& d : source->Domains()) status.domains.push_back(d.key);
+    return source;
+  } catch (const Error& e) {
+    if (e.code() == "INVALID_OPTION") throw;  // the user's input, not the machine: say so
+    status.code = e.code();
+    auto rf = SplitFix(e.what());
+    status.reason = rf.reason;
+    status.fix = rf.fix;
+  } catch (const std::exception& e) {
+    status.code = "METER_READ_FAILED";
+    status.reason = e.what();
+  }
+  return nullptr;
+}
+
+const Candidate* Find(const std::vector<Candidate>& list, const std::string& name) {
+  for (const auto& c : list)
+    if (name == c.name) return &c;
+  return nullptr;
+}
+
+}  // namespace
+
+Opened Open(const OpenOptions& options) {
+  Opened out;
+  std::vector<std::unique_ptr<EnergySource>> sources;
+  const auto cpu = CpuCandidates(options);
+  const auto gpu = GpuCandidates(options);
+  const Candidate estimate = EstimateCandidate(options);
+
+  auto use = [&](const Candidate& c, bool required) {
+    SourceStatus status;
+    auto source = Try(c, status);
+    if (source) {
+      status.selected = true;
+      sources.push_back(std::move(source));
+    }
+    out.statuses.push_back(status);
+    if (!status.available && required) {
+      throw Error(status.code.empty() ? "METER_UNAVAILABLE" : status.code,
+                  std::string(c.name) + " energy source unavailable: " + status.reason +
+                      (status.fix.empty() ? "" : ". Fix: " + status.fix),
+                  ErrorKind::System);
+    }
+    return status.available;
+  };
+
+  if (options.cpu == "auto") {
+    bool any = false;
+    for (const auto& c : cpu) {
+      if (use(c, false)) {
+        any = true;
+        break;
+      }
+    }
+    if (!any) use(estimate, true);
+  } else if (options.cpu == "estimate") {
+    use(estimate, true);
+  } else if (options.cpu != "none") {
+    const Candidate* c = Find(cpu, options.cpu);
+    if (!c) {
+      throw Error("INVALID_OPTION", "Expected one of \"auto\", \"powercap\", \"perf_event\", \"msr\", \"estimate\", "
+                                    "\"none\" for cpu but received \"" + options.cpu + "\"");
+    }
+    use(*c, true);
+  }
+
+  if (options.gpu == "auto") {
+    for (const auto& c : gpu) use(c, false);
+  } else if (options.gpu != "none") {
+    const Candidate* c = Find(gpu, options.gpu);
+    if (!c) {
+      throw Error("INVALID_OPTION", "Expected one of \"auto\", \"nvml\", \"none\" for gpu but received \"" +
+                                        options.gpu + "\"");
+    }
+    use(*c, true);
+  }
+  if (sources.empty()) {
+    throw Error("METER_UNAVAILABLE",
+                "no energy source selected (cpu and gpu both \"none\", or no GPU counter): select one, or "
+                "cpu: \"estimate\" for a labelled estimate",
+                ErrorKind::System);
+  }
+  out.meters = std::make_unique<Meters>(std::move(sources), options.poller);
+  return out;
+}
+
+std::vector<SourceStatus> Probe(const OpenOptions& options) {
+  std::vector<SourceStatus> out;
+  auto all = CpuCandidates(options);
+  for (auto& c : GpuCandidates(options)) all.push_back(c);
+  all.push_back(EstimateCandidate(options));
+  for (const auto& c : all) {
+    SourceStatus status;
+    Try(c, status);
+    out.push_back(status);
+  }
+  return out;
+}
+
+}  // namespace mlpe::meters

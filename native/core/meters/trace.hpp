@@ -1,0 +1,34 @@
+// Optional power trace: timestamped per-domain power samples in a fixed ring buffer (oldest dropped),
+// filled by the poller, for plots. Power is the energy delta between consecutive samples over their
+// time delta, so the trace integrates back to the counters exactly.
+#pragma once
+#include <cstddef>
+#include <vector>
+
+namespace mlpe::meters {
+
+struct TraceSnapshot {
+  std::vector<double> t_s;                 // seconds since the meters were opened, oldest first
+  std::vector<std::vector<double>> power_w;  // [domain][sample]; NaN where the domain could not be read
+  std::size_t dropped = 0;                 // samples overwritten because the buffer was full
+};
+
+class PowerTrace {
+ public:
+  PowerTrace(std::size_t capacity, std::size_t domains);
+  std::size_t Capacity() const { return capacity_; }
+  // energy_j: cumulative energy per domain at t_s. The first call only sets the reference.
+  void Add(double t_s, const std::vector<double>& energy_j);
+  TraceSnapshot Snapshot() const;
+
+ private:
+  std::size_t capacity_, domains_;
+  std::vector<double> t_;       // capacity_
+  std::vector<double> power_;   // capacity_ x domains_, row per sample
+  std::size_t next_ = 0, size_ = 0, dropped_ = 0;
+  bool have_ref_ = false;
+  double ref_t_ = 0;
+  std::vector<double> ref_e_;
+};
+
+}  // namespace mlpe::meters

@@ -1,0 +1,240 @@
+// sgemm against a naive float64 reference: random shapes (1, primes, 300+), every transpose pair,
+// alpha/beta (beta = 0 with NaN in C), leading dimensions, the fused epilogue, several tilings per
+// available ISA, threads 1–3; then the errors bad arguments and tilings must raise.
+//
+// Residual bound. Each C entry is a float32 sum of k products accumulated in some order (blocked by kc,
+// FMA or not), then scaled by alpha and added to beta·C. The standard bound for a recursive sum of k
+// terms (Higham, Accuracy and Stability, §3.1) gives |fl(Σ a·b) − Σ a·b| ≤ γ_k Σ|a||b|, γ_k = k·u/(1−k·u),
+// u = 2⁻²⁴. The alpha scaling, the beta term, the final add and the bias add cost four more roundings,
+// so we accept |C − C_ref| ≤ γ_{k+4} · (|alpha|·Σ_p |a_ip||b_pj| + |beta|·|c_ij| + |bias_j|), with
+// C_ref computed in float64 from the same float32 inputs. A lost or doubled kc block, a wrong edge or
+// a misplaced beta changes entries by O(Σ|a||b| / (k/kc)), far above the bound.
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+#include "gemm/gemm.hpp"
+#include "gemm/tiling.hpp"
+
+using namespace mlpe::gemm;
+
+namespace {
+
+int failures = 0, checks = 0;
+std::mt19937 rng(12345);
+
+#define EXPECT(cond, ...)                                   \
+  do {                                                      \
+    ++checks;                                               \
+    if (!(cond)) {                                          \
+      ++failures;                                           \
+      std::printf("FAIL %s:%d: ", __FILE__, __LINE__);      \
+      std::printf(__VA_ARGS__);                             \
+      std::printf("\n");                                    \
+    }                                                       \
+  } while (0)
+
+std::vector<float> Random(size_t n) {
+  std::uniform_real_distribution<float> d(-1.0f, 1.0f);
+  std::vector<float> v(n);
+  for (auto& x : v) x = d(rng);
+  return v;
+}
+
+struct Case {
+  bool ta, tb;
+  int64_t m, n, k;
+  float alpha, beta;
+  int64_t pad = 0;  // extra columns in every leading dimension
+  bool bias = false, relu = false;
+};
+
+std::string Describe(const Case& c, const Tiling& t) {
+  char s[256];
+  std::snprintf(s, sizeof s, "%s%s m=%lld n=%lld k=%lld alpha=%g beta=%g pad=%lld bias=%d relu=%d | %s %dx%d mc=%d kc=%d nc=%d threads=%d",
+                c.ta ? "T" : "N", c.tb ? "T" : "N", (long long)c.m, (long long)c.n, (long long)c.k, c.alpha, c.beta,
+                (long long)c.pad, c.bias, c.relu, IsaName(t.isa), t.mr, t.nr, t.mc, t.kc, t.nc, t.threads);
+  return s;
+}
+
+void Run(const Case& c, const Tiling& t) {
+  const int64_t a_rows = c.ta ? c.k : c.m, a_cols = c.ta ? c.m : c.k;
+  const int64_t b_rows = c.tb ? c.n : c.k, b_cols = c.tb ? c.k : c.n;
+  const int64_t lda = a_cols + c.pad, ldb = b_cols + c.pad, ldc = c.n + c.pad;
+  std::vector<float> a = Random(a_rows * lda + 1), b = Random(b_rows * ldb + 1), cc = Random(c.m * ldc + 1);
+  std::vector<float> bias = Random(c.n + 1);
+  // beta == 0 must not read C: fill it with NaN so any read poisons the result.
+  if (c.beta == 0.0f) std::fill(cc.begin(), cc.end(), std::numeric_limits<float>::quiet_NaN());
+  const std::vector<float> c0 = cc;
+  Args args;
+  args.trans_a = c.ta, args.trans_b = c.tb, args.m = c.m, args.n = c.n, args.k = c.k;
+  args.alpha = c.alpha, args.beta = c.beta;
+  args.a = a.data(), args.lda = lda, args.b = b.data(), args.ldb = ldb, args.c = cc.data(), args.ldc = ldc;
+  if (c.bias) args.epilogue.bias = bias.data();
+  args.epilogue.relu = c.relu;
+  sgemm(args, t);
+
+  const double u = std::ldexp(1.0, -24), gamma = (c.k + 4) * u / (1 - (c.k + 4) * u);
+  double worst = 0;
+  for (int64_t i = 0; i < c.m; ++i)
+    for (int64_t j = 0; j < c.n; ++j) {
+      double sum = 0, mag = 0;
+      for (int64_t p = 0; p < c.k; ++p) {
+        const double av = c.ta ? a[p * lda + i] : a[i * lda + p];
+        const double bv = c.tb ? b[j * ldb + p] : b[p * ldb + j];
+        sum += av * bv;
+        mag += std::fabs(av * bv);
+      }
+      const double cold = c.beta == 0.0f ? 0.0 : c0[i * ldc + j];
+      double ref = c.alpha * sum + c.beta * cold + (c.bias ? bias[j] : 0.0);
+      if (c.relu) ref = std::max(ref, 0.0);
+      const double bound =
+          gamma * (std::fabs(c.alpha) * mag + std::fabs(c.beta * cold) + (c.bias ? std::fabs(bias[j]) : 0.0)) + 1e-30;
+      const double got = cc[i * ldc + j];
+      const double ratio = std::isfinite(got) ? std::fabs(got - ref) / bound : INFINITY;
+      worst = std::max(worst, ratio);
+    }
+  // Padding columns of C beyond n must be untouched.
+  bool pad_ok = true;
+  for (int64_t i = 0; i < c.m; ++i)
+    for (int64_t j = c.n; j < ldc; ++j)
+      pad_ok &= (std::isnan(c0[i * ldc + j]) && std::isnan(cc[i * ldc + j])) || c0[i * ldc + j] == cc[i * ldc + j];
+  EXPECT(worst <= 1.0, "%s: error/bound = %g", Describe(c, t).c_str(), worst);
+  EXPECT(pad_ok, "%s: wrote outside the m×n part of C", Describe(c, t).c_str());
+}
+
+std::vector<Tiling> TilingsFor(Isa isa) {
+  std::vector<Tiling> list;
+  const Tiling d = DefaultTiling(isa, 1);
+  list.push_back(d);
+  // Tiny blocks: every loop runs many iterations and most tiles are edges.
+  Tiling tiny = d;
+  tiny.mc = d.mr, tiny.kc = 7, tiny.nc = d.nr;
+  list.push_back(tiny);
+  Tiling mid = d;
+  mid.mc = 3 * d.mr, mid.kc = 64, mid.nc = 2 * d.nr, mid.threads = 2;
+  list.push_back(mid);
+  Tiling threads3 = d;
+  threads3.threads = 3;
+  list.push_back(threads3);
+  return list;
+}
+
+void Correctness() {
+  std::vector<Isa> isas;
+  for (Isa isa : {Isa::Reference, Isa::Avx2, Isa::Avx512})
+    if (IsaAvailable(isa)) isas.push_back(isa);
+  const int64_t dims[] = {1, 2, 7, 13, 31, 64, 97};
+  std::uniform_int_distribution<int> pick(0, 6);
+  for (Isa isa : isas) {
+    for (const Tiling& t : TilingsFor(isa)) {
+      // Every transpose pair with small random shapes and varied alpha/beta.
+      for (int tt = 0; tt < 4; ++tt)
+        for (int rep = 0; rep < 4; ++rep) {
+          Case c{bool(tt & 1), bool(tt & 2), dims[pick(rng)], dims[pick(rng)], dims[pick(rng)], 1.0f, 0.0f};
+          const float alphas[] = {1.0f, -0.5f, 2.0f}, betas[] = {0.0f, 1.0f, -1.5f};
+          c.alpha = alphas[rep % 3];
+          c.beta = betas[(rep + tt) % 3];
+          c.pad = rep == 3 ? 5 : 0;
+          Run(c, t);
+        }
+      // One 300+ problem per transpose pair, odd sizes, crossing every block boundary.
+      for (int tt = 0; tt < 4; ++tt) Run({bool(tt & 1), bool(tt & 2), 301, 333, 317, 1.0f, tt == 2 ? 0.0f : 0.5f}, t);
+      // Fused epilogue, with and without beta.
+      Run({false, false, 37, 70, 129, 1.0f, 0.0f, 0, true, true}, t);
+      Run({false, true, 29, 65, 300, 0.7f, 1.0f, 3, true, false}, t);
+      Run({true, false, 50, 33, 40, 1.0f, 0.0f, 0, false, true}, t);
+    }
+  }
+  // Degenerate shapes on the default path: k = 0 (C = beta·C), alpha = 0, 1×1, k = 1, tall-skinny.
+  const Tiling d = DefaultTiling();
+  Run({false, false, 5, 6, 0, 1.0f, 0.5f}, d);
+  Run({false, false, 5, 6, 0, 1.0f, 0.0f, 0, true, true}, d);
+  Run({false, false, 9, 9, 9, 0.0f, 2.0f}, d);
+  Run({false, false, 1, 1, 1, 1.0f, 0.0f}, d);
+  Run({true, true, 1, 1, 1, 3.0f, 1.0f}, d);
+  Run({false, false, 200, 3, 1, 1.0f, 0.0f}, d);
+  Run({false, true, 1000, 2, 5, 1.0f, 0.0f}, d);
+  Run({true, false, 3, 257, 2, 1.0f, 0.0f}, d);
+  // m = 0 or n = 0 must not touch anything (null pointers allowed).
+  Args empty;
+  empty.m = 0, empty.n = 5, empty.k = 3, empty.lda = 3, empty.ldb = 5, empty.ldc = 5;
+  sgemm(empty, d);
+  ++checks;
+}
+
+// Runs f and checks it throws mlpe::Error with `code` and a message containing `fragment`.
+template <typename F>
+void ExpectError(const char* what, const std::string& code, const std::string& fragment, F f) {
+  try {
+    f();
+    EXPECT(false, "%s: no error thrown", what);
+  } catch (const mlpe::Error& e) {
+    EXPECT(e.code() == code && std::string(e.what()).find(fragment) != std::string::npos,
+           "%s: got %s \"%s\", want %s containing \"%s\"", what, e.code().c_str(), e.what(), code.c_str(),
+           fragment.c_str());
+  }
+}
+
+void Errors() {
+  const Tiling d = DefaultTiling(Isa::Reference, 1);
+  auto with = [&](auto edit) {
+    Tiling t = d;
+    edit(t);
+    return t;
+  };
+  ExpectError("mc not a multiple of mr", "INVALID_TILING", "not a multiple of mr",
+              [&] { Validate(with([](Tiling& t) { t.mc = t.mr * 5 + 1; })); });
+  ExpectError("nc not a multiple of nr", "INVALID_TILING", "not a multiple of nr",
+              [&] { Validate(with([](Tiling& t) { t.nc = t.nr * 3 + 1; })); });
+  ExpectError("tile not offered", "INVALID_TILING", "not offered by isa reference",
+              [&] { Validate(with([](Tiling& t) { t.mr = 5, t.nr = 7; })); });
+  ExpectError("threads 0", "INVALID_TILING", "threads", [&] { Validate(with([](Tiling& t) { t.threads = 0; })); });
+  ExpectError("kc 0", "INVALID_TILING", "kc", [&] { Validate(with([](Tiling& t) { t.kc = 0; })); });
+  ExpectError("mc < mr", "INVALID_TILING", "mc must be", [&] { Validate(with([](Tiling& t) { t.mc = 1; })); });
+  if (!IsaAvailable(Isa::Avx512))
+    ExpectError("absent isa", "ISA_UNAVAILABLE", "not available",
+                [&] { Validate(with([](Tiling& t) { t.isa = Isa::Avx512, t.mr = 12, t.nr = 32; })); });
+  float x[4] = {};
+  Args g;
+  g.m = 2, g.n = 2, g.k = 2, g.a = x, g.b = x, g.c = x, g.lda = 2, g.ldb = 2, g.ldc = 2;
+  ExpectError("negative m", "INVALID_OPTION", "m, n and k", [&] { Args h = g; h.m = -1; sgemm(h, d); });
+  ExpectError("lda too small", "INVALID_OPTION", "lda=1", [&] { Args h = g; h.lda = 1; sgemm(h, d); });
+  ExpectError("ldb too small", "INVALID_OPTION", "ldb=1", [&] { Args h = g; h.ldb = 1; sgemm(h, d); });
+  ExpectError("ldc too small", "INVALID_OPTION", "ldc=1", [&] { Args h = g; h.ldc = 1; sgemm(h, d); });
+  ExpectError("null a", "INVALID_OPTION", "a and b", [&] { Args h = g; h.a = nullptr; sgemm(h, d); });
+  ExpectError("NaN alpha", "INVALID_OPTION", "finite", [&] { Args h = g; h.alpha = NAN; sgemm(h, d); });
+}
+
+void Defaults() {
+  for (Isa isa : {Isa::Reference, Isa::Avx2, Isa::Avx512}) {
+    if (!IsaAvailable(isa)) continue;
+    const Tiling t = DefaultTiling(isa, 2);
+    bool ok = true;
+    try {
+      Validate(t);
+    } catch (const mlpe::Error& e) {
+      ok = false;
+      std::printf("%s\n", e.what());
+    }
+    EXPECT(ok, "default tiling for %s must validate", IsaName(isa));
+    EXPECT(DefaultTilingDerivation(isa, 2).size() == 3, "derivation names kc, mc and nc");
+  }
+  EXPECT(IsaAvailable(BestIsa()), "BestIsa must be available");
+  Isa parsed;
+  EXPECT(ParseIsa("avx2", &parsed) && parsed == Isa::Avx2 && !ParseIsa("sse", &parsed), "ParseIsa");
+}
+
+}  // namespace
+
+int main() {
+  Correctness();
+  Errors();
+  Defaults();
+  std::printf("%d checks, %d failures\n", checks, failures);
+  return failures == 0 ? 0 : 1;
+}
