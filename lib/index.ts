@@ -9,6 +9,18 @@ export type { DatasetSpec, DatasetOptions, PreparedDataset, TrainData, Task, Syn
 export { ResultStore, DEFAULT_STORE } from './store/store.js';
 export { importButterE } from './store/butter-e.js';
 export { TABLES as STORE_TABLES } from './store/schema.js';
+export {
+  EAGLE_CPU,
+  EAGLE_GPU,
+  BUILT_IN_PROFILES,
+  loadProfile,
+  validateProfile,
+  place,
+  placeWorkingSets,
+  fitEnergyModel,
+  nnls,
+} from './model/index.js';
+export type { HardwareProfile, CacheLevelProfile, DeviceClass, RunRecord, EnergyModelFit, DeviceFit, FitOptions } from './model/index.js';
 export { cudaInfo, gpuTilings, validateGpuTiling, requireCuda } from './gpu.js';
 export type { CudaInfo, CudaDevice, GpuTiling } from './gpu.js';
 export { Meters, openMeters, measure, calibrateIdle, subtractIdle } from './meters.js';

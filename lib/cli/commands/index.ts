@@ -2,5 +2,7 @@
 import type { Command } from 'commander';
 import { register as registerExport } from './export.js';
 import { register as registerImportButterE } from './import-butter-e.js';
+import { register as registerMerge } from './merge.js';
+import { register as registerSlurm } from './slurm.js';
 
-export const commands: Array<(program: Command) => void> = [registerExport, registerImportButterE];
+export const commands: Array<(program: Command) => void> = [registerSlurm, registerMerge, registerExport, registerImportButterE];
