@@ -4,5 +4,9 @@ import { register as registerExport } from './export.js';
 import { register as registerImportButterE } from './import-butter-e.js';
 import { register as registerMerge } from './merge.js';
 import { register as registerSlurm } from './slurm.js';
+import { register as registerFit } from './fit.js';
+import { register as registerPredict } from './predict.js';
+import { register as registerRecommend } from './recommend.js';
+import { register as registerReport } from './report.js';
 
-export const commands: Array<(program: Command) => void> = [registerSlurm, registerMerge, registerExport, registerImportButterE];
+export const commands: Array<(program: Command) => void> = [registerSlurm, registerMerge, registerExport, registerImportButterE, registerFit, registerPredict, registerRecommend, registerReport];

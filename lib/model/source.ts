@@ -1,0 +1,53 @@
+/**
+ * Where the CLI's model commands get their inputs: runs from the results store, and the hardware profile of
+ * the runs measured here (this machine as detected, or one the user names). Imported BUTTER-E runs carry the
+ * study's Eagle profiles themselves (from-store.ts).
+ */
+import { existsSync } from 'node:fs';
+import { totalmem } from 'node:os';
+import { resolve } from 'node:path';
+import { MlpEnergyError } from '../errors.js';
+import { cudaInfo } from '../gpu.js';
+import { cacheInfo, cpuInfo } from '../hardware.js';
+import { ResultStore } from '../store/store.js';
+import { runsFromStore } from './from-store.js';
+import { loadProfile, profileFromCaches, profileFromGpu, type DeviceClass, type HardwareProfile } from './profiles.js';
+import type { RunRecord } from './records.js';
+
+/** This machine's CPU (and first GPU, when CUDA works) as profiles. */
+export function detectedProfiles(): Partial<Record<DeviceClass, HardwareProfile>> {
+  const profiles: Partial<Record<DeviceClass, HardwareProfile>> = {
+    cpu: profileFromCaches(cacheInfo(), cpuInfo().logicalCores, totalmem()),
+  };
+  const cuda = cudaInfo();
+  if (cuda.cudaAvailable && cuda.devices.length > 0) profiles.gpu = profileFromGpu(cuda.devices[0]);
+  return profiles;
+}
+
+/** `--profile` values: 'detected' (default), a built-in name or a JSON file; its device class says which runs it describes. */
+export function resolveProfiles(names: readonly string[] = []): Partial<Record<DeviceClass, HardwareProfile>> {
+  const profiles = detectedProfiles();
+  for (const name of names) {
+    if (name === 'detected') continue;
+    const profile = loadProfile(name);
+    profiles[profile.deviceClass] = profile;
+  }
+  return profiles;
+}
+
+export async function withStore<T>(path: string, work: (store: ResultStore) => Promise<T>): Promise<T> {
+  const file = resolve(path);
+  if (!existsSync(file)) {
+    throw new MlpEnergyError('STORE_ERROR', `No results store at ${file}; run \`mlp-energy sweep\` first, or pass --store with the results file.`);
+  }
+  const store = await ResultStore.open(file);
+  try {
+    return await work(store);
+  } finally {
+    store.close();
+  }
+}
+
+export async function loadRuns(path: string): Promise<RunRecord[]> {
+  return withStore(path, (store) => runsFromStore(store));
+}

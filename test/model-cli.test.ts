@@ -1,0 +1,133 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fitCommand, fitJson } from '../lib/cli/commands/fit.js';
+import { predictCommand } from '../lib/cli/commands/predict.js';
+import { recommendCommand } from '../lib/cli/commands/recommend.js';
+import { reportCommand } from '../lib/cli/commands/report.js';
+import { featureRow, runFeatures } from '../lib/model/features.js';
+import { validateProfile } from '../lib/model/profiles.js';
+import { flopsPerEpoch, networkFor, type Shape } from '../lib/networks.js';
+import { ResultStore } from '../lib/store/store.js';
+
+/** A small machine so that quick-sweep-sized networks cross every level. */
+const PROFILE = validateProfile({
+  name: 'test-node',
+  deviceClass: 'cpu',
+  levels: [
+    { name: 'L1d', bytesPerUnit: 32 * 1024, units: 2, coresPerUnit: 1 },
+    { name: 'L2', bytesPerUnit: 512 * 1024, units: 2, coresPerUnit: 1 },
+    { name: 'L3', bytesPerUnit: 4 * 2 ** 20, units: 1, coresPerUnit: 2 },
+    { name: 'RAM', bytesPerUnit: 8 * 2 ** 30, units: 1, coresPerUnit: 2 },
+  ],
+});
+const TRUTH = [2e-5, 5e-11, 1e-10, 4e-10, 1e-9, 5e-9];
+const DATASETS = [
+  { name: 'wine_quality_white', rows: 4898, inputs: 11, outputs: 7 },
+  { name: '529_pollen', rows: 3848, inputs: 4, outputs: 1 },
+  { name: '537_houses', rows: 20640, inputs: 8, outputs: 1 },
+  { name: 'splice', rows: 3188, inputs: 287, outputs: 3 },
+];
+
+let dir: string;
+let storePath: string;
+let profilePath: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'mlpe-model-cli-'));
+  storePath = join(dir, 'results.duckdb');
+  profilePath = join(dir, 'profile.json');
+  writeFileSync(profilePath, JSON.stringify(PROFILE));
+  const rows: Array<Record<string, unknown>> = [];
+  for (const ds of DATASETS) {
+    for (const shape of ['rectangle', 'trapezoid', 'exponential'] as Shape[]) {
+      for (const size of [2 ** 10, 2 ** 13, 2 ** 16, 2 ** 19]) {
+        for (const depth of [3, 5]) {
+          const net = networkFor({ inputs: ds.inputs, outputs: ds.outputs, shape, size, depth });
+          const flops = flopsPerEpoch(net, { observations: ds.rows, batchSize: 256 }).flopsPerEpoch;
+          const f = runFeatures(PROFILE, {
+            fullWidths: [ds.inputs, ...net.widths], numFreeParameters: net.numFreeParameters, batchSize: 256, nObservations: ds.rows, flopsPerEpoch: flops, threads: 2,
+          });
+          const e = featureRow(f).reduce((s, v, j) => s + v * TRUTH[j], 0);
+          const id = `${ds.name}-${shape}-${size}-${depth}`;
+          // Three repetitions at −10%, +10% and exact: the median is the truth.
+          for (const [rep, factor] of [[0, 0.9], [1, 1.1], [2, 1]] as const) {
+            rows.push({
+              run_id: `${id}-r${rep}`, experiment_id: id, source: 'mlp-energy', role: 'run', repetition: rep, dataset: ds.name,
+              n_observations: ds.rows, n_inputs: ds.inputs, n_outputs: ds.outputs, shape, size, depth, widths: net.widths,
+              num_free_parameters: net.numFreeParameters, batch_size: 256, epochs: 2, is_gpu: false, device: 'cpu', tiling_threads: 2,
+              energy_per_training_datum: e * factor, energy_per_epoch: e * factor * 4000, flops_per_epoch: flops, estimated: rep === 0,
+            });
+          }
+        }
+      }
+    }
+  }
+  // A QC-flagged run and an overhead reference run: both must be ignored.
+  rows.push({ ...rows[0], run_id: 'flagged', experiment_id: 'flagged', energy_per_training_datum: 100, filter_runtime_outlier: true });
+  rows.push({ ...rows[0], run_id: 'overhead', experiment_id: 'overhead', role: 'overhead_reference', energy_per_training_datum: 100 });
+  // One bulk insert by column name (row-by-row upserts of ~300 wide rows take too long for a unit test).
+  const json = join(dir, 'runs.json');
+  writeFileSync(json, JSON.stringify(rows));
+  const store = await ResultStore.open(storePath);
+  await store.run(`INSERT INTO runs BY NAME SELECT * FROM read_json_auto('${json}')`);
+  await store.run("INSERT INTO power_traces VALUES ('wine_quality_white-rectangle-1024-3-r0', 0, 'package-0', 10), ('wine_quality_white-rectangle-1024-3-r0', 1, 'package-0', 12)");
+  store.close();
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('model commands reject bad input', () => {
+  it('names the missing store, unknown device, profile file and dataset', async () => {
+    await expect(fitCommand({ store: join(dir, 'missing.duckdb') })).rejects.toThrow(/run `mlp-energy sweep` first/);
+    await expect(fitCommand({ store: storePath, device: 'tpu' })).rejects.toThrow(/--device/);
+    await expect(fitCommand({ store: storePath, profile: [join(dir, 'nope.json')] })).rejects.toThrow(/Unknown hardware profile/);
+    await expect(
+      predictCommand({ store: storePath, profile: [profilePath], dataset: 'mnist', shape: 'rectangle', size: '4096', depth: '3' }),
+    ).rejects.toThrow(/Unknown dataset "mnist".*known: /);
+    await expect(fitCommand({ store: storePath, profile: [profilePath], device: 'gpu' })).rejects.toThrow(/No runs to fit for device gpu/);
+  });
+});
+
+describe('fit, predict, recommend and report from a store', () => {
+  it('fits the median of repetitions, recovers the coefficients and reports CV error for every model', async () => {
+    const { fit, text } = await fitCommand({ store: storePath, profile: [profilePath] });
+    const [g] = fit.groups;
+    expect(g.profile.name).toBe('test-node');
+    expect(g.runs).toBe(DATASETS.length * 3 * 4 * 2);
+    expect(g.estimatedRuns).toBe(g.runs); // bool_or over repetitions: one estimated repetition marks the experiment
+    expect(g.folds).toBe(4);
+    const cache = g.models[0];
+    cache.model.coefficients.forEach((c, j) => expect(c.value! / TRUTH[j]).toBeCloseTo(1, 4));
+    expect(cache.cv!.ratioStd).toBeLessThan(1e-6);
+    expect(text).toMatch(/4-fold cross-validation holding out whole datasets/);
+    expect(text).toMatch(/bytes_L3 +\d\.\d+e-9 J\/byte at L3/);
+    const json = JSON.parse(JSON.stringify(fitJson(fit))) as { groups: Array<Record<string, unknown>> };
+    expect(json.groups[0].perRun).toBeUndefined();
+  });
+
+  it('predicts a stored configuration exactly as the fit placed it, and ranks layouts for a budget', async () => {
+    const p = await predictCommand({ store: storePath, profile: [profilePath], dataset: '537_houses', shape: 'trapezoid', size: String(2 ** 16), depth: '5', threads: '2' });
+    const net = networkFor({ inputs: 8, outputs: 1, shape: 'trapezoid', size: 2 ** 16, depth: 5 });
+    expect(p.widths).toEqual(net.widths);
+    const f = runFeatures(PROFILE, {
+      fullWidths: [8, ...net.widths], numFreeParameters: net.numFreeParameters, batchSize: 256, nObservations: 20640,
+      flopsPerEpoch: flopsPerEpoch(net, { observations: 20640, batchSize: 256 }).flopsPerEpoch, threads: 2,
+    });
+    expect(p.jPerDatum / featureRow(f).reduce((s, v, j) => s + v * TRUTH[j], 0)).toBeCloseTo(1, 4);
+    expect(p.terms.reduce((s, t) => s + t.jPerDatum, 0)).toBeCloseTo(p.jPerDatum, 12);
+
+    const r = await recommendCommand({ store: storePath, profile: [profilePath], budget: String(2 ** 18), dataset: 'splice', top: '5' });
+    expect(r.ranked).toHaveLength(5);
+    for (let i = 1; i < r.ranked.length; i++) expect(r.ranked[i].jPerDatum).toBeGreaterThanOrEqual(r.ranked[i - 1].jPerDatum);
+    expect(r.ranked.every((x) => x.threads === 2 && ['L1d', 'L2', 'L3', 'RAM'].includes(x.levels.f))).toBe(true);
+  });
+
+  it('writes the report with the stored power trace and SVGs', async () => {
+    const r = await reportCommand({ store: storePath, profile: [profilePath], out: join(dir, 'r.html'), svg: join(dir, 'svg') });
+    expect(r.fitError).toBeNull();
+    expect(r.charts.map((c) => c.id)).toContain('power-traces');
+    expect(r.svgs).toHaveLength(r.charts.length);
+  });
+});
