@@ -1,6 +1,8 @@
 /** mlp-energy: the public API. Everything a user imports comes from here. */
 export { MlpEnergyError } from './errors.js';
 export type { ErrorCode } from './errors.js';
+export { cudaInfo, gpuTilings, validateGpuTiling, requireCuda } from './gpu.js';
+export type { CudaInfo, CudaDevice, GpuTiling } from './gpu.js';
 export { Meters, openMeters, measure, calibrateIdle, subtractIdle } from './meters.js';
 export type {
   CpuSource, GpuSource, DomainKind, MeterOptions, MeterDomain, SourceStatus, MeterWindow, EnergyMeasurement,

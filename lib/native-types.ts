@@ -6,6 +6,10 @@ import type { MeterOptions } from './meters.js';
 
 export interface NativeAddon {
   readonly napiVersion: number;
+  // native/addon/cuda.cpp
+  cudaInfo(): import('./gpu.js').CudaInfo;
+  gpuTilings(): import('./gpu.js').GpuTiling[];
+  validateGpuTiling(tiling: import('./gpu.js').GpuTiling): { threads: number; sharedBytes: number };
   // native/addon/meters.cpp
   readonly Meters: new (options: NativeMeterOptions) => NativeMeters;
   metersProbe(options: NativeMeterOptions): NativeSourceStatus[];

@@ -1,0 +1,54 @@
+/**
+ * Where each packed block of a tiling sits in the cache hierarchy (BLIS's design, §A1): the kc×nr micro-panel of
+ * B is meant for L1, the mc×kc block of A for L2, the kc×nc panel of B for L3. A block that outgrows its level
+ * streams from the next one, which is where time and energy bend.
+ */
+import type { CacheSizes, Tiling } from './contract.js';
+
+export const FLOAT_BYTES = 4;
+
+export type CacheLevelName = 'L1' | 'L2' | 'L3' | 'DRAM';
+
+export interface BlockPlacement {
+  block: 'B micro-panel' | 'A block' | 'B panel';
+  /** The formula, e.g. "kc·nr·4 B". */
+  formula: string;
+  bytes: number;
+  /** The level BLIS sizes this block for, and its capacity. */
+  target: Exclude<CacheLevelName, 'DRAM'>;
+  targetBytes: number;
+  /** The smallest level that holds the block. */
+  level: CacheLevelName;
+}
+
+function smallestHolding(bytes: number, caches: CacheSizes): CacheLevelName {
+  if (bytes <= caches.l1d_bytes) return 'L1';
+  if (bytes <= caches.l2_bytes) return 'L2';
+  if (bytes <= caches.l3_bytes) return 'L3';
+  return 'DRAM';
+}
+
+export function blockPlacements(t: Tiling, caches: CacheSizes): BlockPlacement[] {
+  const place = (block: BlockPlacement['block'], formula: string, bytes: number, target: BlockPlacement['target']) => {
+    const targetBytes = target === 'L1' ? caches.l1d_bytes : target === 'L2' ? caches.l2_bytes : caches.l3_bytes;
+    return { block, formula, bytes, target, targetBytes, level: smallestHolding(bytes, caches) };
+  };
+  return [
+    place('B micro-panel', 'kc·nr·4 B', t.kc * t.nr * FLOAT_BYTES, 'L1'),
+    place('A block', 'mc·kc·4 B', t.mc * t.kc * FLOAT_BYTES, 'L2'),
+    place('B panel', 'kc·nc·4 B', t.kc * t.nc * FLOAT_BYTES, 'L3'),
+  ];
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1 << 20) return `${+(bytes / (1 << 20)).toFixed(1)} MiB`;
+  if (bytes >= 1 << 10) return `${+(bytes / (1 << 10)).toFixed(1)} KiB`;
+  return `${bytes} B`;
+}
+
+/** "A 96 KiB in L2 (9%)": the block, its size, the level holding it and how full that level's target is. */
+export function describePlacement(p: BlockPlacement): string {
+  const share = Math.round((100 * p.bytes) / p.targetBytes);
+  const over = p.level !== p.target ? ` (${share}% of ${p.target})` : ` (${share}%)`;
+  return `${formatBytes(p.bytes)} in ${p.level}${over}`;
+}

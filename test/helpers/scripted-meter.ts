@@ -1,0 +1,54 @@
+/** A TuneMeter whose energy is a known function of the tiling, with seeded multiplicative noise. */
+import type { Tiling } from '../../lib/tune/contract.js';
+import type { Sample, TuneMeter } from '../../lib/tune/meter.js';
+import type { GemmShape } from '../../lib/tune/shapes.js';
+
+/** mulberry32: a small seeded PRNG so noisy runs are reproducible. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class ScriptedMeter implements TuneMeter {
+  readonly estimated = false;
+  readonly source = 'scripted test meter';
+  readonly seen: Tiling[] = [];
+  private readonly normal: () => number;
+
+  constructor(
+    readonly energy: (t: Tiling, shape: GemmShape) => number,
+    readonly seconds: (t: Tiling, shape: GemmShape) => number = (t, s) => energy(t, s) / 50,
+    readonly noise = 0,
+    seed = 1,
+  ) {
+    const uniform = rng(seed);
+    // Box–Muller from the seeded uniform source.
+    this.normal = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
+  }
+
+  async sample(shape: GemmShape, tiling: Tiling): Promise<Sample> {
+    this.seen.push(tiling);
+    const jitter = () => Math.exp(this.noise * this.normal());
+    return { joules: this.energy(tiling, shape) * jitter(), seconds: this.seconds(tiling, shape) * jitter() };
+  }
+}
+
+/** A bowl in log-space around (kc 256, mc 96, nc 1024), 2 threads cheaper, the 6×32 kernel cheapest. */
+export function bowl(t: Tiling): number {
+  const sq = (x: number) => x * x;
+  const micro = t.mr === 6 && t.nr === 32 ? 0.9 : t.mr === 12 && t.nr === 32 ? 0.95 : 1;
+  return (
+    0.01 *
+    (1 + 0.3 * sq(Math.log2(t.kc / 256))) *
+    (1 + 0.2 * sq(Math.log2(t.mc / 96))) *
+    (1 + 0.1 * sq(Math.log2(t.nc / 1024))) *
+    (t.threads === 2 ? 0.8 : 1) *
+    micro
+  );
+}
