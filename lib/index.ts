@@ -20,3 +20,9 @@ export type {
   CpuSource, GpuSource, DomainKind, MeterOptions, MeterDomain, SourceStatus, MeterWindow, EnergyMeasurement,
   PollerStats, PowerTrace, IdleOptions, IdleBaseline,
 } from './meters.js';
+export { gemm, gemmAsync } from './gemm.js';
+export type { GemmOptions } from './gemm.js';
+export { defaultTiling, defaultTilingDerivation, validateTiling, ISAS } from './tiling.js';
+export type { Tiling, TilingOptions, Isa } from './tiling.js';
+export { cacheInfo, cpuInfo } from './hardware.js';
+export type { CacheInfo, CacheLevel, CpuInfo } from './hardware.js';
