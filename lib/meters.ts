@@ -454,3 +454,8 @@ export function subtractIdle(measurement: EnergyMeasurement, baseline: IdleBasel
     totalJ: idle(measurement.totalJ, [...cpu, ...gpu]),
   };
 }
+
+/** Every energy source with whether it works here, why not, and the fix; nothing is kept open. */
+export function energySources(options?: MeterOptions): SourceStatus[] {
+  return native().metersProbe(validateOptions(options)).map(toStatus);
+}

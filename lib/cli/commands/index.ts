@@ -2,5 +2,7 @@
 import type { Command } from 'commander';
 import { register as registerMerge } from './merge.js';
 import { register as registerSlurm } from './slurm.js';
+import { register as registerInfo } from './info.js';
+import { register as registerMeasure } from './measure.js';
 
-export const commands: Array<(program: Command) => void> = [registerSlurm, registerMerge];
+export const commands: Array<(program: Command) => void> = [registerSlurm, registerMerge, registerInfo, registerMeasure];

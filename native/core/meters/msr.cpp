@@ -65,8 +65,8 @@ std::size_t MsrSource::OpenCpu(int cpu) {
       pattern_used_ = pattern;
       return fds_.size() - 1;
     }
-    // Permission errors say more than "no msr_safe here": keep the most telling one.
-    if (best_path.empty() || err == EACCES || err == EPERM) {
+    // A permission error says more than "no msr_safe here": keep it; otherwise report the last path tried.
+    if (best_path.empty() || err == EACCES || err == EPERM || (best_err != EACCES && best_err != EPERM)) {
       best_err = err;
       best_path = path;
     }
