@@ -8,5 +8,10 @@ import { register as registerFit } from './fit.js';
 import { register as registerPredict } from './predict.js';
 import { register as registerRecommend } from './recommend.js';
 import { register as registerReport } from './report.js';
+import { register as registerInfo } from './info.js';
+import { register as registerMeasure } from './measure.js';
 
-export const commands: Array<(program: Command) => void> = [registerSlurm, registerMerge, registerExport, registerImportButterE, registerFit, registerPredict, registerRecommend, registerReport];
+export const commands: Array<(program: Command) => void> = [
+  registerSlurm, registerMerge, registerExport, registerImportButterE, registerInfo, registerMeasure,
+  registerFit, registerPredict, registerRecommend, registerReport,
+];
