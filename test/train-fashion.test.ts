@@ -42,5 +42,4 @@ describe.skipIf(!present)(`Fashion-MNIST (${present ? DIR : 'apt-get install dat
     expect(Math.max(...accuracy)).toBeGreaterThanOrEqual(0.8);
     expect(run.epochs.at(-1)!.trainLoss).toBeLessThan(run.epochs[0]!.trainLoss);
   });
-
 });
