@@ -4,6 +4,7 @@
  * train loss and test loss + accuracy. Progress arrives per epoch through `onEpoch`; an AbortSignal
  * stops the run between epochs.
  */
+import { loadDataset } from './datasets/index.js';
 import { MlpEnergyError, invalidOption, rejectUnknownOptions, withCode } from './errors.js';
 import { requireCuda, validateGpuTiling, type GpuTiling } from './gpu.js';
 import { native } from './native.js';
@@ -38,7 +39,7 @@ export interface EpochResult {
 export interface TrainRunOptions {
   /** The matrices to train on. */
   data?: TrainData;
-  /** A dataset by name (resolved by `resolveTrainData`). */
+  /** A dataset by name (`loadDataset`: real files preprocessed as BUTTER did, split 80/20 with `seed`). */
   dataset?: string;
   shape: Shape;
   /** Parameter budget; the widths come from BUTTER's search (`networkFor`). */
@@ -86,7 +87,6 @@ const OPTIONS = [
   'data', 'dataset', 'shape', 'size', 'depth', 'epochs', 'batchSize', 'learningRate', 'seed', 'tiling', 'threads',
   'onEpoch', 'signal', 'device', 'gpu',
 ] as const;
-const DATA_KEYS = ['xTrain', 'yTrain', 'xTest', 'yTest', 'inputs', 'outputs', 'task'] as const;
 
 function matrix(name: string, value: unknown, cols: number): Float32Array {
   if (!(value instanceof Float32Array)) throw invalidOption(name, 'a Float32Array', value, 'type');
@@ -101,7 +101,7 @@ function matrix(name: string, value: unknown, cols: number): Float32Array {
 
 function checkData(data: unknown): TrainData {
   if (!isPlainObject(data)) throw invalidOption('data', 'an object { xTrain, yTrain, xTest, yTest, inputs, outputs, task }', data, 'type');
-  rejectUnknownOptions('data', data, DATA_KEYS);
+  // Other fields (loadDataset's name, source, row counts) are descriptive and ignored here.
   const inputs = integerIn('data.inputs', data.inputs, 1, 2 ** 24);
   const outputs = integerIn('data.outputs', data.outputs, 1, 2 ** 24);
   const task = oneOf('data.task', data.task, ['classification', 'regression'] as const);
@@ -128,20 +128,16 @@ function checkData(data: unknown): TrainData {
   return checked;
 }
 
-/**
- * Where a run's matrices come from: `data` as given, or (once lib/datasets lands) a dataset by name.
- * The one place dataset loading plugs in.
- */
-export async function resolveTrainData(options: Pick<TrainRunOptions, 'data' | 'dataset'>): Promise<TrainData> {
+/** Where a run's matrices come from: `data` as given, or a dataset by name split with `seed`. */
+export async function resolveTrainData(options: Pick<TrainRunOptions, 'data' | 'dataset' | 'seed'>): Promise<TrainData> {
   if (options.data !== undefined && options.dataset !== undefined) {
     throw withCode(new TypeError('Pass either data or dataset to trainRun, not both'), 'INVALID_OPTION');
   }
   if (options.data !== undefined) return checkData(options.data);
   if (options.dataset !== undefined) {
-    throw new MlpEnergyError(
-      'INVALID_OPTION',
-      `Loading datasets by name (${JSON.stringify(options.dataset)}) is not available yet; pass the matrices as data: { xTrain, yTrain, xTest, yTest, inputs, outputs, task }`,
-    );
+    if (typeof options.dataset !== 'string') throw invalidOption('dataset', 'a dataset name', options.dataset, 'type');
+    // Real data only: a named dataset whose files are missing is an error naming where to put them.
+    return checkData(loadDataset(options.dataset, { seed: integerIn('seed', options.seed ?? 0, 0), synthetic: 'never' }));
   }
   throw withCode(new TypeError('trainRun needs data: { xTrain, yTrain, xTest, yTest, inputs, outputs, task }'), 'INVALID_OPTION');
 }
