@@ -6,6 +6,7 @@
  */
 import { loadDataset } from './datasets/index.js';
 import { MlpEnergyError, invalidOption, rejectUnknownOptions, withCode } from './errors.js';
+import { requireCuda, validateGpuTiling, type GpuTiling } from './gpu.js';
 import { native } from './native.js';
 import { networkFor, type Network, type Shape } from './networks.js';
 import { checkTilingOptions, type Tiling, type TilingOptions } from './tiling.js';
@@ -58,6 +59,10 @@ export interface TrainRunOptions {
   threads?: number;
   onEpoch?: (epoch: EpochResult & { epoch: number }) => void;
   signal?: AbortSignal;
+  /** Where to train: 'cpu' (default) or 'gpu' (the CUDA trainer; same seed, same start and shuffle order). */
+  device?: 'cpu' | 'gpu';
+  /** GPU-only settings: an explicit GEMM tiling (see `gpuTilings()`) and CUDA Graph replay of each step. */
+  gpu?: { tiling?: GpuTiling; cudaGraph?: boolean };
 }
 
 export interface TrainRunResult {
@@ -80,7 +85,7 @@ export function headFor(task: Task, outputs: number): Head {
 
 const OPTIONS = [
   'data', 'dataset', 'shape', 'size', 'depth', 'epochs', 'batchSize', 'learningRate', 'seed', 'tiling', 'threads',
-  'onEpoch', 'signal',
+  'onEpoch', 'signal', 'device', 'gpu',
 ] as const;
 
 function matrix(name: string, value: unknown, cols: number): Float32Array {
@@ -142,7 +147,7 @@ function abortError(signal: AbortSignal, epochs: EpochResult[]): MlpEnergyError 
   return Object.assign(error, { epochs });
 }
 
-/** Trains one BUTTER network on the CPU. Rejects with code ABORTED (carrying the finished `epochs`) when `signal` aborts. */
+/** Trains one BUTTER network on the CPU, or with `device: 'gpu'` on the CUDA trainer. Rejects with code ABORTED (carrying the finished `epochs`) when `signal` aborts. */
 export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult> {
   if (!isPlainObject(options)) throw invalidOption('trainRun options', 'an object', options, 'type');
   rejectUnknownOptions('trainRun', options, OPTIONS);
@@ -160,6 +165,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   const signal = options.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidOption('signal', 'an AbortSignal', signal, 'type');
   if (signal?.aborted) throw abortError(signal, []);
+  const gpu = checkGpu(options);
 
   const finished: EpochResult[] = [];
   const cancel = new Int32Array(new SharedArrayBuffer(4));
@@ -181,6 +187,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
         learningRate,
         seed,
         tiling: { ...tiling, threads },
+        ...(gpu ? { gpu } : {}),
       },
       (epoch) => {
         const { epoch: index, ...figures } = epoch;
@@ -217,6 +224,27 @@ export interface NativeTrainCall {
   learningRate: number;
   seed: number;
   tiling: TilingOptions;
+  /** Present for device 'gpu' (native/addon/cuda_train.hpp). */
+  gpu?: { tiling?: GpuTiling; cudaGraph: boolean };
+}
+
+/** device/gpu options → the native `gpu` field, or undefined for the CPU; CUDA_UNAVAILABLE names why not. */
+function checkGpu(options: TrainRunOptions): NativeTrainCall['gpu'] {
+  const device = oneOf('device', options.device ?? 'cpu', ['cpu', 'gpu'] as const);
+  if (device === 'cpu') {
+    if (options.gpu !== undefined) throw invalidOption('gpu', "undefined unless device is 'gpu'", options.gpu, 'type');
+    return undefined;
+  }
+  const gpu = options.gpu ?? {};
+  if (!isPlainObject(gpu)) throw invalidOption('gpu', 'an object { tiling?, cudaGraph? }', gpu, 'type');
+  rejectUnknownOptions('gpu', gpu, ['tiling', 'cudaGraph']);
+  if (gpu.cudaGraph !== undefined && typeof gpu.cudaGraph !== 'boolean') {
+    throw invalidOption('gpu.cudaGraph', 'a boolean', gpu.cudaGraph, 'type');
+  }
+  requireCuda();
+  if (gpu.tiling === undefined) return { cudaGraph: gpu.cudaGraph ?? false };
+  const { threads: _threads, sharedBytes: _shared, ...tiling } = validateGpuTiling(gpu.tiling);
+  return { tiling, cudaGraph: gpu.cudaGraph ?? false };
 }
 
 export interface NativeTrainResult {
