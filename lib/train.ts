@@ -5,6 +5,7 @@
  * stops the run between epochs.
  */
 import { MlpEnergyError, invalidOption, rejectUnknownOptions, withCode } from './errors.js';
+import { loadDataset } from './datasets/load.js';
 import { native } from './native.js';
 import { networkFor, type Network, type Shape } from './networks.js';
 import { checkTilingOptions, type Tiling, type TilingOptions } from './tiling.js';
@@ -124,19 +125,18 @@ function checkData(data: unknown): TrainData {
 }
 
 /**
- * Where a run's matrices come from: `data` as given, or (once lib/datasets lands) a dataset by name.
- * The one place dataset loading plugs in.
+ * Where a run's matrices come from: `data` as given, or a dataset by name (lib/datasets: real file when present,
+ * else shape-true synthetic data; split 80/20 by `seed`). The one place dataset loading plugs in.
  */
-export async function resolveTrainData(options: Pick<TrainRunOptions, 'data' | 'dataset'>): Promise<TrainData> {
+export async function resolveTrainData(options: Pick<TrainRunOptions, 'data' | 'dataset' | 'seed'>): Promise<TrainData> {
   if (options.data !== undefined && options.dataset !== undefined) {
     throw withCode(new TypeError('Pass either data or dataset to trainRun, not both'), 'INVALID_OPTION');
   }
   if (options.data !== undefined) return checkData(options.data);
   if (options.dataset !== undefined) {
-    throw new MlpEnergyError(
-      'INVALID_OPTION',
-      `Loading datasets by name (${JSON.stringify(options.dataset)}) is not available yet; pass the matrices as data: { xTrain, yTrain, xTest, yTest, inputs, outputs, task }`,
-    );
+    if (typeof options.dataset !== 'string') throw invalidOption('dataset', 'a dataset name', options.dataset, 'type');
+    const { xTrain, yTrain, xTest, yTest, inputs, outputs, task } = loadDataset(options.dataset, { seed: integerIn('seed', options.seed ?? 0, 0) });
+    return { xTrain, yTrain, xTest, yTest, inputs, outputs, task };
   }
   throw withCode(new TypeError('trainRun needs data: { xTrain, yTrain, xTest, yTest, inputs, outputs, task }'), 'INVALID_OPTION');
 }

@@ -44,7 +44,7 @@ describe('trainRun rejects bad input and the process survives', () => {
     ['depth < 2', { ...base, depth: 1 }, /depth/],
     ['batch 0', { ...base, batchSize: 0 }, /batchSize/],
     ['budget too small', { ...base, size: 8 }, /NETWORK_OFF_BUDGET|closest/],
-    ['dataset by name', { ...base, data: undefined, dataset: 'mnist' }, /not available yet; pass the matrices as data/],
+    ['unknown dataset name', { ...base, data: undefined, dataset: 'no_such_set' }, /Unknown dataset "no_such_set"; known datasets/],
     ['no data', { ...base, data: undefined }, /needs data/],
     ['unknown option', { ...base, lr: 0.1 }, /Unknown option "lr"/],
     ['bad tiling', { ...base, tiling: { mc: 0 } }, /tiling\.mc/],
