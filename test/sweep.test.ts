@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import { register, sweepCommand } from '../lib/cli/commands/sweep.js';
 import { ResultStore } from '../lib/store/store.js';
 import { relativeCiHalfWidth, repeatDecision } from '../lib/sweep/confidence.js';
-import { trainRun } from '../lib/train.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'mlpe-sweep-'));
 const sink = () => { const lines: string[] = []; return { lines, write: (t: string) => { lines.push(t); } }; };
@@ -194,14 +193,5 @@ describe('kill -9 mid-sweep, then rerun', () => {
     } finally {
       store.close();
     }
-  });
-});
-
-describe('trainRun resolves a dataset by name through lib/datasets', () => {
-  it('trains on the named dataset (synthetic stand-in when its file is absent)', async () => {
-    const run = await trainRun({ dataset: 'banana', shape: 'rectangle', size: 256, depth: 3, epochs: 1, seed: 5 });
-    expect(run.widths.at(-1)).toBe(1);
-    expect(run.epochs).toHaveLength(1);
-    expect(Number.isFinite(run.epochs[0].testLoss)).toBe(true);
   });
 });
