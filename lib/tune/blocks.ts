@@ -7,7 +7,8 @@ import type { CacheSizes, Tiling } from './contract.js';
 
 export const FLOAT_BYTES = 4;
 
-export type CacheLevelName = 'L1' | 'L2' | 'L3' | 'DRAM';
+/** 'L3?': beyond L2 on a machine that reports no L3 size. */
+export type CacheLevelName = 'L1' | 'L2' | 'L3' | 'L3?' | 'DRAM';
 
 export interface BlockPlacement {
   block: 'B micro-panel' | 'A block' | 'B panel';
@@ -15,8 +16,9 @@ export interface BlockPlacement {
   formula: string;
   bytes: number;
   /** The level BLIS sizes this block for, and its capacity. */
-  target: Exclude<CacheLevelName, 'DRAM'>;
-  targetBytes: number;
+  target: 'L1' | 'L2' | 'L3';
+  /** null when the machine reports no plausible L3. */
+  targetBytes: number | null;
   /** The smallest level that holds the block. */
   level: CacheLevelName;
 }
@@ -24,8 +26,8 @@ export interface BlockPlacement {
 function smallestHolding(bytes: number, caches: CacheSizes): CacheLevelName {
   if (bytes <= caches.l1d_bytes) return 'L1';
   if (bytes <= caches.l2_bytes) return 'L2';
-  if (bytes <= caches.l3_bytes) return 'L3';
-  return 'DRAM';
+  if (caches.l3_bytes !== null && bytes <= caches.l3_bytes) return 'L3';
+  return caches.l3_bytes === null ? 'L3?' : 'DRAM';
 }
 
 export function blockPlacements(t: Tiling, caches: CacheSizes): BlockPlacement[] {
@@ -48,6 +50,7 @@ export function formatBytes(bytes: number): string {
 
 /** "A 96 KiB in L2 (9%)": the block, its size, the level holding it and how full that level's target is. */
 export function describePlacement(p: BlockPlacement): string {
+  if (p.targetBytes === null) return `${formatBytes(p.bytes)} in ${p.level} (no L3 size reported)`;
   const share = Math.round((100 * p.bytes) / p.targetBytes);
   const over = p.level !== p.target ? ` (${share}% of ${p.target})` : ` (${share}%)`;
   return `${formatBytes(p.bytes)} in ${p.level}${over}`;

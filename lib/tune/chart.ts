@@ -25,7 +25,8 @@ export function cacheBoundaries(points: readonly GridPoint[], axis: GridAxis, ca
     const here = blockPlacements(t, caches);
     const doubled = blockPlacements({ ...t, [axis]: t[axis] * 2 }, caches);
     here.forEach((p, i) => {
-      if (doubled[i].bytes === p.bytes) return; // this block does not grow with the axis
+      // Skip blocks that do not grow with the axis, and a level whose size is unknown.
+      if (doubled[i].bytes === p.bytes || p.targetBytes === null) return;
       const x = (t[axis] * p.targetBytes) / p.bytes;
       const label = `${p.block} ${p.formula} = ${p.target} ${formatBytes(p.targetBytes)}`;
       out.set(`${label}@${x}@${series}`, { x, level: p.target, label, series });

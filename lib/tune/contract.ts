@@ -12,5 +12,6 @@ export interface Tiling {
 export interface CacheSizes {
   l1d_bytes: number;
   l2_bytes: number;
-  l3_bytes: number;
+  /** null when no plausible L3 was reported (VMs). */
+  l3_bytes: number | null;
 }
