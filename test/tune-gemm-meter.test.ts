@@ -25,10 +25,10 @@ describe('GemmMeter', () => {
     const gemm = (op: GemmOperands) => {
       state.calls++;
       seen.push(op);
-      const start = Date.now();
-      while (Date.now() - start < 1); // ~1 ms of "work" so calibration picks a small count
+      clock += 1e-3; // each call takes 1 ms of scripted time
     };
-    const meter = new GemmMeter(meters, gemm, { minWindowS: 0.01 });
+    let clock = 0;
+    const meter = new GemmMeter(meters, gemm, { minWindowS: 0.01, now: () => clock });
     expect(meter.estimated).toBe(true);
     expect(meter.source).toContain('estimate');
     const shape = { orientation: 'TN' as const, m: 30, n: 20, k: 10 };
@@ -41,8 +41,8 @@ describe('GemmMeter', () => {
     const before = state.calls;
     await meter.sample(shape, { ...tiling, kc: 64 });
     const perWindow = state.calls - before - 1; // minus the warm-up
-    expect(perWindow).toBeGreaterThanOrEqual(2);
-    expect(perWindow).toBeLessThanOrEqual(20);
+    // calibration: 1 ms per call, a 10 ms window → 10 calls
+    expect(perWindow).toBe(10);
     const again = state.calls;
     await meter.sample(shape, tiling);
     expect(state.calls - again - 1).toBe(perWindow);
