@@ -1,6 +1,18 @@
 /** mlp-energy: the public API. Everything a user imports comes from here. */
 export { MlpEnergyError } from './errors.js';
 export type { ErrorCode } from './errors.js';
+export {
+  EAGLE_CPU,
+  EAGLE_GPU,
+  BUILT_IN_PROFILES,
+  loadProfile,
+  validateProfile,
+  place,
+  placeWorkingSets,
+  fitEnergyModel,
+  nnls,
+} from './model/index.js';
+export type { HardwareProfile, CacheLevelProfile, DeviceClass, RunRecord, EnergyModelFit, DeviceFit, FitOptions } from './model/index.js';
 export { cudaInfo, gpuTilings, validateGpuTiling, requireCuda } from './gpu.js';
 export type { CudaInfo, CudaDevice, GpuTiling } from './gpu.js';
 export { Meters, openMeters, measure, calibrateIdle, subtractIdle } from './meters.js';
@@ -8,3 +20,9 @@ export type {
   CpuSource, GpuSource, DomainKind, MeterOptions, MeterDomain, SourceStatus, MeterWindow, EnergyMeasurement,
   PollerStats, PowerTrace, IdleOptions, IdleBaseline,
 } from './meters.js';
+export { gemm, gemmAsync } from './gemm.js';
+export type { GemmOptions } from './gemm.js';
+export { defaultTiling, defaultTilingDerivation, validateTiling, ISAS } from './tiling.js';
+export type { Tiling, TilingOptions, Isa } from './tiling.js';
+export { cacheInfo, cpuInfo } from './hardware.js';
+export type { CacheInfo, CacheLevel, CpuInfo } from './hardware.js';

@@ -1,4 +1,6 @@
 /** The list of CLI commands; each file exports `register(program)` and a handler callable from code. */
 import type { Command } from 'commander';
+import { register as registerMerge } from './merge.js';
+import { register as registerSlurm } from './slurm.js';
 
-export const commands: Array<(program: Command) => void> = [];
+export const commands: Array<(program: Command) => void> = [registerSlurm, registerMerge];

@@ -1,0 +1,63 @@
+/** `writeReport`: fit, chart and write the self-contained HTML report (and optionally the same charts as SVG). */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { MlpEnergyError } from '../errors.js';
+import { fitEnergyModel, groupRuns, type EnergyModelFit, type FitOptions } from '../model/fit.js';
+import type { RunRecord } from '../model/records.js';
+import { buildCharts, type Chart, type RunPowerTrace } from './charts.js';
+import { renderHtml } from './html.js';
+import { writeSvgs } from './svg.js';
+
+export type { Chart, RunPowerTrace } from './charts.js';
+export { buildCharts } from './charts.js';
+export { renderHtml } from './html.js';
+export { chartToSvg, writeSvgs } from './svg.js';
+
+export interface ReportOptions extends FitOptions {
+  readonly runs: readonly RunRecord[];
+  readonly out: string;
+  readonly svgDir?: string;
+  readonly traces?: readonly RunPowerTrace[];
+  readonly source?: string;
+  readonly title?: string;
+}
+
+export interface ReportResult {
+  readonly out: string;
+  readonly charts: Chart[];
+  readonly svgs: string[];
+  readonly fit: EnergyModelFit | null;
+  readonly fitError: string | null;
+}
+
+export async function writeReport(options: ReportOptions): Promise<ReportResult> {
+  if (options.runs.length === 0) {
+    throw new MlpEnergyError('INVALID_DATA', 'No runs to report; run `mlp-energy sweep` first (or pass --store with the results file).');
+  }
+  const groups = groupRuns(options.runs, options);
+  const runs = groups.flatMap((g) => g.runs);
+  let fit: EnergyModelFit | null = null;
+  let fitError: string | null = null;
+  try {
+    fit = fitEnergyModel(runs, options);
+  } catch (error) {
+    // An underdetermined model still leaves a useful report of the measurements; say why there is no model.
+    if ((error as { code?: string }).code !== 'MODEL_UNDERDETERMINED') throw error;
+    fitError = (error as Error).message;
+  }
+  const charts = buildCharts({ runs, groups, fit, traces: options.traces });
+  const html = renderHtml({
+    title: options.title ?? 'mlp-energy report',
+    generatedAt: new Date().toISOString(),
+    source: options.source ?? 'records passed in',
+    runs,
+    charts,
+    fit,
+    fitError,
+  });
+  const out = resolve(options.out);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, html);
+  const svgs = options.svgDir ? await writeSvgs(charts, options.svgDir) : [];
+  return { out, charts, svgs, fit, fitError };
+}

@@ -1,0 +1,71 @@
+// Every fast micro-kernel against the portable reference kernel of the same mr×nr, on packed panels
+// (BLIS testsuite's test_gemm_ukr): kc from 1 to past the k-unroll, beta 0 (C = NaN), 1 and other.
+// Bound: both kernels sum the same kc products in float32, in different orders (FMA or not), so each
+// differs from the exact sum by ≤ γ_kc·Σ|a||b| (Higham §3.1); their difference is ≤ 2·γ_{kc+2}·(|alpha|Σ|a||b| + |beta||c|).
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "gemm/kernels.hpp"
+#include "gemm/pack_buffer.hpp"
+
+using namespace mlpe::gemm;
+
+int main() {
+  std::mt19937 rng(99);
+  std::uniform_real_distribution<float> d(-1, 1);
+  int failures = 0, checks = 0;
+  for (const MicroKernel& fast : MicroKernels()) {
+    if (fast.isa == Isa::Reference || !IsaAvailable(fast.isa)) continue;
+    const MicroKernel* ref = FindMicroKernel(Isa::Reference, fast.mr, fast.nr);
+    if (!ref) {
+      std::printf("FAIL %s has no reference kernel of the same shape\n", fast.name);
+      ++failures;
+      continue;
+    }
+    for (int64_t kc : {1, 2, 3, 4, 5, 8, 17, 64, 255, 256, 300}) {
+      for (float beta : {0.0f, 1.0f, -0.75f}) {
+        const float alpha = kc % 2 ? 1.0f : -1.25f;
+        PackBuffer ab, bb;
+        float* a = ab.Reserve(kc * fast.mr);
+        float* b = bb.Reserve(kc * fast.nr);
+        for (int64_t i = 0; i < kc * fast.mr; ++i) a[i] = d(rng);
+        for (int64_t i = 0; i < kc * fast.nr; ++i) b[i] = d(rng);
+        const int64_t rs_c = fast.nr + 3;  // C rows with a stride wider than the tile
+        std::vector<float> c0(fast.mr * rs_c);
+        for (auto& x : c0) x = beta == 0.0f ? std::numeric_limits<float>::quiet_NaN() : d(rng);
+        std::vector<float> c_fast = c0, c_ref = c0;
+        if (beta == 0.0f) std::fill(c_ref.begin(), c_ref.end(), 0.0f);  // the reference may read C
+        fast.fn(kc, a, b, c_fast.data(), rs_c, alpha, beta);
+        ref->fn(kc, a, b, c_ref.data(), rs_c, alpha, beta);
+        const double u = std::ldexp(1.0, -24), gamma = (kc + 2) * u / (1 - (kc + 2) * u);
+        double worst = 0;
+        for (int i = 0; i < fast.mr; ++i)
+          for (int j = 0; j < fast.nr; ++j) {
+            double mag = 0;
+            for (int64_t p = 0; p < kc; ++p) mag += std::fabs(double(a[p * fast.mr + i]) * b[p * fast.nr + j]);
+            const double cold = beta == 0.0f ? 0.0 : c0[i * rs_c + j];
+            const double bound = 2 * gamma * (std::fabs(alpha) * mag + std::fabs(beta * cold)) + 1e-30;
+            const double diff = std::fabs(double(c_fast[i * rs_c + j]) - c_ref[i * rs_c + j]);
+            worst = std::max(worst, std::isfinite(diff) ? diff / bound : INFINITY);
+          }
+        // Columns past nr in each C row belong to someone else: untouched.
+        bool untouched = true;
+        for (int i = 0; i < fast.mr; ++i)
+          for (int64_t j = fast.nr; j < rs_c; ++j)
+            untouched &= std::isnan(c0[i * rs_c + j]) ? std::isnan(c_fast[i * rs_c + j]) : c_fast[i * rs_c + j] == c0[i * rs_c + j];
+        ++checks;
+        if (worst > 1.0 || !untouched) {
+          ++failures;
+          std::printf("FAIL %s kc=%lld beta=%g: error/bound %g, untouched %d\n", fast.name, (long long)kc, beta, worst,
+                      untouched);
+        }
+      }
+    }
+    std::printf("%s vs %s: checked\n", fast.name, ref->name);
+  }
+  std::printf("%d checks, %d failures\n", checks, failures);
+  return failures == 0 ? 0 : 1;
+}
