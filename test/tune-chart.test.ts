@@ -3,7 +3,7 @@ import { compile } from 'vega-lite';
 import { gridScan } from '../lib/tune/grid-scan.js';
 import { cacheBoundaries, tilingGridChart } from '../lib/tune/chart.js';
 import { TilingSpace } from '../lib/tune/space.js';
-import type { Tiling } from '../lib/tune/contract.js';
+import type { Tiling } from '../lib/tiling.js';
 import { ScriptedMeter, bowl } from './helpers/scripted-meter.js';
 
 const caches = { l1d_bytes: 48 << 10, l2_bytes: 1 << 20, l3_bytes: 32 << 20 };

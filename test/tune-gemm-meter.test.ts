@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GemmMeter, type GemmOperands, type WindowMeters } from '../lib/tune/gemm-meter.js';
-import type { Tiling } from '../lib/tune/contract.js';
+import type { Tiling } from '../lib/tiling.js';
 
 /** Meters whose window energy is 2 J per gemm call made inside it, and 1 ms per call. */
 function scriptedMeters() {
@@ -52,5 +52,26 @@ describe('GemmMeter', () => {
     const meters: WindowMeters<null> = { begin: () => null, end: () => ({ seconds: 1, cpuJ: null, estimated: false }) };
     const meter = new GemmMeter(meters, () => {}, { minWindowS: 1e-6 });
     await expect(meter.sample({ orientation: 'NN', m: 2, n: 2, k: 2 }, tiling)).rejects.toThrow(/could not read a CPU domain/);
+  });
+});
+
+describe('GemmMeter on the native gemm and this machine’s meters', () => {
+  it('measures a real GEMM shape under two tilings and labels estimated energy', async () => {
+    const { openTuneEnvironment } = await import('../lib/tune/environment.js');
+    const env = openTuneEnvironment({ gemmMeter: { minWindowS: 0.005 } });
+    try {
+      expect(env.space.microTiles[0].isa).toBe(env.start.isa); // the best ISA's tiles first
+      const shape = { orientation: 'NT' as const, m: 64, n: 96, k: 80 };
+      const a = await env.meter.sample(shape, env.start);
+      const b = await env.meter.sample(shape, { ...env.start, kc: 32, threads: 1 });
+      for (const s of [a, b]) {
+        expect(s.seconds).toBeGreaterThan(0);
+        expect(s.joules).toBeGreaterThan(0);
+      }
+      // Without RAPL the meter says so, and the source names the estimate.
+      if (env.meter.estimated) expect(env.meter.source).toMatch(/estimate/);
+    } finally {
+      env.close();
+    }
   });
 });

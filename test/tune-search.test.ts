@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tune } from '../lib/tune/tune.js';
 import { TilingSpace, tilingKey, type MicroTile } from '../lib/tune/space.js';
-import type { Tiling } from '../lib/tune/contract.js';
+import type { Tiling } from '../lib/tiling.js';
 import { trainingGemmShapes } from '../lib/tune/shapes.js';
 import { pairedRatioInterval, studentQuantile, studentTwoSidedP } from '../lib/tune/stats.js';
 import { ScriptedMeter, bowl } from './helpers/scripted-meter.js';
@@ -163,5 +163,29 @@ describe('network scope: one tiling for the whole training step', () => {
     expect(tilingKey(step.tuned.tiling)).toBe(tilingKey(best));
     expect(step.tuned.joules).toBeCloseTo(cost(best), 12);
     expect(result.perDatum!.tuned.joules).toBeCloseTo(cost(best) / 256, 12);
+  });
+});
+
+describe('the space on this machine passes the native validator', () => {
+  it('every grid point of training shapes, and every tiling a search proposes, is accepted by validateTiling', async () => {
+    const { cacheInfo, cpuInfo } = await import('../lib/hardware.js');
+    const { validateTiling, defaultTiling } = await import('../lib/tiling.js');
+    const { cacheSizes, offeredMicroTiles } = await import('../lib/tune/environment.js');
+    const cpu = cpuInfo();
+    const here = { microTiles: offeredMicroTiles(cpu), maxThreads: cpu.logicalCores, caches: cacheSizes(cacheInfo()) };
+    expect(here.microTiles.length).toBeGreaterThan(0);
+    let checked = 0;
+    for (const shape of trainingGemmShapes([784, 300, 300, 10], 256)) {
+      const s = new TilingSpace(shape, here);
+      s.include(defaultTiling());
+      for (const t of s.all()) {
+        expect(validateTiling(t)).toEqual(t); // throws INVALID_TILING / ISA_UNAVAILABLE otherwise
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(100);
+    const meter = new ScriptedMeter(bowl, undefined, 0.03, 5);
+    await tune({ widths: [784, 300, 10], batch: 256, meter, space: here, start: defaultTiling(), budget: 20 });
+    for (const t of meter.seen) expect(validateTiling(t)).toEqual(t);
   });
 });

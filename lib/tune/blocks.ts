@@ -3,7 +3,15 @@
  * B is meant for L1, the mc×kc block of A for L2, the kc×nc panel of B for L3. A block that outgrows its level
  * streams from the next one, which is where time and energy bend.
  */
-import type { CacheSizes, Tiling } from './contract.js';
+import type { Tiling } from '../tiling.js';
+
+/** The data-cache capacities blocks are sized against (from cacheInfo(); see environment.ts). */
+export interface CacheSizes {
+  l1d_bytes: number;
+  l2_bytes: number;
+  /** null when no plausible L3 was reported (VMs). */
+  l3_bytes: number | null;
+}
 
 export const FLOAT_BYTES = 4;
 

@@ -4,7 +4,8 @@
  * Returns a Vega-Lite v5 spec; the report module renders it.
  */
 import { blockPlacements, formatBytes } from './blocks.js';
-import type { CacheSizes, Tiling } from './contract.js';
+import type { Tiling } from '../tiling.js';
+import type { CacheSizes } from './blocks.js';
 import type { GridAxis, GridPoint } from './grid-scan.js';
 import { shapeKey, type GemmShape } from './shapes.js';
 

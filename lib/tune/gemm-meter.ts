@@ -4,7 +4,7 @@
  * shape on its first sample, so every tiling of a shape is measured over the same work and each window lasts at
  * least `minWindowS` — far above the meter's read cost and resolution.
  */
-import type { Tiling } from './contract.js';
+import type { Tiling } from '../tiling.js';
 import type { Sample, TuneMeter } from './meter.js';
 import { shapeKey, transposes, type GemmShape } from './shapes.js';
 

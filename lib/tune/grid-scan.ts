@@ -2,7 +2,7 @@
  * Measure one layer shape across a slice of its tiling grid: every value of one axis (x), optionally for every
  * value of a second axis (series), others held at a base tiling. This is the data of the report's grid chart.
  */
-import type { Tiling } from './contract.js';
+import type { Tiling } from '../tiling.js';
 import type { TuneMeter } from './meter.js';
 import type { GemmShape } from './shapes.js';
 import type { Axis, TilingSpace } from './space.js';

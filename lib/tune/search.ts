@@ -6,7 +6,7 @@
  * what makes one-axis-at-a-time steps a sound, cheap strategy.
  */
 import { compareTilings, type ComparisonOptions, type Decision } from './compare.js';
-import type { Tiling } from './contract.js';
+import type { Tiling } from '../tiling.js';
 import type { Objective, Sample, TuneMeter } from './meter.js';
 import type { GemmShape } from './shapes.js';
 import { AXES, tilingKey, type TilingSpace } from './space.js';

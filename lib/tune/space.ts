@@ -5,7 +5,8 @@
  * for (BLIS: mc×kc of A in L2, kc×nc of B in L3, kc×nr micro-panel of B in L1), so it is left out; values that the
  * shape clamps to the same effective block (kc ≥ k behaves as kc = k) are one point, not several.
  */
-import type { CacheSizes, Isa, Tiling } from './contract.js';
+import type { Isa, Tiling } from '../tiling.js';
+import type { CacheSizes } from './blocks.js';
 import { blockPlacements } from './blocks.js';
 import type { GemmShape } from './shapes.js';
 

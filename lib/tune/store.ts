@@ -2,7 +2,7 @@
  * Tuned tilings persist in the results store as a `tunings` table, one row per (machine, objective, GEMM shape),
  * so `--tiling tuned` finds what was tuned on this machine and never what was tuned on another.
  */
-import type { Tiling } from './contract.js';
+import type { Tiling } from '../tiling.js';
 import { machineKey, type Machine } from './machine.js';
 import type { Objective } from './meter.js';
 import { shapeKey, type CountedShape, type GemmShape } from './shapes.js';

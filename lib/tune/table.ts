@@ -1,6 +1,7 @@
 /** The text table `mlp-energy tune` prints: per shape and in total, default vs tuned, and where the blocks sit. */
 import { blockPlacements, describePlacement } from './blocks.js';
-import type { CacheSizes, Tiling } from './contract.js';
+import type { Tiling } from '../tiling.js';
+import type { CacheSizes } from './blocks.js';
 import { objectiveValue } from './meter.js';
 import { shapeKey } from './shapes.js';
 import type { ShapeSearch } from './search.js';
