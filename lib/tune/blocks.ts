@@ -4,6 +4,7 @@
  * streams from the next one, which is where time and energy bend.
  */
 import type { Tiling } from '../tiling.js';
+import type { GemmShape } from './shapes.js';
 
 /** The data-cache capacities blocks are sized against (from cacheInfo(); see environment.ts). */
 export interface CacheSizes {
@@ -38,15 +39,23 @@ function smallestHolding(bytes: number, caches: CacheSizes): CacheLevelName {
   return caches.l3_bytes === null ? 'L3?' : 'DRAM';
 }
 
-export function blockPlacements(t: Tiling, caches: CacheSizes): BlockPlacement[] {
+/**
+ * With a shape, blocks are the sizes the driver really packs: mc and nc cut to the matrix (rounded up to mr / nr,
+ * packing pads the edge panel) and kc to k.
+ */
+export function blockPlacements(t: Tiling, caches: CacheSizes, shape?: GemmShape): BlockPlacement[] {
+  const roundUp = (v: number, step: number) => Math.ceil(v / step) * step;
+  const mc = shape ? Math.min(t.mc, roundUp(shape.m, t.mr)) : t.mc;
+  const kc = shape ? Math.min(t.kc, shape.k) : t.kc;
+  const nc = shape ? Math.min(t.nc, roundUp(shape.n, t.nr)) : t.nc;
   const place = (block: BlockPlacement['block'], formula: string, bytes: number, target: BlockPlacement['target']) => {
     const targetBytes = target === 'L1' ? caches.l1d_bytes : target === 'L2' ? caches.l2_bytes : caches.l3_bytes;
     return { block, formula, bytes, target, targetBytes, level: smallestHolding(bytes, caches) };
   };
   return [
-    place('B micro-panel', 'kc·nr·4 B', t.kc * t.nr * FLOAT_BYTES, 'L1'),
-    place('A block', 'mc·kc·4 B', t.mc * t.kc * FLOAT_BYTES, 'L2'),
-    place('B panel', 'kc·nc·4 B', t.kc * t.nc * FLOAT_BYTES, 'L3'),
+    place('B micro-panel', 'kc·nr·4 B', kc * t.nr * FLOAT_BYTES, 'L1'),
+    place('A block', 'mc·kc·4 B', mc * kc * FLOAT_BYTES, 'L2'),
+    place('B panel', 'kc·nc·4 B', kc * nc * FLOAT_BYTES, 'L3'),
   ];
 }
 

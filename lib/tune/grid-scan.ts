@@ -6,7 +6,7 @@ import type { Tiling } from '../tiling.js';
 import type { TuneMeter } from './meter.js';
 import type { GemmShape } from './shapes.js';
 import type { Axis, TilingSpace } from './space.js';
-import { mean } from './stats.js';
+import { median } from './stats.js';
 
 export type GridAxis = Exclude<Axis, 'micro'>;
 
@@ -14,7 +14,7 @@ export interface GridPoint {
   tiling: Tiling;
   x: number;
   series: number | null;
-  /** Per GEMM call, mean over the repetitions. */
+  /** Per GEMM call, median over the repetitions. */
   joules: number;
   seconds: number;
   repetitions: number;
@@ -48,8 +48,8 @@ export async function gridScan(
         tiling,
         x,
         series,
-        joules: mean(samples.map((s) => s.joules)),
-        seconds: mean(samples.map((s) => s.seconds)),
+        joules: median(samples.map((s) => s.joules)),
+        seconds: median(samples.map((s) => s.seconds)),
         repetitions: reps,
       });
     }

@@ -98,7 +98,7 @@ export class TilingSpace {
   /** False for blocks that overflow their cache level by more than `overflow` (see the file comment). */
   withinCaches(t: Tiling): boolean {
     const { caches, overflow } = this.options;
-    return blockPlacements(t, caches).every((p) => p.targetBytes === null || p.bytes <= overflow * p.targetBytes);
+    return blockPlacements(t, caches, this.shape).every((p) => p.targetBytes === null || p.bytes <= overflow * p.targetBytes);
   }
 
   /** One step along an axis from t (dir ±1), skipping pruned points; undefined at the edge of the space. */
