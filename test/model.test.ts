@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EAGLE_CPU, EAGLE_GPU, levelsForThreads, loadProfile, validateProfile } from '../lib/model/profiles.js';
+import { EAGLE_CPU, EAGLE_GPU, levelsForThreads, loadProfile, profileFromCaches, profileFromGpu, validateProfile } from '../lib/model/profiles.js';
 import { EMPTY, place } from '../lib/model/placement.js';
 import { placeWorkingSets, workingSets } from '../lib/model/working-sets.js';
 import { nnls } from '../lib/model/nnls.js';
@@ -30,6 +30,33 @@ describe('hardware profiles reject bad input', () => {
     expect(levelsForThreads(EAGLE_CPU, 2).map((l) => l.units)).toEqual([2, 2, 1, 1]);
     expect(levelsForThreads(EAGLE_CPU, 20).map((l) => l.units)).toEqual([20, 20, 2, 1]);
     expect(levelsForThreads(EAGLE_CPU).map((l) => l.units)).toEqual([36, 36, 2, 1]);
+  });
+});
+
+describe('profiles of the detected machine', () => {
+  it('turns cacheInfo levels into per-instance capacities, skipping instruction caches, then RAM', () => {
+    const caches = {
+      levels: [
+        { level: 1, type: 'data', sizeBytes: 48 * 1024, sharedBy: 2 },
+        { level: 1, type: 'instruction', sizeBytes: 32 * 1024, sharedBy: 2 },
+        { level: 2, type: 'unified', sizeBytes: 2 * 2 ** 20, sharedBy: 2 },
+        { level: 3, type: 'unified', sizeBytes: 105 * 2 ** 20, sharedBy: 0 },
+      ],
+    };
+    const p = profileFromCaches(caches, 8, 16 * 2 ** 30);
+    expect(p.levels).toEqual([
+      { name: 'L1d', bytesPerUnit: 48 * 1024, units: 4, coresPerUnit: 2 },
+      { name: 'L2', bytesPerUnit: 2 * 2 ** 20, units: 4, coresPerUnit: 2 },
+      { name: 'L3', bytesPerUnit: 105 * 2 ** 20, units: 1, coresPerUnit: 8 },
+      { name: 'RAM', bytesPerUnit: 16 * 2 ** 30, units: 1, coresPerUnit: 8 },
+    ]);
+    expect(() => profileFromCaches({ levels: [] }, 8, 1)).toThrow(/--profile FILE.json/);
+  });
+
+  it('models a GPU as the study did: per-SM level, L2, device memory', () => {
+    const p = profileFromGpu({ name: 'H100', smCount: 132, l2Bytes: 50 * 2 ** 20, globalMemoryBytes: 80 * 2 ** 30, sharedMemoryPerSmBytes: 228 * 1024 });
+    expect(p.deviceClass).toBe('gpu');
+    expect(p.levels.map((l) => [l.name, l.units])).toEqual([['L1', 132], ['L2', 1], ['HBM', 1]]);
   });
 });
 

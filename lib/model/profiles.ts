@@ -120,3 +120,57 @@ export function loadProfile(nameOrPath: string): HardwareProfile {
   }
   return validateProfile(parsed, nameOrPath);
 }
+
+/** The parts of `cacheInfo()` / `cpuInfo()` (lib/hardware.ts) a profile needs. */
+export interface DetectedCaches {
+  readonly levels: ReadonlyArray<{ level: number; type: string; sizeBytes: number; sharedBy: number }>;
+}
+
+/**
+ * This machine as a profile: data and unified caches from the detected hierarchy, one instance per `sharedBy`
+ * logical CPUs (private when the source does not say for L1/L2, shared by all for the last level), then RAM.
+ */
+export function profileFromCaches(caches: DetectedCaches, logicalCores: number, memoryBytes: number, name = 'detected'): HardwareProfile {
+  const data = caches.levels.filter((c) => c.type !== 'instruction' && c.sizeBytes > 0).sort((a, b) => a.level - b.level);
+  if (data.length === 0) {
+    throw new MlpEnergyError('INVALID_OPTION', 'No data caches were detected on this machine; pass --profile FILE.json describing its caches.');
+  }
+  const last = data[data.length - 1].level;
+  const levels: CacheLevelProfile[] = data.map((c) => {
+    const sharedBy = c.sharedBy > 0 ? Math.min(c.sharedBy, logicalCores) : c.level === last && c.level > 2 ? logicalCores : 1;
+    return {
+      name: c.level === 1 ? 'L1d' : `L${c.level}`,
+      bytesPerUnit: c.sizeBytes,
+      units: Math.max(1, Math.ceil(logicalCores / sharedBy)),
+      coresPerUnit: sharedBy,
+    };
+  });
+  levels.push({ name: 'RAM', bytesPerUnit: memoryBytes, units: 1, coresPerUnit: logicalCores });
+  return validateProfile({ name, deviceClass: 'cpu', description: `this machine: ${logicalCores} logical CPUs`, levels });
+}
+
+/** The parts of a `cudaInfo()` device (lib/gpu.ts) a profile needs. */
+export interface DetectedGpu {
+  readonly name: string;
+  readonly smCount: number;
+  readonly l2Bytes: number;
+  readonly globalMemoryBytes: number;
+  readonly sharedMemoryPerSmBytes: number;
+}
+
+/**
+ * One GPU as a profile, modelled as the study modelled the V100: a per-SM level (the configurable L1/shared
+ * capacity the driver reports), the L2, then device memory. A single GPU per run, so one L2 and one HBM instance.
+ */
+export function profileFromGpu(gpu: DetectedGpu, name = 'detected-gpu'): HardwareProfile {
+  return validateProfile({
+    name,
+    deviceClass: 'gpu',
+    description: `this machine's ${gpu.name}: ${gpu.smCount} SMs`,
+    levels: [
+      { name: 'L1', bytesPerUnit: gpu.sharedMemoryPerSmBytes, units: gpu.smCount, coresPerUnit: 1 },
+      { name: 'L2', bytesPerUnit: gpu.l2Bytes, units: 1, coresPerUnit: gpu.smCount },
+      { name: 'HBM', bytesPerUnit: gpu.globalMemoryBytes, units: 1, coresPerUnit: gpu.smCount },
+    ],
+  });
+}
