@@ -10,20 +10,16 @@ import { MlpEnergyError } from '../../errors.js';
 import { prepareJob, resubmitMissing, statusOfJob, submitJob, defaultLauncher, type LoadedJob } from '../../cluster/job.js';
 import { readPlanFile, type PlanLike } from '../../cluster/plan-file.js';
 import type { Submission } from '../../cluster/job-dir.js';
+import type { SbatchOptions } from '../../cluster/sbatch.js';
 import type { JobStatus } from '../../cluster/status.js';
 
-export interface SlurmCommandOptions {
+/** The sbatch settings (--partition, --time, --gres, --account, --exclusive, --cpus-per-task) plus the modes. */
+export interface SlurmCommandOptions extends Omit<SbatchOptions, 'shards'> {
   preset?: string;
   spec?: string;
   plan?: string;
   array?: number;
   dir: string;
-  partition?: string;
-  time?: string;
-  gres?: string;
-  account?: string;
-  exclusive?: boolean;
-  cpusPerTask?: number;
   launcher?: string;
   submit?: boolean;
   status?: boolean;
@@ -60,20 +56,9 @@ export async function slurmCommand(options: SlurmCommandOptions): Promise<SlurmC
     return { mode: 'submit', dir: options.dir, submission: await submitJob(options.dir) };
   }
   if (options.array === undefined) throw new MlpEnergyError('INVALID_OPTION', 'Give --array N: the number of array tasks (shards) to split the plan into.');
-  const job: LoadedJob = prepareJob(
-    plan,
-    options.dir,
-    {
-      shards: options.array,
-      partition: options.partition,
-      time: options.time,
-      gres: options.gres,
-      account: options.account,
-      exclusive: options.exclusive,
-      cpusPerTask: options.cpusPerTask,
-    },
-    options.launcher ?? defaultLauncher(),
-  );
+  const { partition, time, gres, account, exclusive, cpusPerTask, jobName } = options;
+  const sbatch: SbatchOptions = { shards: options.array, partition, time, gres, account, exclusive, cpusPerTask, jobName };
+  const job: LoadedJob = prepareJob(plan, options.dir, sbatch, options.launcher ?? defaultLauncher());
   return {
     mode: 'prepare',
     dir: job.layout.dir,
@@ -143,6 +128,7 @@ export function register(program: Command): void {
     .option('--time <limit>', 'wall-time limit per task, e.g. 4:00:00')
     .option('--gres <gres>', 'generic resources per task, e.g. gpu:1')
     .option('--account <name>', 'Slurm account to charge')
+    .option('--job-name <name>', 'Slurm job name (default mlp-energy)')
     .option('--exclusive', 'whole node per task (recommended: energy counters are node-wide)')
     .addOption(new Option('--cpus-per-task <n>', 'CPUs per task when not exclusive').argParser(positiveInt('--cpus-per-task')))
     .option('--launcher <command>', 'command that starts mlp-energy on compute nodes (default: this node and CLI)')
