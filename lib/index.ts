@@ -46,3 +46,5 @@ export {
   workingSets,
 } from './networks.js';
 export type { Shape, Network, NetworkOptions, EpochCostOptions, EpochFlops, WorkingSet, WorkingSets } from './networks.js';
+export { trainRun, resolveTrainData, headFor } from './train.js';
+export type { TrainData as TrainRunData, TrainRunOptions, TrainRunResult, EpochResult, Head } from './train.js';
