@@ -4,5 +4,6 @@ import { register as registerExport } from './export.js';
 import { register as registerImportButterE } from './import-butter-e.js';
 import { register as registerMerge } from './merge.js';
 import { register as registerSlurm } from './slurm.js';
+import { register as registerTune } from './tune.js';
 
-export const commands: Array<(program: Command) => void> = [registerSlurm, registerMerge, registerExport, registerImportButterE];
+export const commands: Array<(program: Command) => void> = [registerSlurm, registerMerge, registerExport, registerImportButterE, registerTune];
