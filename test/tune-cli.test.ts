@@ -21,7 +21,7 @@ function scriptedEnvironment(estimated: boolean): TuneEnvironment & { closed: bo
     machine: { cpu_model: 'Scripted CPU', ...caches, isa: 'avx512', cores: 2 },
     caches,
     space: { microTiles: [{ isa: 'avx512' as const, mr: 6, nr: 32 }, { isa: 'avx512' as const, mr: 12, nr: 32 }], maxThreads: 2, caches },
-    start: { isa: 'avx512' as const, mr: 12, nr: 32, mc: 768, kc: 256, nc: 4096, threads: 2 },
+    start: { isa: 'avx512' as const, mr: 12, nr: 32, mc: 768, kc: 256, nc: 4096, threads: 2, sup: false },
     meter,
     closed: false,
     close: () => {

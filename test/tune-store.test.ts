@@ -15,7 +15,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const caches = { l1d_bytes: 48 << 10, l2_bytes: 1 << 20, l3_bytes: null };
 const space = { microTiles: [{ isa: 'avx512' as const, mr: 6, nr: 32 }, { isa: 'avx512' as const, mr: 12, nr: 32 }], maxThreads: 2, caches };
-const start: Tiling = { isa: 'avx512', mr: 12, nr: 32, mc: 768, kc: 256, nc: 4096, threads: 2 };
+const start: Tiling = { isa: 'avx512', mr: 12, nr: 32, mc: 768, kc: 256, nc: 4096, threads: 2, sup: false };
 const here: Machine = { cpu_model: 'Test CPU A', l1d_bytes: 48 << 10, l2_bytes: 1 << 20, l3_bytes: null, isa: 'avx512', cores: 2 };
 const other: Machine = { ...here, l2_bytes: 2 << 20 };
 

@@ -8,7 +8,7 @@ import type { GemmShape } from './shapes.js';
 import type { Axis, TilingSpace } from './space.js';
 import { median } from './stats.js';
 
-export type GridAxis = Exclude<Axis, 'micro'>;
+export type GridAxis = Exclude<Axis, 'micro' | 'sup'>;
 
 export interface GridPoint {
   tiling: Tiling;

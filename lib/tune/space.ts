@@ -16,8 +16,9 @@ export interface MicroTile {
   nr: number;
 }
 
-export type Axis = 'kc' | 'mc' | 'nc' | 'threads' | 'micro';
-export const AXES: readonly Axis[] = ['kc', 'mc', 'nc', 'threads', 'micro'];
+export type Axis = 'kc' | 'mc' | 'nc' | 'threads' | 'micro' | 'sup';
+/** sup: the unpacked small-product path on or off (where it runs, mc and nc have no effect). */
+export const AXES: readonly Axis[] = ['kc', 'mc', 'nc', 'threads', 'micro', 'sup'];
 
 export interface TilingSpaceOptions {
   /** The micro-kernels this CPU can run (the ISA's offer), first = preferred. */
@@ -49,7 +50,7 @@ function clampGrid(values: number[], extent: number): number[] {
 }
 
 export function tilingKey(t: Tiling): string {
-  return `${t.isa}:${t.mr}x${t.nr}:mc${t.mc}:kc${t.kc}:nc${t.nc}:t${t.threads}`;
+  return `${t.isa}:${t.mr}x${t.nr}:mc${t.mc}:kc${t.kc}:nc${t.nc}:t${t.threads}${t.sup ? ':sup' : ''}`;
 }
 
 export class TilingSpace {
@@ -72,7 +73,7 @@ export class TilingSpace {
   }
 
   /** Grid values of one axis for a tiling's micro-tile, after clamping to the shape. */
-  values(axis: Exclude<Axis, 'micro'>, t: Pick<Tiling, 'mr' | 'nr'>): number[] {
+  values(axis: Exclude<Axis, 'micro' | 'sup'>, t: Pick<Tiling, 'mr' | 'nr'>): number[] {
     const { m, n, k } = this.shape;
     switch (axis) {
       case 'kc':
@@ -103,6 +104,11 @@ export class TilingSpace {
 
   /** One step along an axis from t (dir ±1), skipping pruned points; undefined at the edge of the space. */
   step(t: Tiling, axis: Axis, dir: 1 | -1): Tiling | undefined {
+    if (axis === 'sup') {
+      // Two values, ordered false < true.
+      const next = { ...t, sup: dir > 0 };
+      return next.sup !== t.sup && this.withinCaches(next) ? this.effective(next) : undefined;
+    }
     if (axis === 'micro') {
       const tiles = this.options.microTiles;
       let i = tiles.findIndex((u) => u.isa === t.isa && u.mr === t.mr && u.nr === t.nr);
@@ -128,10 +134,11 @@ export class TilingSpace {
       for (const kc of this.values('kc', tile))
         for (const mc of this.values('mc', tile))
           for (const nc of this.values('nc', tile))
-            for (const threads of this.values('threads', tile)) {
-              const t: Tiling = { isa: tile.isa, mr: tile.mr, nr: tile.nr, mc, kc, nc, threads };
-              if (this.withinCaches(t)) out.set(tilingKey(t), t);
-            }
+            for (const threads of this.values('threads', tile))
+              for (const sup of [false, true]) {
+                const t: Tiling = { isa: tile.isa, mr: tile.mr, nr: tile.nr, mc, kc, nc, threads, sup };
+                if (this.withinCaches(t)) out.set(tilingKey(t), t);
+              }
     }
     return [...out.values()];
   }

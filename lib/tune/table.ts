@@ -8,7 +8,7 @@ import type { ShapeSearch } from './search.js';
 import type { TuneResult } from './tune.js';
 
 export function formatTiling(t: Tiling): string {
-  return `mc ${t.mc} kc ${t.kc} nc ${t.nc} ${t.mr}×${t.nr} ${t.isa} t${t.threads}`;
+  return `mc ${t.mc} kc ${t.kc} nc ${t.nc} ${t.mr}×${t.nr} ${t.isa} t${t.threads}${t.sup ? ' sup' : ''}`;
 }
 
 function sci(value: number): string {
