@@ -57,3 +57,14 @@ export {
 export type { Shape, Network, NetworkOptions, EpochCostOptions, EpochFlops, WorkingSet, WorkingSets } from './networks.js';
 export { trainRun, resolveTrainData, headFor } from './train.js';
 export type { TrainData as TrainRunData, TrainRunOptions, TrainRunResult, EpochResult, Head } from './train.js';
+export { tune } from './tune/tune.js';
+export type { TuneOptions, TuneResult, TuneScope, ShapeTuning, Totals } from './tune/tune.js';
+export type { TuneMeter, Sample, Objective } from './tune/meter.js';
+export { trainingGemmShapes } from './tune/shapes.js';
+export type { GemmShape, CountedShape, Orientation } from './tune/shapes.js';
+export { openTuneEnvironment, thisMachine } from './tune/environment.js';
+export type { TuneEnvironment } from './tune/environment.js';
+export { saveTunings, loadTunings, findTuning } from './tune/store.js';
+export { tunedTiling } from './tune/tuned.js';
+export { gridScan } from './tune/grid-scan.js';
+export { tilingGridChart } from './tune/chart.js';

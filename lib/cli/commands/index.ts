@@ -11,8 +11,9 @@ import { register as registerRecommend } from './recommend.js';
 import { register as registerReport } from './report.js';
 import { register as registerInfo } from './info.js';
 import { register as registerMeasure } from './measure.js';
+import { register as registerTune } from './tune.js';
 
 export const commands: Array<(program: Command) => void> = [
-  registerSweep, registerSlurm, registerMerge, registerExport, registerImportButterE, registerInfo, registerMeasure,
+  registerSweep, registerSlurm, registerMerge, registerExport, registerImportButterE, registerInfo, registerMeasure, registerTune,
   registerFit, registerPredict, registerRecommend, registerReport,
 ];
