@@ -26,3 +26,15 @@ export { defaultTiling, defaultTilingDerivation, validateTiling, ISAS } from './
 export type { Tiling, TilingOptions, Isa } from './tiling.js';
 export { cacheInfo, cpuInfo } from './hardware.js';
 export type { CacheInfo, CacheLevel, CpuInfo } from './hardware.js';
+export {
+  SHAPES,
+  BUDGET_TOLERANCE,
+  networkFor,
+  widthsFor,
+  residualLayers,
+  roundHalfEven,
+  countFreeParameters,
+  flopsPerEpoch,
+  workingSets,
+} from './networks.js';
+export type { Shape, Network, NetworkOptions, EpochCostOptions, EpochFlops, WorkingSet, WorkingSets } from './networks.js';

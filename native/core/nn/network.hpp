@@ -1,0 +1,178 @@
+// A BUTTER network over a scalar type T: dense layers (ReLU hidden, the head on the output), optional
+// residual skips, its parameters, gradients and Adam moments, and every activation buffer for
+// minibatches of up to max_batch rows — all allocated once in the constructor, so a training step
+// allocates nothing. float is the training type; double serves the gradient checks.
+//
+// Layout: layer l's kernel W_l is fan_in × width row-major (Keras's layout) and is followed by its bias;
+// layer outputs are m × width row-major. Forward: H_l = relu(H_{l−1}·W_l + b_l) (+ H_{l−1} when
+// residual), one GEMM with the bias and ReLU in its epilogue. Backward, with G = ∂L/∂H_l:
+//   dZ = G ⊙ [A_l > 0]            (A_l the ReLU output; one pass, in place)
+//   ∂W_l = H_{l−1}ᵀ·dZ             (GEMM, A transposed)
+//   ∂b_l = column sums of dZ
+//   ∂L/∂H_{l−1} = dZ·W_lᵀ (+ G)    (GEMM, B transposed; the skip enters as beta = 1 on a copy of G)
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "common/thread_pool.hpp"
+#include "nn/gemm_call.hpp"
+#include "nn/head.hpp"
+#include "nn/random.hpp"
+#include "nn/spec.hpp"
+
+namespace mlpe::nn {
+
+template <typename T>
+class Network {
+ public:
+  Network(const NetworkSpec& spec, int64_t max_batch) : spec_(spec), max_batch_(max_batch) {
+    Validate(spec_);
+    const int depth = spec_.depth();
+    int64_t offset = 0, widest = 0;
+    for (int l = 0; l < depth; ++l) {
+      kernel_offset_.push_back(offset);
+      offset += spec_.FanIn(l) * spec_.widths[l];
+      bias_offset_.push_back(offset);
+      offset += spec_.widths[l];
+      widest = std::max(widest, spec_.widths[l]);
+    }
+    params_.assign(offset, T(0));
+    grads_.assign(offset, T(0));
+    moment1_.assign(offset, T(0));
+    moment2_.assign(offset, T(0));
+    outputs_.resize(depth);
+    relu_out_.resize(depth);
+    for (int l = 0; l < depth; ++l) {
+      outputs_[l].assign(max_batch * spec_.widths[l], T(0));
+      if (spec_.residual[l]) relu_out_[l].assign(max_batch * spec_.widths[l], T(0));
+    }
+    logits_.assign(max_batch * spec_.outputs(), T(0));
+    grad_a_.assign(max_batch * widest, T(0));
+    grad_b_.assign(max_batch * widest, T(0));
+  }
+
+  const NetworkSpec& spec() const { return spec_; }
+  int64_t max_batch() const { return max_batch_; }
+  std::vector<T>& params() { return params_; }
+  const std::vector<T>& grads() const { return grads_; }
+  T* kernel(int l) { return params_.data() + kernel_offset_[l]; }
+  T* bias(int l) { return params_.data() + bias_offset_[l]; }
+  const T* probabilities() const { return outputs_.back().data(); }
+  const T* logits() const { return logits_.data(); }
+
+  // Glorot-uniform kernels from the run's seed (random.hpp), zero biases, fresh Adam state.
+  void Initialize(uint64_t seed) {
+    std::fill(params_.begin(), params_.end(), T(0));
+    for (int l = 0; l < spec_.depth(); ++l) GlorotUniform(seed, l, spec_.FanIn(l), spec_.widths[l], kernel(l));
+    std::fill(moment1_.begin(), moment1_.end(), T(0));
+    std::fill(moment2_.begin(), moment2_.end(), T(0));
+    step_ = 0;
+  }
+
+  // Forward pass of m ≤ max_batch rows of x (m × inputs): probabilities() and logits() hold the result.
+  void Forward(const T* x, int64_t m, const gemm::Tiling& tiling) {
+    const int depth = spec_.depth();
+    const T* in = x;
+    for (int l = 0; l < depth; ++l) {
+      const int64_t fan_in = spec_.FanIn(l), width = spec_.widths[l];
+      const bool output = l == depth - 1;
+      T* out = output ? logits_.data() : spec_.residual[l] ? relu_out_[l].data() : outputs_[l].data();
+      GemmCall<T> g;
+      g.m = m, g.n = width, g.k = fan_in;
+      g.a = in, g.lda = fan_in;
+      g.b = kernel(l), g.ldb = width;
+      g.c = out, g.ldc = width;
+      g.bias = bias(l);
+      g.relu = !output;
+      GemmFor<T>::Run(g, tiling);
+      if (spec_.residual[l]) {
+        T* h = outputs_[l].data();
+        for (int64_t i = 0; i < m * width; ++i) h[i] = out[i] + in[i];  // the skip (same width)
+      }
+      in = outputs_[l].data();
+    }
+    Activate(spec_.head, logits_.data(), m, spec_.outputs(), outputs_.back().data());
+  }
+
+  // After Forward: the summed per-example loss; when `backward`, also ∂(mean loss)/∂params in grads().
+  double Backward(const T* x, const T* y, int64_t m, const gemm::Tiling& tiling) {
+    const int depth = spec_.depth();
+    T* g = grad_a_.data();       // ∂L/∂(this layer's output), then dZ in place
+    T* g_prev = grad_b_.data();  // ∂L/∂(previous layer's output)
+    const double loss = LossAndGradient(spec_.head, logits_.data(), probabilities(), y, m, spec_.outputs(), g);
+    for (int l = depth - 1; l >= 0; --l) {
+      const int64_t fan_in = spec_.FanIn(l), width = spec_.widths[l];
+      const T* in = l == 0 ? x : outputs_[l - 1].data();
+      if (l < depth - 1) {
+        if (spec_.residual[l]) std::memcpy(g_prev, g, sizeof(T) * m * width);  // the skip's gradient
+        const T* relu_out = spec_.residual[l] ? relu_out_[l].data() : outputs_[l].data();
+        for (int64_t i = 0; i < m * width; ++i) g[i] = relu_out[i] > T(0) ? g[i] : T(0);
+      }
+      GemmCall<T> dw;  // ∂W = inᵀ·dZ
+      dw.trans_a = true;
+      dw.m = fan_in, dw.n = width, dw.k = m;
+      dw.a = in, dw.lda = fan_in;
+      dw.b = g, dw.ldb = width;
+      dw.c = grads_.data() + kernel_offset_[l], dw.ldc = width;
+      GemmFor<T>::Run(dw, tiling);
+      T* db = grads_.data() + bias_offset_[l];
+      std::fill(db, db + width, T(0));
+      for (int64_t r = 0; r < m; ++r)
+        for (int64_t j = 0; j < width; ++j) db[j] += g[r * width + j];
+      if (l > 0) {
+        GemmCall<T> dx;  // ∂L/∂in = dZ·Wᵀ (+ the skip)
+        dx.trans_b = true;
+        dx.m = m, dx.n = fan_in, dx.k = width;
+        dx.a = g, dx.lda = width;
+        dx.b = kernel(l), dx.ldb = width;
+        dx.beta = spec_.residual[l] ? T(1) : T(0);
+        dx.c = g_prev, dx.ldc = fan_in;
+        GemmFor<T>::Run(dx, tiling);
+        std::swap(g, g_prev);
+      }
+    }
+    return loss;
+  }
+
+  // Keras Adam (TF's ApplyAdam): lr_t = lr·sqrt(1 − β2^t)/(1 − β1^t); m ← β1·m + (1 − β1)·g;
+  // v ← β2·v + (1 − β2)·g²; θ ← θ − lr_t·m/(sqrt(v) + ε). Elementwise, so splitting it over threads
+  // cannot change the result.
+  void AdamStep(const Adam& adam, int threads) {
+    ++step_;
+    const double t = static_cast<double>(step_);
+    const T lr_t = static_cast<T>(adam.learning_rate * std::sqrt(1.0 - std::pow(adam.beta2, t)) /
+                                  (1.0 - std::pow(adam.beta1, t)));
+    const T b1 = static_cast<T>(adam.beta1), b2 = static_cast<T>(adam.beta2), eps = static_cast<T>(adam.epsilon);
+    T* theta = params_.data();
+    T* m1 = moment1_.data();
+    T* m2 = moment2_.data();
+    const T* g = grads_.data();
+    auto update = [=](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        m1[i] = b1 * m1[i] + (T(1) - b1) * g[i];
+        m2[i] = b2 * m2[i] + (T(1) - b2) * g[i] * g[i];
+        theta[i] -= lr_t * m1[i] / (std::sqrt(m2[i]) + eps);
+      }
+    };
+    const int64_t n = static_cast<int64_t>(params_.size());
+    // Below ~64k parameters one thread is faster than waking the others.
+    if (threads <= 1 || n < (int64_t{1} << 16)) update(0, n);
+    else ParallelFor(n, threads, update, 1024);
+  }
+
+ private:
+  NetworkSpec spec_;
+  int64_t max_batch_;
+  std::vector<int64_t> kernel_offset_, bias_offset_;
+  std::vector<T> params_, grads_, moment1_, moment2_;
+  std::vector<std::vector<T>> outputs_;   // H_l per layer (the last holds the probabilities)
+  std::vector<std::vector<T>> relu_out_;  // A_l, only for residual layers (H_l = A_l + H_{l−1})
+  std::vector<T> logits_;
+  std::vector<T> grad_a_, grad_b_;        // ping-pong ∂L/∂H
+  int64_t step_ = 0;
+};
+
+}  // namespace mlpe::nn

@@ -1,0 +1,129 @@
+#include "nn/trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "common/error.hpp"
+#include "nn/network.hpp"
+#include "nn/random.hpp"
+
+namespace mlpe::nn {
+
+namespace {
+
+[[noreturn]] void BadData(const std::string& message) { throw Error("INVALID_DATA", message); }
+
+void CheckFinite(const char* name, const std::vector<float>& values, int64_t cols) {
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (std::isfinite(values[i])) continue;
+    BadData(std::string(name) + "[row " + std::to_string(static_cast<int64_t>(i) / cols) + ", column " +
+            std::to_string(static_cast<int64_t>(i) % cols) + "] is " +
+            (std::isnan(values[i]) ? "NaN" : values[i] > 0 ? "Infinity" : "-Infinity") +
+            "; drop or impute missing values and scale the data before training");
+  }
+}
+
+void CheckShape(const char* name, const std::vector<float>& values, int64_t cols) {
+  if (values.size() % static_cast<size_t>(cols) != 0)
+    BadData(std::string(name) + " has " + std::to_string(values.size()) + " values, not a whole number of rows of " +
+            std::to_string(cols));
+}
+
+using Clock = std::chrono::steady_clock;
+double Since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// Copies the rows order[first .. first+m) of a (rows × cols) into out (m × cols).
+void Gather(const float* a, int64_t cols, const uint32_t* order, int64_t m, float* out) {
+  for (int64_t r = 0; r < m; ++r) std::memcpy(out + r * cols, a + static_cast<int64_t>(order[r]) * cols, sizeof(float) * cols);
+}
+
+}  // namespace
+
+void ValidateDataset(const Dataset& d) {
+  if (d.inputs < 1 || d.outputs < 1) BadData("inputs and outputs must be ≥ 1");
+  CheckShape("xTrain", d.x_train, d.inputs);
+  CheckShape("yTrain", d.y_train, d.outputs);
+  CheckShape("xTest", d.x_test, d.inputs);
+  CheckShape("yTest", d.y_test, d.outputs);
+  const int64_t train = d.train_rows(), test = d.test_rows();
+  if (static_cast<int64_t>(d.y_train.size()) / d.outputs != train)
+    BadData("xTrain has " + std::to_string(train) + " rows but yTrain has " +
+            std::to_string(d.y_train.size() / d.outputs) + "; they must match");
+  if (static_cast<int64_t>(d.y_test.size()) / d.outputs != test)
+    BadData("xTest has " + std::to_string(test) + " rows but yTest has " + std::to_string(d.y_test.size() / d.outputs) +
+            "; they must match");
+  if (train < 1) BadData("the training set is empty; pass at least one training row");
+  if (train > UINT32_MAX) BadData("more than 2^32 training rows are not supported");
+  CheckFinite("xTrain", d.x_train, d.inputs);
+  CheckFinite("yTrain", d.y_train, d.outputs);
+  CheckFinite("xTest", d.x_test, d.inputs);
+  CheckFinite("yTest", d.y_test, d.outputs);
+}
+
+TrainResult Train(const Dataset& data, const TrainOptions& options,
+                  const std::function<bool(const EpochStats&)>& on_epoch) {
+  ValidateDataset(data);
+  Validate(options.network);
+  gemm::Validate(options.tiling);
+  if (options.network.inputs != data.inputs || options.network.outputs() != data.outputs)
+    throw Error("INVALID_DATA", "the network has " + std::to_string(options.network.inputs) + " inputs and " +
+                                    std::to_string(options.network.outputs()) + " outputs but the data have " +
+                                    std::to_string(data.inputs) + " and " + std::to_string(data.outputs));
+  if (options.batch_size < 1) throw Error("INVALID_OPTION", "batchSize must be ≥ 1");
+  if (options.epochs < 0) throw Error("INVALID_OPTION", "epochs must be ≥ 0");
+
+  const int64_t train = data.train_rows(), test = data.test_rows();
+  const int64_t batch = std::min(options.batch_size, train);
+  const int64_t eval_batch = std::max<int64_t>(1, std::min(options.batch_size, std::max(test, int64_t{1})));
+  const int64_t in = data.inputs, out = data.outputs;
+
+  // Everything the loop touches, allocated here.
+  Network<float> net(options.network, std::max(batch, eval_batch));
+  net.Initialize(options.seed);
+  std::vector<uint32_t> order(train);
+  std::vector<float> xb(batch * in), yb(batch * out);
+
+  TrainResult result;
+  result.epochs.reserve(options.epochs);
+  const auto run_start = Clock::now();
+  for (int epoch = 0; epoch < options.epochs; ++epoch) {
+    const auto epoch_start = Clock::now();
+    ShuffleOrder(options.seed, epoch, train, order.data());
+    double train_loss = 0;
+    for (int64_t first = 0; first < train; first += batch) {
+      const int64_t m = std::min(batch, train - first);
+      Gather(data.x_train.data(), in, order.data() + first, m, xb.data());
+      Gather(data.y_train.data(), out, order.data() + first, m, yb.data());
+      net.Forward(xb.data(), m, options.tiling);
+      train_loss += net.Backward(xb.data(), yb.data(), m, options.tiling);
+      net.AdamStep(options.adam, options.tiling.threads);
+    }
+    double test_loss = 0;
+    int64_t correct = 0;
+    for (int64_t first = 0; first < test; first += eval_batch) {
+      const int64_t m = std::min(eval_batch, test - first);
+      const float* x = data.x_test.data() + first * in;
+      const float* y = data.y_test.data() + first * out;
+      net.Forward(x, m, options.tiling);
+      test_loss += LossAndGradient<float>(options.network.head, net.logits(), net.probabilities(), y, m, out, nullptr);
+      correct += CountCorrect(net.probabilities(), y, m, out);
+    }
+    EpochStats stats;
+    stats.epoch = epoch;
+    stats.train_loss = train_loss / static_cast<double>(train);
+    stats.test_loss = test > 0 ? test_loss / static_cast<double>(test) : std::nan("");
+    stats.test_accuracy = test > 0 ? static_cast<double>(correct) / static_cast<double>(test) : std::nan("");
+    stats.seconds = Since(epoch_start);
+    result.epochs.push_back(stats);
+    if (on_epoch && !on_epoch(stats)) {
+      result.cancelled = true;
+      break;
+    }
+  }
+  result.seconds = Since(run_start);
+  return result;
+}
+
+}  // namespace mlpe::nn

@@ -1,0 +1,46 @@
+// One training run on the CPU: the epoch loop around Network<float> (seeded shuffle, minibatch
+// gather, forward, loss, backward, Adam), with train loss accumulated over the epoch and a test pass
+// after each epoch, as BUTTER's Keras runs did with validation_data. Data are copied in once; the
+// loop itself allocates nothing.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "gemm/tiling.hpp"
+#include "nn/spec.hpp"
+
+namespace mlpe::nn {
+
+// Row-major float32 matrices; y one-hot for classification, values in [0, 1] for regression.
+struct Dataset {
+  int64_t inputs = 0, outputs = 0;
+  std::vector<float> x_train, y_train, x_test, y_test;
+  int64_t train_rows() const { return inputs ? static_cast<int64_t>(x_train.size()) / inputs : 0; }
+  int64_t test_rows() const { return inputs ? static_cast<int64_t>(x_test.size()) / inputs : 0; }
+};
+
+// Throws mlpe::Error INVALID_DATA naming the first offending matrix, row and column: sizes that are
+// not whole rows, train and test row counts that differ between x and y, no training rows, NaN or ±Inf.
+void ValidateDataset(const Dataset& data);
+
+struct TrainOptions {
+  NetworkSpec network;
+  int epochs = 1;
+  int64_t batch_size = 256;
+  Adam adam;
+  uint64_t seed = 0;
+  gemm::Tiling tiling;  // its `threads` also splits the optimiser step
+};
+
+struct TrainResult {
+  std::vector<EpochStats> epochs;
+  double seconds = 0;      // the epoch loop, from the first minibatch to the last test pass
+  bool cancelled = false;  // on_epoch asked to stop
+};
+
+// on_epoch runs after every epoch; returning false stops the run there (cancellation between epochs).
+TrainResult Train(const Dataset& data, const TrainOptions& options,
+                  const std::function<bool(const EpochStats&)>& on_epoch = nullptr);
+
+}  // namespace mlpe::nn

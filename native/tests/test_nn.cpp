@@ -1,0 +1,291 @@
+// The training core against first principles:
+//  1. every layer kind and head: backprop gradients vs central finite differences, in float64 (the
+//     same Network template the trainer runs in float32, over a plain float64 GEMM defined here);
+//  2. the float32 path (blocked SGEMM, all three GEMM orientations) against the float64 one;
+//  3. the run's randomness: Glorot bounds, shuffles are permutations, values depend only on the seed;
+//  4. a fixed seed gives the same losses across runs and across thread counts;
+//  5. bad data is rejected with INVALID_DATA.
+//
+// Tolerance for (1): central differences with step h have truncation error O(h²·f''') and rounding
+// error O(ε·|L|/h); with h = 1e-5 in float64 both are ≲ 1e-9 for these O(1) losses, so we accept
+// |analytic − numeric| ≤ 1e-6·max(1, |analytic|). ReLU kinks are avoided by construction: a kink inside
+// ±h would need a pre-activation within 1e-5 of 0, and the check reports which parameter failed if so.
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+#include "gemm/tiling.hpp"
+#include "nn/network.hpp"
+#include "nn/random.hpp"
+#include "nn/trainer.hpp"
+
+namespace mlpe::nn {
+// The float64 GEMM for the checks: the textbook triple loop.
+template <>
+struct GemmFor<double> {
+  static void Run(const GemmCall<double>& g, const gemm::Tiling&) {
+    for (int64_t i = 0; i < g.m; ++i)
+      for (int64_t j = 0; j < g.n; ++j) {
+        double s = 0;
+        for (int64_t p = 0; p < g.k; ++p) {
+          const double a = g.trans_a ? g.a[p * g.lda + i] : g.a[i * g.lda + p];
+          const double b = g.trans_b ? g.b[j * g.ldb + p] : g.b[p * g.ldb + j];
+          s += a * b;
+        }
+        double& c = g.c[i * g.ldc + j];
+        s += g.beta == 0 ? 0 : g.beta * c;
+        if (g.bias) s += g.bias[j];
+        if (g.relu) s = s > 0 ? s : 0;
+        c = s;
+      }
+  }
+};
+}  // namespace mlpe::nn
+
+using namespace mlpe;
+using namespace mlpe::nn;
+
+namespace {
+
+int failures = 0, checks = 0;
+#define EXPECT(cond, ...)                              \
+  do {                                                 \
+    ++checks;                                          \
+    if (!(cond)) {                                     \
+      ++failures;                                      \
+      std::printf("FAIL %s:%d: ", __FILE__, __LINE__); \
+      std::printf(__VA_ARGS__);                        \
+      std::printf("\n");                               \
+    }                                                  \
+  } while (0)
+
+std::mt19937 rng(2024);
+
+template <typename T>
+std::vector<T> Uniform(size_t n, double lo, double hi) {
+  std::uniform_real_distribution<double> d(lo, hi);
+  std::vector<T> v(n);
+  for (auto& x : v) x = static_cast<T>(d(rng));
+  return v;
+}
+
+// Targets the head accepts: values in [0, 1] (MSE), 0/1 (BCE), one-hot rows (CCE).
+template <typename T>
+std::vector<T> Targets(Head head, int64_t m, int64_t n) {
+  std::vector<T> y(m * n, T(0));
+  for (int64_t r = 0; r < m; ++r) {
+    if (head == Head::SigmoidMse) for (int64_t j = 0; j < n; ++j) y[r * n + j] = static_cast<T>(std::uniform_real_distribution<double>(0, 1)(rng));
+    else if (head == Head::SigmoidBce) y[r] = static_cast<T>(rng() % 2);
+    else y[r * n + rng() % n] = T(1);
+  }
+  return y;
+}
+
+NetworkSpec Spec(int64_t inputs, std::vector<int64_t> widths, std::vector<bool> residual, Head head) {
+  NetworkSpec s;
+  s.inputs = inputs;
+  s.widths = std::move(widths);
+  s.residual = std::move(residual);
+  s.head = head;
+  return s;
+}
+
+const gemm::Tiling kTiling = gemm::DefaultTiling(gemm::Isa::Reference, 1);
+
+void GradientCheck(const std::string& name, const NetworkSpec& spec, int64_t m) {
+  Network<double> net(spec, m);
+  net.Initialize(7);
+  // Non-zero biases so the check covers them too.
+  for (int l = 0; l < spec.depth(); ++l)
+    for (int64_t j = 0; j < spec.widths[l]; ++j) net.bias(l)[j] = 0.1 * std::sin(1.0 + j + 3 * l);
+  const auto x = Uniform<double>(m * spec.inputs, -1, 1);
+  const auto y = Targets<double>(spec.head, m, spec.outputs());
+  auto mean_loss = [&] {
+    net.Forward(x.data(), m, kTiling);
+    return LossAndGradient<double>(spec.head, net.logits(), net.probabilities(), y.data(), m, spec.outputs(), nullptr) /
+           static_cast<double>(m);
+  };
+  net.Forward(x.data(), m, kTiling);
+  const double loss = net.Backward(x.data(), y.data(), m, kTiling) / static_cast<double>(m);
+  EXPECT(std::abs(loss - mean_loss()) < 1e-12, "%s: loss from Backward %g vs forward %g", name.c_str(), loss, mean_loss());
+  const std::vector<double> analytic = net.grads();
+  auto& theta = net.params();
+  const double h = 1e-5;
+  double worst = 0;
+  for (size_t i = 0; i < theta.size(); ++i) {
+    const double saved = theta[i];
+    theta[i] = saved + h;
+    const double up = mean_loss();
+    theta[i] = saved - h;
+    const double down = mean_loss();
+    theta[i] = saved;
+    const double numeric = (up - down) / (2 * h);
+    const double err = std::abs(analytic[i] - numeric) / std::max(1.0, std::abs(analytic[i]));
+    worst = std::max(worst, err);
+    EXPECT(err <= 1e-6, "%s: parameter %zu analytic %.10g numeric %.10g", name.c_str(), i, analytic[i], numeric);
+  }
+  std::printf("gradient check %-32s %5zu parameters, worst relative error %.2e\n", name.c_str(), theta.size(), worst);
+}
+
+// The float32 network (blocked SGEMM) agrees with the float64 one on loss and gradients.
+void FloatMatchesDouble(const NetworkSpec& spec, int64_t m) {
+  Network<double> ref(spec, m);
+  Network<float> net(spec, m);
+  ref.Initialize(11);
+  net.Initialize(11);
+  const auto xd = Uniform<double>(m * spec.inputs, -1, 1);
+  const auto yd = Targets<double>(spec.head, m, spec.outputs());
+  std::vector<float> xf(xd.begin(), xd.end()), yf(yd.begin(), yd.end());
+  for (size_t i = 0; i < ref.params().size(); ++i) ref.params()[i] = net.params()[i];  // same float weights
+  const gemm::Tiling fast = gemm::DefaultTiling(gemm::BestIsa(), 2);
+  ref.Forward(xd.data(), m, kTiling);
+  net.Forward(xf.data(), m, fast);
+  const double lr = ref.Backward(xd.data(), yd.data(), m, kTiling), lf = net.Backward(xf.data(), yf.data(), m, fast);
+  EXPECT(std::abs(lr - lf) <= 1e-4 * std::abs(lr), "float loss %g vs double %g", lf, lr);
+  double scale = 0, worst = 0;
+  for (double g : ref.grads()) scale = std::max(scale, std::abs(g));
+  for (size_t i = 0; i < ref.grads().size(); ++i) worst = std::max(worst, std::abs(ref.grads()[i] - net.grads()[i]));
+  EXPECT(worst <= 1e-4 * scale, "float gradients differ from double by %g (largest gradient %g)", worst, scale);
+  std::printf("float32 vs float64 %s: loss %.3e vs %.3e, gradient max diff %.2e of %.2e\n", HeadName(spec.head), lf, lr,
+              worst, scale);
+}
+
+void Randomness() {
+  std::vector<float> k(64 * 32);
+  GlorotUniform(5, 0, 64, 32, k.data());
+  const double limit = std::sqrt(6.0 / 96);
+  double sum = 0;
+  bool inside = true;
+  for (float w : k) inside &= std::abs(w) <= limit, sum += w;
+  EXPECT(inside, "Glorot weights exceed ±%g", limit);
+  EXPECT(std::abs(sum / k.size()) < 0.02, "Glorot mean %g is not ≈ 0", sum / k.size());
+  std::vector<float> again(k.size());
+  GlorotUniform(5, 0, 64, 32, again.data());
+  EXPECT(again == k, "same seed, different weights");
+  GlorotUniform(6, 0, 64, 32, again.data());
+  EXPECT(again != k, "different seeds, same weights");
+  std::vector<uint32_t> a(1000), b(1000);
+  ShuffleOrder(3, 0, 1000, a.data());
+  ShuffleOrder(3, 1, 1000, b.data());
+  EXPECT(std::set<uint32_t>(a.begin(), a.end()).size() == 1000 && *std::max_element(a.begin(), a.end()) == 999,
+         "shuffle is not a permutation");
+  EXPECT(a != b, "two epochs share an order");
+  // A pinned value, so a change of generator (which would break CPU/GPU agreement) is noticed.
+  EXPECT(RandomBits(42, 7, 3) == 0x40ba00a048d2c5f5ull && RandomUniform(42, 7, 3) == 0.25283817208476034,
+         "the generator changed: RandomBits(42, 7, 3) = %llx", static_cast<unsigned long long>(RandomBits(42, 7, 3)));
+}
+
+Dataset Synthetic(int64_t rows, int64_t inputs, int64_t outputs) {
+  Dataset d;
+  d.inputs = inputs, d.outputs = outputs;
+  auto make = [&](int64_t n, std::vector<float>& x, std::vector<float>& y) {
+    x = Uniform<float>(n * inputs, 0, 1);
+    y.assign(n * outputs, 0.0f);
+    for (int64_t r = 0; r < n; ++r) {
+      float s = 0;
+      for (int64_t j = 0; j < inputs; ++j) s += x[r * inputs + j] * ((j % 3) - 1.0f);
+      y[r * outputs + static_cast<int64_t>(std::abs(s) * 3) % outputs] = 1.0f;
+    }
+  };
+  make(rows * 4 / 5, d.x_train, d.y_train);
+  make(rows / 5, d.x_test, d.y_test);
+  return d;
+}
+
+void Determinism() {
+  // Wide enough (256² per layer at batch 256: 3e7 FLOPs per GEMM) that the GEMM really splits its work
+  // over 2 threads; the split gives each thread whole micro-tiles, so the sums keep their order.
+  const Dataset data = Synthetic(1500, 20, 4);
+  TrainOptions o;
+  o.network = Spec(20, {256, 256, 256, 4}, {false, true, true, false}, Head::SoftmaxCce);
+  o.epochs = 3;
+  o.batch_size = 256;
+  o.adam.learning_rate = 1e-3;
+  o.seed = 99;
+  o.tiling = gemm::DefaultTiling(gemm::BestIsa(), 1);
+  const TrainResult one = Train(data, o);
+  const TrainResult again = Train(data, o);
+  o.tiling.threads = 2;
+  const TrainResult two = Train(data, o);
+  for (int e = 0; e < o.epochs; ++e) {
+    EXPECT(one.epochs[e].train_loss == again.epochs[e].train_loss && one.epochs[e].test_loss == again.epochs[e].test_loss,
+           "epoch %d differs between two runs with one seed", e);
+    EXPECT(std::abs(one.epochs[e].train_loss - two.epochs[e].train_loss) <= 1e-5 * one.epochs[e].train_loss &&
+               std::abs(one.epochs[e].test_loss - two.epochs[e].test_loss) <= 1e-5 * one.epochs[e].test_loss,
+           "epoch %d: 1 thread %.9g/%.9g vs 2 threads %.9g/%.9g", e, one.epochs[e].train_loss, one.epochs[e].test_loss,
+           two.epochs[e].train_loss, two.epochs[e].test_loss);
+  }
+  EXPECT(one.epochs.back().train_loss < one.epochs.front().train_loss, "training did not lower the loss");
+  std::printf("determinism: train loss %.9g → %.9g (1 thread), %.9g (2 threads)\n", one.epochs.front().train_loss,
+              one.epochs.back().train_loss, two.epochs.back().train_loss);
+  o.seed = 100;
+  EXPECT(Train(data, o).epochs[0].train_loss != one.epochs[0].train_loss, "the seed has no effect");
+
+  int stopped_after = -1;
+  const TrainResult cut = Train(data, o, [&](const EpochStats& s) {
+    stopped_after = s.epoch;
+    return s.epoch < 1;
+  });
+  EXPECT(cut.cancelled && cut.epochs.size() == 2 && stopped_after == 1, "cancellation after epoch 1");
+}
+
+void BadData() {
+  Dataset data = Synthetic(100, 5, 2);
+  TrainOptions o;
+  o.network = Spec(5, {8, 2}, {false, false}, Head::SoftmaxCce);
+  o.tiling = kTiling;
+  auto code_of = [&](const Dataset& d, const TrainOptions& opt) -> std::string {
+    try {
+      Train(d, opt);
+    } catch (const Error& e) {
+      std::printf("  rejected: %s\n", e.what());
+      return e.code();
+    }
+    return "none";
+  };
+  Dataset nan = data;
+  nan.x_train[7] = std::nanf("");
+  EXPECT(code_of(nan, o) == "INVALID_DATA", "NaN accepted");
+  Dataset inf = data;
+  inf.y_test[1] = INFINITY;
+  EXPECT(code_of(inf, o) == "INVALID_DATA", "Inf accepted");
+  Dataset ragged = data;
+  ragged.y_train.pop_back();
+  EXPECT(code_of(ragged, o) == "INVALID_DATA", "ragged y accepted");
+  TrainOptions wrong = o;
+  wrong.network = Spec(6, {8, 2}, {false, false}, Head::SoftmaxCce);
+  EXPECT(code_of(data, wrong) == "INVALID_DATA", "wrong input width accepted");
+  TrainOptions zero = o;
+  zero.batch_size = 0;
+  EXPECT(code_of(data, zero) == "INVALID_OPTION", "batch 0 accepted");
+  TrainOptions shallow = o;
+  shallow.network = Spec(5, {2}, {false}, Head::SoftmaxCce);
+  EXPECT(code_of(data, shallow) == "INVALID_OPTION", "depth 1 accepted");
+}
+
+}  // namespace
+
+int main() {
+  try {
+    GradientCheck("dense relu + sigmoid/MSE", Spec(4, {6, 5, 3}, {false, false, false}, Head::SigmoidMse), 5);
+    GradientCheck("dense relu + sigmoid/BCE", Spec(3, {7, 4, 1}, {false, false, false}, Head::SigmoidBce), 6);
+    GradientCheck("dense relu + softmax/CCE", Spec(5, {6, 4}, {false, false}, Head::SoftmaxCce), 4);
+    GradientCheck("residual relu + softmax/CCE", Spec(3, {5, 5, 5, 5, 3}, {false, true, true, true, false}, Head::SoftmaxCce), 5);
+    GradientCheck("residual relu + sigmoid/MSE", Spec(4, {6, 6, 2}, {false, true, false}, Head::SigmoidMse), 3);
+    FloatMatchesDouble(Spec(37, {70, 70, 70, 10}, {false, true, true, false}, Head::SoftmaxCce), 45);
+    FloatMatchesDouble(Spec(13, {50, 33, 1}, {false, false, false}, Head::SigmoidBce), 64);
+    FloatMatchesDouble(Spec(9, {40, 3}, {false, false}, Head::SigmoidMse), 31);
+    Randomness();
+    Determinism();
+    BadData();
+  } catch (const std::exception& e) {
+    std::printf("FAIL: unexpected exception: %s\n", e.what());
+    return 1;
+  }
+  std::printf("%d/%d checks passed\n", checks - failures, checks);
+  return failures ? 1 : 0;
+}
