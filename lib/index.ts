@@ -38,3 +38,12 @@ export {
   workingSets,
 } from './networks.js';
 export type { Shape, Network, NetworkOptions, EpochCostOptions, EpochFlops, WorkingSet, WorkingSets } from './networks.js';
+export { assignShards, selectShard, parseShard, formatShard } from './cluster/shard.js';
+export type { ShardSpec, ShardingRules } from './cluster/shard.js';
+export { sbatchScript } from './cluster/sbatch.js';
+export type { SbatchOptions } from './cluster/sbatch.js';
+export { mergeStores } from './cluster/merge.js';
+export type { MergeReport, ShardMergeReport } from './cluster/merge.js';
+export { prepareJob, submitJob, statusOfJob, resubmitMissing, mergeJob, loadJob } from './cluster/job.js';
+export type { JobMergeReport, LoadedJob } from './cluster/job.js';
+export type { JobStatus, ShardStatus, ShardState } from './cluster/status.js';
