@@ -2,6 +2,14 @@
 export { MlpEnergyError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export {
+  DATASETS, DATASET_NAMES, BUTTER_DATASET_NAMES, datasetSpec, loadDataset, prepareDataset, prepareTable, readTable, readIdx,
+  splitRows, synthesize, DATA_DIR_ENV,
+} from './datasets/index.js';
+export type { DatasetSpec, DatasetOptions, PreparedDataset, TrainData, Task, SyntheticMode } from './datasets/index.js';
+export { ResultStore, DEFAULT_STORE } from './store/store.js';
+export { importButterE } from './store/butter-e.js';
+export { TABLES as STORE_TABLES } from './store/schema.js';
+export {
   EAGLE_CPU,
   EAGLE_GPU,
   BUILT_IN_PROFILES,
@@ -38,6 +46,8 @@ export {
   workingSets,
 } from './networks.js';
 export type { Shape, Network, NetworkOptions, EpochCostOptions, EpochFlops, WorkingSet, WorkingSets } from './networks.js';
+export { trainRun, resolveTrainData, headFor } from './train.js';
+export type { TrainData as TrainRunData, TrainRunOptions, TrainRunResult, EpochResult, Head } from './train.js';
 export { assignShards, selectShard, parseShard, formatShard } from './cluster/shard.js';
 export type { ShardSpec, ShardingRules } from './cluster/shard.js';
 export { sbatchScript } from './cluster/sbatch.js';

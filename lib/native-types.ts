@@ -40,6 +40,12 @@ export interface NativeAddon {
   // native/addon/meters.cpp
   readonly Meters: new (options: NativeMeterOptions) => NativeMeters;
   metersProbe(options: NativeMeterOptions): NativeSourceStatus[];
+  // native/addon/train.cpp
+  trainStart(
+    call: import('./train.js').NativeTrainCall,
+    onEpoch: ((epoch: import('./train.js').EpochResult & { epoch: number }) => void) | undefined,
+    cancel: Int32Array,
+  ): Promise<import('./train.js').NativeTrainResult>;
 }
 
 /** Options as the meters binding reads them (validated in lib/meters.ts; `trace` flattened). */

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The GPU check of the CUDA issue, one command on a machine with an NVIDIA GPU (no Node needed):
+#   bash bench/gpu-check.sh            # builds for sm_90 (override: MLPE_CUDA_ARCH=80), ~3-4 min on an H100
+# 1. builds the core, the CUDA library, the GPU tests and the GPU benchmarks with plain cmake;
+# 2. runs the GPU tests (SGEMM vs float64 on random shapes/tilings; device training vs a float64 reference);
+# 3. our SGEMM vs cuBLAS fp32 (CUBLAS_COMPUTE_32F) at 1024/2048/4096 and BUTTER shapes;
+# 4. NVML energy-counter update period and read latency, and J/datum for sizes 2^10..2^24.
+# Output: the tables on stdout; with LOG_DIR set, a copy of each step's log there.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build-gpu}
+ARCH=${MLPE_CUDA_ARCH:-90}
+LOG_DIR=${LOG_DIR:-}
+status=0
+step() { echo; echo "=== $* ($(date -u +%H:%M:%S))"; }
+log() { if [ -n "$LOG_DIR" ]; then tee "$LOG_DIR/$1"; else cat; fi; }
+
+step "device"
+nvidia-smi --query-gpu=name,driver_version,memory.total,power.limit,clocks.max.sm --format=csv 2>&1 || echo "nvidia-smi not available"
+nvcc --version | tail -2
+
+step "build (sm_$ARCH)"
+generator=()
+command -v ninja >/dev/null && generator=(-G Ninja)
+cmake -S . -B "$BUILD" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES="$ARCH" \
+  -DMLPE_BENCH=ON -DMLPE_TESTS=ON 2>&1 | tail -3 | log build.log || exit 1
+cmake --build "$BUILD" -j "$(nproc)" 2>&1 | tail -5 | log build.log
+[ -x "$BUILD/sgemm_vs_cublas" ] || { echo "build failed"; exit 1; }
+
+step "GPU tests (ctest -R gpu, verbose)"
+ctest --test-dir "$BUILD" -R gpu -V 2>&1 | grep -v -E '^(UpdateCTestConfiguration|Test project|Constructing|Checking test|Parse|test [0-9]+$|    Start)' \
+  | log tests.log || status=1
+
+step "SGEMM vs cuBLAS fp32"
+if [ -z "${MLPE_CUBLAS:-}" ]; then
+  MLPE_CUBLAS=$(ldconfig -p 2>/dev/null | awk '/libcublas\.so\./ {print $NF; exit}')
+  [ -n "$MLPE_CUBLAS" ] || MLPE_CUBLAS=$(find /usr/local /opt /usr/lib -name 'libcublas.so.1[0-9]*' 2>/dev/null | head -1)
+  export MLPE_CUBLAS
+fi
+echo "cuBLAS: ${MLPE_CUBLAS:-not found}"
+"$BUILD/sgemm_vs_cublas" 2>&1 | log sgemm.log || status=1
+
+step "NVML and J/datum"
+"$BUILD/energy_per_datum" 2>&1 | log energy.log || status=1
+
+step "done (status $status)"
+exit $status

@@ -1,0 +1,15 @@
+/** Exit codes and the output sink shared by the sweep, export and import-butter-e commands. */
+export const EXIT = { ok: 0, error: 1, usage: 2, stopped: 130 } as const;
+
+/** Spec and option mistakes exit 2, a cancelled run 130, everything else 1 (main.ts reads `exitCode`). */
+export function withExitCode(error: unknown): unknown {
+  const code = (error as { code?: string }).code;
+  if (code === 'ABORTED') return Object.assign(error as object, { exitCode: EXIT.stopped });
+  const usage = code === 'INVALID_SPEC' || code === 'INVALID_OPTION' || code === 'UNKNOWN_OPTION';
+  return Object.assign(error as object, { exitCode: usage ? EXIT.usage : EXIT.error });
+}
+
+/** Where a command writes (process.stdout, or a collector in tests). */
+export interface Output {
+  write(text: string): void;
+}

@@ -1,0 +1,46 @@
+/** `mlp-energy export --parquet DIR`: every table of the store as Parquet, one file per table. */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { MlpEnergyError } from '../../errors.js';
+import { DEFAULT_STORE, ResultStore } from '../../store/store.js';
+import { withExitCode, type Output } from './exit-codes.js';
+
+export interface ExportOptions {
+  parquet?: string;
+  from?: string;
+  json?: boolean;
+}
+
+export async function exportCommand(options: ExportOptions, io: { stdout: Output }): Promise<number> {
+  if (!options.parquet) throw new MlpEnergyError('INVALID_OPTION', 'Nothing to export to: give --parquet DIR.');
+  const from = resolve(options.from ?? DEFAULT_STORE);
+  if (!existsSync(from)) throw new MlpEnergyError('INVALID_OPTION', `No results store at ${from}. Run \`mlp-energy sweep\` first or point --from at your .duckdb file.`);
+  const store = await ResultStore.open(from);
+  try {
+    const files = await store.exportParquet(options.parquet);
+    const counts = await Promise.all(files.map(async (f) => (await store.query(`SELECT count(*) AS n FROM read_parquet('${f.replace(/'/g, "''")}')`))[0].n as number));
+    if (options.json) io.stdout.write(JSON.stringify({ store: from, files: files.map((file, i) => ({ file, rows: counts[i] })) }) + '\n');
+    else files.forEach((f, i) => io.stdout.write(`${f}\t${counts[i]} rows\n`));
+  } finally {
+    store.close();
+  }
+  return 0;
+}
+
+export function register(program: Command): void {
+  program
+    .command('export')
+    .description('Export the results store as Parquet, one file per table (runs, epochs, idle_calibrations, hardware, power_traces, experiments).')
+    .option('--parquet <dir>', 'directory to write the .parquet files into (created if absent)')
+    .option('--from <file>', 'results store', DEFAULT_STORE)
+    .option('--json', 'print the files written as JSON')
+    .addHelpText('after', '\nExit codes: 0 written, 1 error, 2 invalid options.\nExample: mlp-energy export --parquet out/ && python -c "import pandas; print(pandas.read_parquet(\'out/runs.parquet\'))"')
+    .action(async (options: ExportOptions) => {
+      try {
+        process.exitCode = await exportCommand(options, { stdout: process.stdout });
+      } catch (error) {
+        throw withExitCode(error);
+      }
+    });
+}

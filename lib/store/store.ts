@@ -1,0 +1,182 @@
+/**
+ * The DuckDB results store. Every run is written in one transaction (run row, its epochs, its power trace), keyed by
+ * the plan's stable run id, so a killed process leaves either the whole run or nothing, and a rerun or a merge of
+ * shards replaces rather than duplicates.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { DuckDBConnection, DuckDBInstance, listValue, type DuckDBValue } from '@duckdb/node-api';
+import { MlpEnergyError } from '../errors.js';
+import { createTableSql, EXPERIMENTS_VIEW_SQL, TABLES, type Column, type TableName } from './schema.js';
+
+export const DEFAULT_STORE = 'results.duckdb';
+
+export type Row = Record<string, unknown>;
+
+function baseType(column: Column): string {
+  return column.type.replace(/\s+PRIMARY KEY$/, '');
+}
+
+function toDuckValue(value: unknown, column: Column): DuckDBValue {
+  if (value === undefined || value === null) return null;
+  if (Array.isArray(value)) return listValue(value as DuckDBValue[]);
+  if (value instanceof Date) return value.toISOString();
+  if (baseType(column) === 'JSON') return JSON.stringify(value);
+  if (typeof value === 'number' && !Number.isFinite(value)) return null;
+  return value as DuckDBValue;
+}
+
+/** DuckDB hands BIGINT back as bigint; results are small counts and sizes, so numbers are exact enough. */
+function plain(value: unknown): unknown {
+  if (typeof value === 'bigint') return Number(value);
+  if (Array.isArray(value)) return value.map(plain);
+  return value;
+}
+
+export class ResultStore {
+  readonly path: string;
+  private constructor(private readonly instance: DuckDBInstance, private readonly connection: DuckDBConnection, path: string) {
+    this.path = path;
+  }
+
+  static async open(path: string = DEFAULT_STORE): Promise<ResultStore> {
+    const file = resolve(path);
+    mkdirSync(dirname(file), { recursive: true });
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(file);
+    } catch (error) {
+      const message = (error as Error).message;
+      const fix = /lock/i.test(message)
+        ? 'Another mlp-energy process has it open; wait for it to finish or use another --out file.'
+        : 'Check that the path is a DuckDB file you can write, or choose another with --out.';
+      throw new MlpEnergyError('STORE_ERROR', `Cannot open results store ${file}: ${message}. ${fix}`, { cause: error });
+    }
+    const connection = await instance.connect();
+    const store = new ResultStore(instance, connection, file);
+    for (const name of Object.keys(TABLES) as TableName[]) await connection.run(createTableSql(name));
+    await connection.run(EXPERIMENTS_VIEW_SQL);
+    return store;
+  }
+
+  async query(sql: string, params: DuckDBValue[] = []): Promise<Row[]> {
+    const reader = await this.connection.runAndReadAll(sql, params);
+    return reader.getRowObjectsJS().map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, plain(v)])));
+  }
+
+  async run(sql: string, params: DuckDBValue[] = []): Promise<void> {
+    await this.connection.run(sql, params);
+  }
+
+  private insertSql(table: TableName, replace: boolean): string {
+    const columns = TABLES[table];
+    const values = columns.map((col, i) => `CAST($${i + 1} AS ${baseType(col)})`).join(', ');
+    return `INSERT ${replace ? 'OR REPLACE ' : ''}INTO ${table} (${columns.map((col) => col.name).join(', ')}) VALUES (${values})`;
+  }
+
+  private async insert(table: TableName, rows: readonly Row[], replace: boolean): Promise<void> {
+    if (rows.length === 0) return;
+    const columns = TABLES[table];
+    for (const row of rows) {
+      for (const key of Object.keys(row)) {
+        if (!columns.some((col) => col.name === key)) {
+          throw new MlpEnergyError('STORE_ERROR', `Unknown column ${JSON.stringify(key)} for table ${table}; known: ${columns.map((col) => col.name).join(', ')}.`);
+        }
+      }
+    }
+    const statement = await this.connection.prepare(this.insertSql(table, replace));
+    for (const row of rows) {
+      statement.bind(columns.map((col) => toDuckValue(row[col.name], col)));
+      await statement.run();
+    }
+  }
+
+  private async transaction(work: () => Promise<void>): Promise<void> {
+    await this.connection.run('BEGIN TRANSACTION');
+    try {
+      await work();
+      await this.connection.run('COMMIT');
+    } catch (error) {
+      await this.connection.run('ROLLBACK').catch(() => undefined);
+      throw error instanceof MlpEnergyError ? error : new MlpEnergyError('STORE_ERROR', `Writing to ${this.path} failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /** One run, atomically: its row (replacing any row with the same run_id), its epochs and its power trace. */
+  async writeRun(run: Row, epochs: readonly Row[] = [], trace: readonly Row[] = []): Promise<void> {
+    const id = run.run_id;
+    if (typeof id !== 'string' || id === '') throw new MlpEnergyError('STORE_ERROR', 'A run row needs a non-empty string run_id.');
+    await this.transaction(async () => {
+      await this.connection.run('DELETE FROM epochs WHERE run_id = $1', [id]);
+      await this.connection.run('DELETE FROM power_traces WHERE run_id = $1', [id]);
+      await this.insert('runs', [run], true);
+      await this.insert('epochs', epochs.map((e) => ({ ...e, run_id: id })), false);
+      await this.insert('power_traces', trace.map((t) => ({ ...t, run_id: id })), false);
+    });
+  }
+
+  /** Rows keyed by a primary key (idle calibrations, hardware), replacing on conflict. */
+  async upsert(table: 'idle_calibrations' | 'hardware' | 'runs', rows: readonly Row[]): Promise<void> {
+    await this.transaction(() => this.insert(table, rows, true));
+  }
+
+  async completedRunIds(): Promise<Set<string>> {
+    const rows = await this.query('SELECT run_id FROM runs');
+    return new Set(rows.map((r) => r.run_id as string));
+  }
+
+  /** Selected columns of the given runs (those stored). */
+  async runsById(runIds: readonly string[], columns: readonly string[]): Promise<Row[]> {
+    if (runIds.length === 0) return [];
+    return this.query(`SELECT run_id, ${columns.join(', ')} FROM runs WHERE list_contains($1, run_id)`, [listValue([...runIds])]);
+  }
+
+  /** Fill the overhead-dependent columns of runs once the overhead (joules, seconds) is known. One statement: atomic. */
+  async applyOverhead(runIds: readonly string[], energy: number, runtime: number): Promise<void> {
+    if (runIds.length === 0) return;
+    await this.connection.run(`UPDATE runs SET energy_overhead = $1, runtime_overhead = $2, non_overhead_energy = std_energy - $1,
+        non_overhead_runtime = run_time - $2, energy_per_epoch = (std_energy - $1) / epochs,
+        energy_per_training_batch = (std_energy - $1) / (num_training_batches_per_epoch * epochs),
+        energy_per_training_datum = (std_energy - $1) / (num_training_batches_per_epoch * epochs) / batch_size,
+        filter_nonpositive_energy = (std_energy - $1) <= 0
+      WHERE list_contains($3, run_id)`, [energy, runtime, listValue([...runIds])]);
+  }
+
+  /** The most recent idle calibration of a host's device, if any. */
+  async latestIdle(host: string, device: string): Promise<{ id: string; power: number } | undefined> {
+    const [row] = await this.query(
+      'SELECT calibration_id, idle_power FROM idle_calibrations WHERE host_name = $1 AND device = $2 ORDER BY start_time DESC LIMIT 1', [host, device]);
+    return row ? { id: row.calibration_id as string, power: row.idle_power as number } : undefined;
+  }
+
+  /**
+   * BUTTER-E's QC filter_3, flagged rather than deleted: log run_time more than 4 SD from its mean within
+   * (device, dataset, size). Recomputed over the whole store because each new run moves the group statistics.
+   */
+  async refreshQc(): Promise<void> {
+    await this.connection.run(`UPDATE runs SET filter_runtime_outlier = coalesce(q.outlier, false)
+      FROM (SELECT run_id, abs(ln(run_time) - avg(ln(run_time)) OVER w) > 4 * stddev_samp(ln(run_time)) OVER w AS outlier
+            FROM runs WHERE run_time > 0 AND source = 'mlp-energy'
+            WINDOW w AS (PARTITION BY device, dataset, size)) q
+      WHERE runs.run_id = q.run_id`);
+    await this.connection.run(`UPDATE runs SET filter_zero_energy = (energy IS NULL OR energy <= 0) WHERE source = 'mlp-energy'`);
+  }
+
+  /** One Parquet file per table (and the experiments view), readable by DuckDB, pandas and Arrow. */
+  async exportParquet(dir: string): Promise<string[]> {
+    const out = resolve(dir);
+    mkdirSync(out, { recursive: true });
+    const files: string[] = [];
+    for (const name of [...Object.keys(TABLES), 'experiments']) {
+      const file = join(out, `${name}.parquet`);
+      await this.connection.run(`COPY (SELECT * FROM ${name}) TO '${file.replace(/'/g, "''")}' (FORMAT parquet)`);
+      files.push(file);
+    }
+    return files;
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}

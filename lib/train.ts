@@ -1,0 +1,240 @@
+/**
+ * One BUTTER training run, trained natively (native/core/nn) on the tiled GEMM: the network from
+ * `networkFor`, Glorot-uniform weights and epoch shuffles from `seed`, Adam (Keras settings), per-epoch
+ * train loss and test loss + accuracy. Progress arrives per epoch through `onEpoch`; an AbortSignal
+ * stops the run between epochs.
+ */
+import { MlpEnergyError, invalidOption, rejectUnknownOptions, withCode } from './errors.js';
+import { native } from './native.js';
+import { networkFor, type Network, type Shape } from './networks.js';
+import { checkTilingOptions, type Tiling, type TilingOptions } from './tiling.js';
+import { finiteNumber, integerIn, isPlainObject, oneOf } from './validate.js';
+
+export type Task = 'classification' | 'regression';
+
+/** Row-major float32 matrices: y one-hot for classification (one 0/1 column when binary), values in [0, 1] for regression. */
+export interface TrainData {
+  xTrain: Float32Array;
+  yTrain: Float32Array;
+  xTest: Float32Array;
+  yTest: Float32Array;
+  inputs: number;
+  outputs: number;
+  task: Task;
+}
+
+export interface EpochResult {
+  /** Mean per-example loss over the epoch's minibatches (each measured before its update), as Keras reports `loss`. */
+  trainLoss: number;
+  /** Mean per-example loss on the test set after the epoch (Keras `val_loss`). */
+  testLoss: number;
+  /** Test accuracy: argmax match with several outputs, 0.5 threshold with one. */
+  testAccuracy: number;
+  /** Wall time of the epoch, test pass included. */
+  seconds: number;
+}
+
+export interface TrainRunOptions {
+  /** The matrices to train on. */
+  data?: TrainData;
+  /** A dataset by name (resolved by `resolveTrainData`). */
+  dataset?: string;
+  shape: Shape;
+  /** Parameter budget; the widths come from BUTTER's search (`networkFor`). */
+  size: number;
+  /** Dense layers including the output layer (≥ 2). */
+  depth: number;
+  epochs: number;
+  /** Minibatch size; BUTTER's 256 by default. */
+  batchSize?: number;
+  /** Adam step size; BUTTER's 1e-4 by default. */
+  learningRate?: number;
+  /** Seeds the weights and every epoch's shuffle (same seed, same run). */
+  seed?: number;
+  /** GEMM tiling for this run; missing fields come from the default tiling. */
+  tiling?: TilingOptions;
+  /** Threads for this run (overrides tiling.threads); 1 unless given. */
+  threads?: number;
+  onEpoch?: (epoch: EpochResult & { epoch: number }) => void;
+  signal?: AbortSignal;
+}
+
+export interface TrainRunResult {
+  network: Network;
+  widths: number[];
+  numFreeParameters: number;
+  epochs: EpochResult[];
+  /** The epoch loop's wall time (network set-up and data copy excluded). */
+  seconds: number;
+  /** The tiling the GEMM ran with, completed from the defaults. */
+  tiling: Tiling;
+}
+
+/** BUTTER's output head for a task and output count. */
+export type Head = 'sigmoid_mse' | 'sigmoid_bce' | 'softmax_cce';
+export function headFor(task: Task, outputs: number): Head {
+  if (task === 'regression') return 'sigmoid_mse';
+  return outputs === 1 ? 'sigmoid_bce' : 'softmax_cce';
+}
+
+const OPTIONS = [
+  'data', 'dataset', 'shape', 'size', 'depth', 'epochs', 'batchSize', 'learningRate', 'seed', 'tiling', 'threads',
+  'onEpoch', 'signal',
+] as const;
+const DATA_KEYS = ['xTrain', 'yTrain', 'xTest', 'yTest', 'inputs', 'outputs', 'task'] as const;
+
+function matrix(name: string, value: unknown, cols: number): Float32Array {
+  if (!(value instanceof Float32Array)) throw invalidOption(name, 'a Float32Array', value, 'type');
+  if (value.length % cols !== 0) {
+    throw withCode(
+      new RangeError(`${name} has ${value.length} values, not a whole number of rows of ${cols}; pass a row-major rows×${cols} matrix`),
+      'INVALID_DATA',
+    );
+  }
+  return value;
+}
+
+function checkData(data: unknown): TrainData {
+  if (!isPlainObject(data)) throw invalidOption('data', 'an object { xTrain, yTrain, xTest, yTest, inputs, outputs, task }', data, 'type');
+  rejectUnknownOptions('data', data, DATA_KEYS);
+  const inputs = integerIn('data.inputs', data.inputs, 1, 2 ** 24);
+  const outputs = integerIn('data.outputs', data.outputs, 1, 2 ** 24);
+  const task = oneOf('data.task', data.task, ['classification', 'regression'] as const);
+  const checked = {
+    xTrain: matrix('data.xTrain', data.xTrain, inputs),
+    yTrain: matrix('data.yTrain', data.yTrain, outputs),
+    xTest: matrix('data.xTest', data.xTest, inputs),
+    yTest: matrix('data.yTest', data.yTest, outputs),
+    inputs,
+    outputs,
+    task,
+  };
+  const rows = (m: Float32Array, cols: number) => m.length / cols;
+  if (rows(checked.xTrain, inputs) !== rows(checked.yTrain, outputs) || rows(checked.xTest, inputs) !== rows(checked.yTest, outputs)) {
+    throw withCode(
+      new RangeError(
+        `x and y row counts differ (train ${rows(checked.xTrain, inputs)} vs ${rows(checked.yTrain, outputs)}, ` +
+          `test ${rows(checked.xTest, inputs)} vs ${rows(checked.yTest, outputs)}); check inputs and outputs`,
+      ),
+      'INVALID_DATA',
+    );
+  }
+  if (checked.xTrain.length === 0) throw withCode(new RangeError('data.xTrain has no rows; pass at least one training example'), 'INVALID_DATA');
+  return checked;
+}
+
+/**
+ * Where a run's matrices come from: `data` as given, or (once lib/datasets lands) a dataset by name.
+ * The one place dataset loading plugs in.
+ */
+export async function resolveTrainData(options: Pick<TrainRunOptions, 'data' | 'dataset'>): Promise<TrainData> {
+  if (options.data !== undefined && options.dataset !== undefined) {
+    throw withCode(new TypeError('Pass either data or dataset to trainRun, not both'), 'INVALID_OPTION');
+  }
+  if (options.data !== undefined) return checkData(options.data);
+  if (options.dataset !== undefined) {
+    throw new MlpEnergyError(
+      'INVALID_OPTION',
+      `Loading datasets by name (${JSON.stringify(options.dataset)}) is not available yet; pass the matrices as data: { xTrain, yTrain, xTest, yTest, inputs, outputs, task }`,
+    );
+  }
+  throw withCode(new TypeError('trainRun needs data: { xTrain, yTrain, xTest, yTest, inputs, outputs, task }'), 'INVALID_OPTION');
+}
+
+function abortError(signal: AbortSignal, epochs: EpochResult[]): MlpEnergyError & { epochs: EpochResult[] } {
+  const error = new MlpEnergyError('ABORTED', `Training aborted after ${epochs.length} epoch(s)`, { cause: signal.reason });
+  return Object.assign(error, { epochs });
+}
+
+/** Trains one BUTTER network on the CPU. Rejects with code ABORTED (carrying the finished `epochs`) when `signal` aborts. */
+export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult> {
+  if (!isPlainObject(options)) throw invalidOption('trainRun options', 'an object', options, 'type');
+  rejectUnknownOptions('trainRun', options, OPTIONS);
+  const data = await resolveTrainData(options);
+  const network = networkFor({ inputs: data.inputs, outputs: data.outputs, shape: options.shape, size: options.size, depth: options.depth });
+  const epochs = integerIn('epochs', options.epochs, 0, 2 ** 30);
+  const batchSize = integerIn('batchSize', options.batchSize ?? 256, 1, 2 ** 31);
+  const learningRate = finiteNumber('learningRate', options.learningRate ?? 1e-4, 0);
+  const seed = integerIn('seed', options.seed ?? 0, 0);
+  const tiling = options.tiling === undefined ? {} : checkTilingOptions('tiling', options.tiling);
+  const threads = integerIn('threads', options.threads ?? tiling.threads ?? 1, 1, 256);
+  if (options.onEpoch !== undefined && typeof options.onEpoch !== 'function') {
+    throw invalidOption('onEpoch', 'a function', options.onEpoch, 'type');
+  }
+  const signal = options.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidOption('signal', 'an AbortSignal', signal, 'type');
+  if (signal?.aborted) throw abortError(signal, []);
+
+  const finished: EpochResult[] = [];
+  const cancel = new Int32Array(new SharedArrayBuffer(4));
+  const onAbort = () => Atomics.store(cancel, 0, 1);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const run = await runNative(
+      {
+        inputs: data.inputs,
+        widths: network.widths,
+        residual: network.residual,
+        head: headFor(data.task, data.outputs),
+        xTrain: data.xTrain,
+        yTrain: data.yTrain,
+        xTest: data.xTest,
+        yTest: data.yTest,
+        epochs,
+        batchSize,
+        learningRate,
+        seed,
+        tiling: { ...tiling, threads },
+      },
+      (epoch) => {
+        const { epoch: index, ...figures } = epoch;
+        finished.push(figures);
+        options.onEpoch?.({ epoch: index, ...figures });
+      },
+      cancel,
+    );
+    if (signal?.aborted) throw abortError(signal, finished);
+    return {
+      network,
+      widths: network.widths,
+      numFreeParameters: network.numFreeParameters,
+      epochs: run.epochs.map(({ epoch: _index, ...figures }) => figures),
+      seconds: run.seconds,
+      tiling: run.tiling,
+    };
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+export interface NativeTrainCall {
+  inputs: number;
+  widths: number[];
+  residual: boolean[];
+  head: Head;
+  xTrain: Float32Array;
+  yTrain: Float32Array;
+  xTest: Float32Array;
+  yTest: Float32Array;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  seed: number;
+  tiling: TilingOptions;
+}
+
+export interface NativeTrainResult {
+  epochs: (EpochResult & { epoch: number })[];
+  seconds: number;
+  cancelled: boolean;
+  tiling: Tiling;
+}
+
+/** The one call into native training (the place a device choice dispatches). */
+function runNative(
+  call: NativeTrainCall,
+  onEpoch: (epoch: EpochResult & { epoch: number }) => void,
+  cancel: Int32Array,
+): Promise<NativeTrainResult> {
+  return native().trainStart(call, onEpoch, cancel);
+}

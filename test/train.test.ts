@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { trainRun, type TrainData } from '../lib/index.js';
+
+/** A learnable synthetic problem: y depends on a fixed random projection of x. */
+function synthetic(rows: number, inputs: number, outputs: number, task: TrainData['task'], seed = 1): TrainData {
+  let state = seed;
+  const rand = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const weights = Array.from({ length: inputs * outputs }, () => rand() * 2 - 1);
+  const make = (n: number) => {
+    const x = new Float32Array(n * inputs).map(() => rand());
+    const y = new Float32Array(n * outputs);
+    for (let r = 0; r < n; r++) {
+      const score = Array.from({ length: outputs }, (_, j) => {
+        let s = 0;
+        for (let i = 0; i < inputs; i++) s += x[r * inputs + i]! * weights[i * outputs + j]!;
+        return s;
+      });
+      if (task === 'regression') score.forEach((s, j) => (y[r * outputs + j] = 1 / (1 + Math.exp(-2 * s))));
+      else if (outputs === 1) y[r] = score[0]! > 0 ? 1 : 0;
+      else y[r * outputs + score.indexOf(Math.max(...score))] = 1;
+    }
+    return { x, y };
+  };
+  const train = make(Math.round(rows * 0.8));
+  const test = make(rows - Math.round(rows * 0.8));
+  return { xTrain: train.x, yTrain: train.y, xTest: test.x, yTest: test.y, inputs, outputs, task };
+}
+
+const small = synthetic(600, 6, 3, 'classification');
+const base = { data: small, shape: 'rectangle' as const, size: 512, depth: 3, epochs: 2 };
+
+describe('trainRun rejects bad input and the process survives', () => {
+  const nan = { ...small, xTrain: small.xTrain.slice() };
+  nan.xTrain[13] = NaN;
+  const inf = { ...small, yTest: small.yTest.slice() };
+  inf.yTest[2] = Infinity;
+  it.each([
+    ['NaN in xTrain', { ...base, data: nan }, /xTrain\[row 2, column 1\] is NaN/],
+    ['Infinity in yTest', { ...base, data: inf }, /yTest\[row 0, column 2\] is Infinity/],
+    ['ragged matrix', { ...base, data: { ...small, xTrain: small.xTrain.subarray(1) } }, /not a whole number of rows of 6/],
+    ['x/y row mismatch', { ...base, data: { ...small, yTrain: small.yTrain.subarray(3) } }, /row counts differ/],
+    ['zero budget', { ...base, size: 0 }, /size/],
+    ['unknown shape', { ...base, shape: 'hexagon' }, /shape/],
+    ['depth < 2', { ...base, depth: 1 }, /depth/],
+    ['batch 0', { ...base, batchSize: 0 }, /batchSize/],
+    ['budget too small', { ...base, size: 8 }, /NETWORK_OFF_BUDGET|closest/],
+    ['dataset by name', { ...base, data: undefined, dataset: 'mnist' }, /not available yet; pass the matrices as data/],
+    ['no data', { ...base, data: undefined }, /needs data/],
+    ['unknown option', { ...base, lr: 0.1 }, /Unknown option "lr"/],
+    ['bad tiling', { ...base, tiling: { mc: 0 } }, /tiling\.mc/],
+  ])('%s', async (_, options, message) => {
+    await expect(trainRun(options as never)).rejects.toThrow(message);
+  });
+
+  it('gives native data errors a code', async () => {
+    await expect(trainRun({ ...base, data: nan })).rejects.toMatchObject({ code: 'INVALID_DATA' });
+    await expect(trainRun({ ...base, size: 8 })).rejects.toMatchObject({ code: 'NETWORK_OFF_BUDGET' });
+  });
+});
+
+describe('trainRun', () => {
+  it('reports the network, per-epoch figures and progress', async () => {
+    const seen: number[] = [];
+    const run = await trainRun({ ...base, epochs: 3, onEpoch: (e) => seen.push(e.epoch) });
+    expect(run.widths).toEqual(run.network.widths);
+    expect(run.widths.at(-1)).toBe(3);
+    expect(Math.abs(run.numFreeParameters - 512) / 512).toBeLessThanOrEqual(0.2);
+    expect(seen).toEqual([0, 1, 2]);
+    expect(run.epochs).toHaveLength(3);
+    for (const e of run.epochs) {
+      expect(e.trainLoss).toBeGreaterThan(0);
+      expect(e.testLoss).toBeGreaterThan(0);
+      expect(e.testAccuracy).toBeGreaterThanOrEqual(0);
+      expect(e.testAccuracy).toBeLessThanOrEqual(1);
+      expect(e.seconds).toBeGreaterThan(0);
+    }
+    expect(run.seconds).toBeGreaterThanOrEqual(run.epochs.reduce((s, e) => s + e.seconds, 0) * 0.99);
+    expect(run.tiling.threads).toBe(1);
+  });
+
+  it('gives the same result for the same seed, across runs and thread counts', async () => {
+    const data = synthetic(2000, 40, 5, 'classification', 3);
+    const options = { data, shape: 'trapezoid' as const, size: 2 ** 16, depth: 4, epochs: 2, seed: 42 };
+    const a = await trainRun(options);
+    const b = await trainRun(options);
+    const two = await trainRun({ ...options, threads: 2 });
+    const other = await trainRun({ ...options, seed: 43 });
+    expect(b.epochs.map((e) => e.trainLoss)).toEqual(a.epochs.map((e) => e.trainLoss));
+    expect(b.epochs.map((e) => e.testLoss)).toEqual(a.epochs.map((e) => e.testLoss));
+    a.epochs.forEach((e, i) => {
+      expect(two.epochs[i]!.trainLoss).toBeCloseTo(e.trainLoss, 5);
+      expect(two.epochs[i]!.testLoss).toBeCloseTo(e.testLoss, 5);
+    });
+    expect(other.epochs[0]!.trainLoss).not.toBe(a.epochs[0]!.trainLoss);
+  });
+
+  it('lowers the loss on a regression problem (sigmoid + MSE)', async () => {
+    const data = synthetic(3000, 8, 1, 'regression', 5);
+    const run = await trainRun({ data, shape: 'exponential', size: 2 ** 12, depth: 4, epochs: 12, learningRate: 1e-3, seed: 1 });
+    const first = run.epochs[0]!, last = run.epochs.at(-1)!;
+    expect(last.trainLoss).toBeLessThan(first.trainLoss * 0.7);
+    expect(last.testLoss).toBeLessThan(first.testLoss * 0.7);
+  });
+
+  it('trains binary classification (sigmoid + BCE) and residual networks', async () => {
+    const data = synthetic(3000, 10, 1, 'classification', 9);
+    const run = await trainRun({ data, shape: 'rectangle_residual', size: 2 ** 12, depth: 5, epochs: 10, learningRate: 1e-3 });
+    expect(run.network.residual).toEqual([false, true, true, true, false]);
+    expect(run.epochs.at(-1)!.testAccuracy).toBeGreaterThan(0.8);
+  });
+
+  it('stops between epochs when the signal aborts, keeping the finished epochs', async () => {
+    const controller = new AbortController();
+    const data = synthetic(4000, 20, 2, 'classification', 4);
+    const promise = trainRun({
+      data, shape: 'rectangle', size: 2 ** 14, depth: 3, epochs: 500, signal: controller.signal,
+      onEpoch: (e) => { if (e.epoch === 1) controller.abort(); },
+    });
+    const error = await promise.then(() => undefined, (e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ABORTED' });
+    const epochs = (error as { epochs: unknown[] }).epochs;
+    expect(epochs.length).toBeGreaterThanOrEqual(2);
+    expect(epochs.length).toBeLessThan(500);
+    const aborted = new AbortController();
+    aborted.abort();
+    await expect(trainRun({ ...base, signal: aborted.signal })).rejects.toMatchObject({ code: 'ABORTED' });
+  });
+
+  it('reports an onEpoch exception as the run error', async () => {
+    await expect(trainRun({ ...base, epochs: 5, onEpoch: () => { throw new Error('listener broke'); } })).rejects.toThrow('listener broke');
+  });
+});
