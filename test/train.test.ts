@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { trainRun, type TrainData } from '../lib/index.js';
+import { trainRun, type TrainRunData as TrainData } from '../lib/index.js';
 
 /** A learnable synthetic problem: y depends on a fixed random projection of x. */
 function synthetic(rows: number, inputs: number, outputs: number, task: TrainData['task'], seed = 1): TrainData {
