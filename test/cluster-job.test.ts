@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadJob, mergeJob, prepareJob, resubmitMissing, statusOfJob, submitJob } from '../lib/cluster/job.js';
 import { slurmCommand } from '../lib/cli/commands/slurm.js';
 import type { PlanLike } from '../lib/cluster/plan-file.js';
+import { ResultStore } from '../lib/store/store.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mlpe-cluster-job-'));
 const bin = join(tmp, 'bin');
@@ -47,13 +48,21 @@ const plan: PlanLike = {
   runs: [run('ref', 'overhead_reference', 10), run('a'), run('b'), run('c', 'run', 4000), run('d')],
 };
 
+/** A shard store written through the results store, as a task's sweep writes it (same node: same hardware_id). */
 async function shardStore(file: string, rows: Array<[string, number]>) {
-  const instance = await DuckDBInstance.create(file);
-  const db = await instance.connect();
-  await db.run('CREATE TABLE IF NOT EXISTS runs (run_id VARCHAR PRIMARY KEY, energy DOUBLE, host_name VARCHAR)');
-  for (const [id, energy] of rows) await db.run(`INSERT INTO runs VALUES ('${id}', ${energy}, 'node')`);
-  db.closeSync();
-  instance.closeSync();
+  const store = await ResultStore.open(file);
+  try {
+    await store.upsert('hardware', [{ hardware_id: 'hw-node', host_name: 'node', recorded_at: new Date(), cpu_count: 2 }]);
+    await store.upsert('idle_calibrations', [{ calibration_id: `idle-${file}`, host_name: 'node', device: 'cpu', idle_power: 3.5 }]);
+    for (const [id, energy] of rows) {
+      await store.writeRun(
+        { run_id: id, experiment_id: id, is_gpu: false, role: id === 'ref' ? 'overhead_reference' : 'run', source: 'mlp-energy', device: 'cpu', dataset: 'd', size: 1000, run_time: 1, energy, host_name: 'node' },
+        [{ epoch: 1, train_loss: 0.5 }],
+      );
+    }
+  } finally {
+    store.close();
+  }
 }
 
 describe('job directory: inputs that must be rejected', () => {
@@ -119,9 +128,13 @@ describe('job directory flow with Slurm accounting', () => {
     const db = await instance.connect();
     const rows = (await db.runAndReadAll('SELECT job_id, task_id, state, consumed_energy_j, energy_plugin FROM slurm_tasks ORDER BY job_id, task_id')).getRowObjectsJS();
     const runs = (await db.runAndReadAll('SELECT count(*)::INTEGER AS n FROM runs')).getRowObjectsJS();
+    const others = (await db.runAndReadAll(`SELECT (SELECT count(*) FROM epochs)::INTEGER AS epochs, (SELECT count(*) FROM hardware)::INTEGER AS hardware,
+      (SELECT count(*) FROM idle_calibrations)::INTEGER AS calibrations, (SELECT count(*) FROM experiments)::INTEGER AS experiments`)).getRowObjectsJS();
     db.closeSync();
     instance.closeSync();
     expect(runs).toEqual([{ n: 5 }]);
+    // One node: one hardware row; each shard store calibrated once; the store's views exist in the merged file.
+    expect(others).toEqual([{ epochs: 5, hardware: 1, calibrations: 2, experiments: 4 }]);
     expect(rows).toEqual([
       { job_id: '4242', task_id: 0, state: 'COMPLETED', consumed_energy_j: 95, energy_plugin: 'acct_gather_energy/rapl' },
       { job_id: '4242', task_id: 1, state: 'TIMEOUT', consumed_energy_j: 180, energy_plugin: 'acct_gather_energy/rapl' },

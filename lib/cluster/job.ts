@@ -6,6 +6,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MlpEnergyError } from '../errors.js';
+import { ResultStore } from '../store/store.js';
 import { recordSlurmAccounting, type SlurmTaskRecord } from './accounting.js';
 import { createJobDir, jobDir, readJobRecord, recordSubmission, writeJobRecord, type JobDir, type JobRecord, type Submission } from './job-dir.js';
 import { mergeStores, type MergeReport } from './merge.js';
@@ -94,10 +95,19 @@ export interface JobMergeReport extends MergeReport {
 /** Merges every shard store of the job into `out`, then records Slurm's energy figures where it has them. */
 export async function mergeJob(dir: string, out: string): Promise<JobMergeReport> {
   const { layout, record, planned } = loadJob(dir);
+  // The store's own schema and views first, so a merged store is a results store like any other.
+  (await ResultStore.open(out)).close();
   const report = await mergeStores(
     out,
     planned.map((ids, index) => ({ index, file: layout.shardStore(index), planned: ids })),
   );
+  // QC's runtime-outlier filter compares runs within (device, dataset, size) groups; each shard saw only part of them.
+  const store = await ResultStore.open(out);
+  try {
+    await store.refreshQc();
+  } finally {
+    store.close();
+  }
   const jobIds = [...new Set(record.submissions.map((s) => s.job_id))];
   let accounting: Accounting = { available: false, reason: 'the job was never submitted', tasks: [] };
   if (jobIds.length) {
