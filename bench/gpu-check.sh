@@ -10,10 +10,11 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build-gpu}
 ARCH=${MLPE_CUDA_ARCH:-90}
-LOG_DIR=${LOG_DIR:-}
+LOG_DIR=${LOG_DIR:-$BUILD/logs}
+mkdir -p "$LOG_DIR"
 status=0
 step() { echo; echo "=== $* ($(date -u +%H:%M:%S))"; }
-log() { if [ -n "$LOG_DIR" ]; then tee "$LOG_DIR/$1"; else cat; fi; }
+log() { tee "$LOG_DIR/$1"; }
 
 step "device"
 nvidia-smi --query-gpu=name,driver_version,memory.total,power.limit,clocks.max.sm --format=csv 2>&1 || echo "nvidia-smi not available"
@@ -22,13 +23,17 @@ nvcc --version | tail -2
 step "build (sm_$ARCH)"
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
-cmake -S . -B "$BUILD" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES="$ARCH" \
-  -DMLPE_BENCH=ON -DMLPE_TESTS=ON 2>&1 | tail -3 | log build.log || exit 1
-cmake --build "$BUILD" -j "$(nproc)" 2>&1 | tail -5 | log build.log
-[ -x "$BUILD/sgemm_vs_cublas" ] || { echo "build failed"; exit 1; }
+if ! { cmake -S . -B "$BUILD" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES="$ARCH" \
+         -DMLPE_GPU_BENCH=ON -DMLPE_BENCH=OFF -DMLPE_TESTS=ON &&
+       cmake --build "$BUILD" -j "$(nproc)"; } >"$LOG_DIR/build.log" 2>&1; then
+  grep -E -B2 -A8 'error|Error' "$LOG_DIR/build.log" | head -80
+  echo "build failed (full log: $LOG_DIR/build.log)"
+  exit 1
+fi
+grep -c 'Building' "$LOG_DIR/build.log" | sed 's/^/compiled units: /'
 
-step "GPU tests (ctest -R gpu, verbose)"
-ctest --test-dir "$BUILD" -R gpu -V 2>&1 | grep -v -E '^(UpdateCTestConfiguration|Test project|Constructing|Checking test|Parse|test [0-9]+$|    Start)' \
+step "GPU tests (ctest -R test_gpu_, verbose)"
+ctest --test-dir "$BUILD" -R test_gpu_ -V 2>&1 | grep -v -E '^(UpdateCTestConfiguration|Test project|Constructing|Checking test|Parse|test [0-9]+$|    Start)' \
   | log tests.log || status=1
 
 step "SGEMM vs cuBLAS fp32"

@@ -17,6 +17,7 @@
 #include "device.hpp"
 #include "device_buffer.hpp"
 #include "sgemm.hpp"
+#include "nn/trainer.hpp"
 #include "train.hpp"
 
 #if __has_include("meters/nvml.hpp")
@@ -142,49 +143,50 @@ int main() {
   // batch 256, Adam 1e-4, CUDA Graph replay. Window: from the end of epoch 1 to the end of the last epoch.
   const int inputs = 32, outputs = 10, depth = 4;
   const int64_t n_train = 16384, n_test = 4096;
+  nn::Dataset data;
+  data.inputs = inputs, data.outputs = outputs;
   std::mt19937 rng(42);
   std::normal_distribution<float> nd(0.f, 1.f);
-  std::vector<float> x(size_t(n_train + n_test) * inputs), y(size_t(n_train + n_test) * outputs, 0.f);
-  for (auto& v : x) v = nd(rng);
-  for (int64_t i = 0; i < n_train + n_test; ++i) y[size_t(i) * outputs + (x[size_t(i) * inputs] > 0) * 5 + (i % 5)] = 1.f;
-  cuda::GpuTrainData data{x.data(), y.data(), n_train, x.data() + n_train * inputs, y.data() + n_train * outputs, n_test};
+  auto fill = [&](std::vector<float>& x, std::vector<float>& y, int64_t n) {
+    x.resize(size_t(n) * inputs), y.assign(size_t(n) * outputs, 0.f);
+    for (auto& v : x) v = nd(rng);
+    for (int64_t i = 0; i < n; ++i) y[size_t(i) * outputs + (x[size_t(i) * inputs] > 0) * 5 + (i % 5)] = 1.f;
+  };
+  fill(data.x_train, data.y_train, n_train);
+  fill(data.x_test, data.y_test, n_test);
+  cuda::GpuTrainOptions gpu;
+  gpu.cuda_graph = true;
 
   std::printf("\n%-6s %-22s %12s %10s %10s %9s %12s %12s %10s\n", "size", "widths", "params", "state MiB", "epochs",
               "s/epoch", "J/datum", "J/datum-idle", "avg W");
   for (int log2 = 10; log2 <= 24; log2 += 2) {
-    cuda::GpuTrainSpec spec;
-    spec.widths = RectangleWidths(int64_t(1) << log2, depth, inputs, outputs);
-    spec.loss = cuda::GpuLoss::SoftmaxCce;
-    spec.batch_size = 256;
-    spec.cuda_graph = true;
-    const int64_t np = cuda::ParameterCount(spec.widths);
-    std::vector<float> init;
-    std::uniform_real_distribution<float> ud(-1.f, 1.f);
-    for (size_t l = 0; l + 1 < spec.widths.size(); ++l) {
-      const float lim = std::sqrt(6.f / (spec.widths[l] + spec.widths[l + 1]));  // Glorot-uniform range
-      for (int64_t i = 0; i < int64_t(spec.widths[l]) * spec.widths[l + 1]; ++i) init.push_back(ud(rng) * lim);
-      for (int j = 0; j < spec.widths[l + 1]; ++j) init.push_back(0.f);
-    }
+    nn::TrainOptions options;
+    const std::vector<int> widths = RectangleWidths(int64_t(1) << log2, depth, inputs, outputs);
+    options.network.inputs = inputs;
+    options.network.widths.assign(widths.begin() + 1, widths.end());
+    options.network.residual.assign(depth, false);
+    options.network.head = nn::Head::SoftmaxCce;
+    options.batch_size = 256;
+    options.seed = 7;
+    const int64_t np = options.network.NumFreeParameters();
     // Probe: 2 epochs to size the measured run to about 1.5 s.
-    spec.epochs = 2;
-    const auto probe = cuda::GpuTrain(spec, data, init, {});
+    options.epochs = 2;
+    const nn::TrainResult probe = cuda::GpuTrain(data, options, gpu);
     const double t_epoch = probe.epochs.back().seconds;
-    spec.epochs = std::clamp(int(std::ceil(1.5 / t_epoch)) + 1, 3, 400);
+    options.epochs = std::clamp(int(std::ceil(1.5 / t_epoch)) + 1, 3, 400);
     double e_start = 0, e_end = 0;
     Clock::time_point t_start, t_end;
-    cuda::GpuTrainCallbacks cb;
-    cb.on_epoch = [&](const cuda::GpuEpoch& ep) {
+    const nn::TrainResult run = cuda::GpuTrain(data, options, gpu, [&](const nn::EpochStats& ep) {
       if (ep.epoch == 0) e_start = joules(), t_start = Clock::now();
-      if (ep.epoch == spec.epochs - 1) e_end = joules(), t_end = Clock::now();
+      if (ep.epoch == options.epochs - 1) e_end = joules(), t_end = Clock::now();
       return true;
-    };
-    const auto run = cuda::GpuTrain(spec, data, init, cb);
-    const int measured = spec.epochs - 1;
+    });
+    const int measured = options.epochs - 1;
     const double secs = Seconds(t_start, t_end), joule = e_end - e_start;
     const double data_seen = double(measured) * n_train;
-    char widths[64];
-    std::snprintf(widths, sizeof widths, "%d-%dx%d-%d", inputs, spec.widths[1], depth - 1, outputs);
-    std::printf("2^%-4d %-22s %12lld %10.1f %10d %9.4f %12.3e %12.3e %10.1f   (loss %.4f -> %.4f)\n", log2, widths,
+    char label[64];
+    std::snprintf(label, sizeof label, "%d-%dx%d-%d", inputs, widths[1], depth - 1, outputs);
+    std::printf("2^%-4d %-22s %12lld %10.1f %10d %9.4f %12.3e %12.3e %10.1f   (loss %.4f -> %.4f)\n", log2, label,
                 static_cast<long long>(np), np * 16.0 / 1048576.0, measured, secs / measured, joule / data_seen,
                 (joule - idle_w * secs) / data_seen, joule / secs, run.epochs.front().train_loss,
                 run.epochs.back().train_loss);

@@ -63,7 +63,7 @@ struct Sgemm {
   static_assert((BM * BK) % (4 * kThreads) == 0 && (BN * BK) % (4 * kThreads) == 0, "whole float4 per thread");
   static_assert(STAGES == 1 || STAGES == 2, "single or double buffer");
 
-  struct Smem {
+  struct alignas(16) Smem {  // float4 stores and loads need 16-byte alignment
     float as[STAGES][BK][kAsLd];
     float bs[STAGES][BK][kBsLd];
   };
@@ -180,7 +180,7 @@ struct Sgemm {
 
     float4 ra[kAVecs], rb[kBVecs];
     const int k_tiles = (p.k + BK - 1) / BK;
-    if (STAGES == 2) {
+    if constexpr (STAGES == 2) {
       // Double buffer: tile t+1 travels gmem->registers while tile t is multiplied; one barrier per step,
       // since buffer (t+1)%2 was last read before the previous barrier.
       if (k_tiles > 0) {

@@ -6,7 +6,6 @@ namespace mlpe::cuda::train {
 namespace {
 
 constexpr int kThreads = 256;
-constexpr float kClip = 1e-7f;  // Keras backend epsilon: probabilities clipped to [ε, 1−ε] in the log
 
 unsigned Blocks(int64_t n) { return static_cast<unsigned>((n + kThreads - 1) / kThreads); }
 
@@ -40,48 +39,52 @@ __global__ void BiasGradKernel(const float* __restrict__ dz, int rows, int cols,
   db[j] = sum;
 }
 
-__device__ float Sigmoid(float z) { return 1.f / (1.f + expf(-z)); }
-
-// One thread per row (BUTTER has at most a few tens of outputs).
-__global__ void LossKernel(GpuLoss loss, const float* __restrict__ z, const float* __restrict__ y, int rows, int outputs,
-                           int mean_rows, float* __restrict__ dz, double* loss_sum, unsigned long long* correct) {
+// One thread per row (BUTTER has at most a few tens of outputs). Formulas: nn/head.hpp.
+__global__ void LossKernel(nn::Head head, const float* __restrict__ z, const float* __restrict__ y, int rows,
+                           int outputs, int mean_rows, float* __restrict__ dz, double* loss_sum,
+                           unsigned long long* correct) {
   const int i = blockIdx.x * blockDim.x + threadIdx.x;
-  float row_loss = 0.f;
+  double row_loss = 0;
   bool right = false;
   if (i < rows) {
     const float* zi = z + int64_t(i) * outputs;
     const float* yi = y + int64_t(i) * outputs;
     float* dzi = dz ? dz + int64_t(i) * outputs : nullptr;
-    if (loss == GpuLoss::SoftmaxCce) {
-      float zmax = zi[0];
-      int arg_p = 0, arg_y = 0;
-      for (int j = 1; j < outputs; ++j) {
-        if (zi[j] > zmax) zmax = zi[j], arg_p = j;
-        if (yi[j] > yi[arg_y]) arg_y = j;
-      }
-      float denom = 0.f;
-      for (int j = 0; j < outputs; ++j) denom += expf(zi[j] - zmax);
+    const float inv_m = 1.f / float(mean_rows), inv_n = 1.f / float(outputs);
+    int arg_z = 0, arg_y = 0;
+    for (int j = 1; j < outputs; ++j) {
+      if (zi[j] > zi[arg_z]) arg_z = j;  // softmax and sigmoid are monotone: argmax p = argmax z
+      if (yi[j] > yi[arg_y]) arg_y = j;
+    }
+    if (head == nn::Head::SoftmaxCce) {
+      const float top = zi[arg_z];
+      double sum_exp = 0, sum_y = 0, y_dot_z = 0;
       for (int j = 0; j < outputs; ++j) {
-        const float p = expf(zi[j] - zmax) / denom;
-        row_loss -= yi[j] * logf(fminf(fmaxf(p, kClip), 1.f - kClip));
-        if (dzi) dzi[j] = (p - yi[j]) / mean_rows;
+        sum_exp += exp(double(zi[j] - top));
+        sum_y += yi[j];
+        y_dot_z += double(yi[j]) * (zi[j] - top);
       }
-      right = arg_p == arg_y;
+      row_loss = sum_y * log(sum_exp) - y_dot_z;
+      if (dzi) {
+        float fsum = 0;
+        for (int j = 0; j < outputs; ++j) fsum += expf(zi[j] - top);
+        for (int j = 0; j < outputs; ++j) dzi[j] = inv_m * (expf(zi[j] - top) / fsum * float(sum_y) - yi[j]);
+      }
     } else {
       for (int j = 0; j < outputs; ++j) {
-        const float p = Sigmoid(zi[j]);
-        if (loss == GpuLoss::SigmoidBce) {
-          const float pc = fminf(fmaxf(p, kClip), 1.f - kClip);
-          row_loss -= (yi[j] * logf(pc) + (1.f - yi[j]) * logf(1.f - pc)) / outputs;
-          if (dzi) dzi[j] = (p - yi[j]) / (float(mean_rows) * outputs);
-          right = (p > 0.5f) == (yi[j] > 0.5f);
+        const float p = 1.f / (1.f + expf(-zi[j]));
+        if (head == nn::Head::SigmoidBce) {
+          row_loss += double(fmaxf(zi[j], 0.f) - zi[j] * yi[j] + log1pf(expf(-fabsf(zi[j]))));
+          if (dzi) dzi[j] = inv_n * inv_m * (p - yi[j]);
         } else {
-          const float d = p - yi[j];
-          row_loss += d * d / outputs;
-          if (dzi) dzi[j] = 2.f * d / (float(mean_rows) * outputs) * p * (1.f - p);
+          const float e = p - yi[j];
+          row_loss += double(e) * e;
+          if (dzi) dzi[j] = 2.f * inv_n * inv_m * e * p * (1.f - p);
         }
       }
+      row_loss /= outputs;
     }
+    right = outputs == 1 ? (1.f / (1.f + expf(-zi[0])) > 0.5f) == (yi[0] > 0.5f) : arg_z == arg_y;
   }
   // Warp sums first, then one atomic per warp.
   double v = row_loss;
@@ -97,12 +100,12 @@ __global__ void LossKernel(GpuLoss loss, const float* __restrict__ z, const floa
 }
 
 __global__ void AdamKernel(float* __restrict__ p, const float* __restrict__ g, float* __restrict__ m,
-                           float* __restrict__ v, int64_t n, const StepState* state, float lr, float beta1, float beta2,
-                           float eps) {
+                           float* __restrict__ v, int64_t n, const StepState* state, double lr, float beta1,
+                           float beta2, float eps, double beta1_d, double beta2_d) {
   const int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
   if (i >= n) return;
-  const float t = static_cast<float>(state->adam_t + 1);
-  const float lr_t = lr * sqrtf(1.f - powf(beta2, t)) / (1.f - powf(beta1, t));
+  const double t = static_cast<double>(state->adam_t + 1);
+  const float lr_t = static_cast<float>(lr * sqrt(1.0 - pow(beta2_d, t)) / (1.0 - pow(beta1_d, t)));
   const float gi = g[i];
   const float mi = beta1 * m[i] + (1.f - beta1) * gi;
   const float vi = beta2 * v[i] + (1.f - beta2) * gi * gi;
@@ -139,15 +142,16 @@ void BiasGrad(const float* dz, int rows, int cols, float* db, cudaStream_t s) {
   MLPE_CUDA_CHECK(cudaGetLastError());
 }
 
-void LossAndGrad(GpuLoss loss, const float* z, const float* y, int rows, int outputs, int mean_rows, float* dz,
+void LossAndGrad(nn::Head head, const float* z, const float* y, int rows, int outputs, int mean_rows, float* dz,
                  double* loss_sum, unsigned long long* correct, cudaStream_t s) {
-  LossKernel<<<Blocks(rows), kThreads, 0, s>>>(loss, z, y, rows, outputs, mean_rows, dz, loss_sum, correct);
+  LossKernel<<<Blocks(rows), kThreads, 0, s>>>(head, z, y, rows, outputs, mean_rows, dz, loss_sum, correct);
   MLPE_CUDA_CHECK(cudaGetLastError());
 }
 
-void Adam(float* p, const float* g, float* m, float* v, int64_t n, const StepState* state, float lr, float beta1,
-          float beta2, float eps, cudaStream_t s) {
-  AdamKernel<<<Blocks(n), kThreads, 0, s>>>(p, g, m, v, n, state, lr, beta1, beta2, eps);
+void Adam(float* p, const float* g, float* m, float* v, int64_t n, const StepState* state, const nn::Adam& adam,
+          cudaStream_t s) {
+  AdamKernel<<<Blocks(n), kThreads, 0, s>>>(p, g, m, v, n, state, adam.learning_rate, float(adam.beta1),
+                                            float(adam.beta2), float(adam.epsilon), adam.beta1, adam.beta2);
   MLPE_CUDA_CHECK(cudaGetLastError());
 }
 

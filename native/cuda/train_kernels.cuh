@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-#include "train.hpp"
+#include "nn/spec.hpp"
 
 namespace mlpe::cuda::train {
 
@@ -34,14 +34,16 @@ void ReluBackward(const float* dh, const float* a, float* dz, int64_t n, cudaStr
 // db[j] = Σ_i dz[i][j] over rows.
 void BiasGrad(const float* dz, int rows, int cols, float* db, cudaStream_t s);
 
-// Output activation + loss on logits z (rows × outputs) against y. Adds Σ loss to *loss_sum; when dz is
-// set writes d(mean loss over `mean_rows`)/dz; when correct is set counts correct predictions.
-void LossAndGrad(GpuLoss loss, const float* z, const float* y, int rows, int outputs, int mean_rows, float* dz,
+// Output head on logits z (rows × outputs) against y, the formulas of nn/head.hpp (logits form): adds
+// Σ per-example loss to *loss_sum; when dz is set writes ∂(mean loss over `mean_rows`)/∂z; when correct
+// is set counts right predictions (argmax with several outputs, 0.5 threshold with one).
+void LossAndGrad(nn::Head head, const float* z, const float* y, int rows, int outputs, int mean_rows, float* dz,
                  double* loss_sum, unsigned long long* correct, cudaStream_t s);
 
-// Adam (Keras): t = state.adam_t + 1, lr_t = lr·√(1−β2^t)/(1−β1^t), m, v moments, p −= lr_t·m/(√v+ε).
-void Adam(float* p, const float* g, float* m, float* v, int64_t n, const StepState* state, float lr, float beta1,
-          float beta2, float eps, cudaStream_t s);
+// Adam (Keras, as nn/network.hpp): t = state.adam_t + 1, lr_t = lr·√(1−β2^t)/(1−β1^t) in double, m, v
+// moments, p −= lr_t·m/(√v+ε).
+void Adam(float* p, const float* g, float* m, float* v, int64_t n, const StepState* state, const nn::Adam& adam,
+          cudaStream_t s);
 
 // batch += 1, adam_t += 1 (one thread; the last kernel of a step).
 void AdvanceStep(StepState* state, cudaStream_t s);
