@@ -6,7 +6,7 @@
  */
 import { rejectUnknownOptions } from './errors.js';
 import { native } from './native.js';
-import { integerIn, isPlainObject, oneOf } from './validate.js';
+import { booleanOption, integerIn, isPlainObject, oneOf } from './validate.js';
 import { invalidOption } from './errors.js';
 
 export const ISAS = ['reference', 'avx2', 'avx512'] as const;
@@ -27,23 +27,29 @@ export interface Tiling {
   threads: number;
   /** Micro-kernel family; forcing one the CPU lacks is an ISA_UNAVAILABLE error. */
   isa: Isa;
+  /**
+   * Allow the unpacked small-product path (BLIS "sup", AVX-512 kernels only) for products up to
+   * 256·512·512: there mc and nc have no effect. `false` forces packing so every block size matters.
+   */
+  sup: boolean;
 }
 
 export type TilingOptions = Partial<Tiling>;
 
-const KEYS = ['mc', 'kc', 'nc', 'mr', 'nr', 'threads', 'isa'] as const;
+const KEYS = ['mc', 'kc', 'nc', 'mr', 'nr', 'threads', 'isa', 'sup'] as const;
 // The same bounds native/core/gemm/tiling.hpp enforces (kMaxMc, kMaxKc, kMaxNc, kMaxThreads).
 const MAX = { mc: 8192, kc: 8192, nc: 65536, mr: 64, nr: 64, threads: 256 } as const;
 
 /** Type and range checks at the SDK boundary; the divisibility and micro-tile rules are checked natively. */
 export function checkTilingOptions(name: string, value: unknown): TilingOptions {
-  if (!isPlainObject(value)) throw invalidOption(name, 'an object { mc, kc, nc, mr, nr, threads, isa }', value, 'type');
+  if (!isPlainObject(value)) throw invalidOption(name, 'an object { mc, kc, nc, mr, nr, threads, isa, sup }', value, 'type');
   rejectUnknownOptions(name, value, KEYS);
   const out: TilingOptions = {};
   for (const key of ['mc', 'kc', 'nc', 'mr', 'nr', 'threads'] as const) {
     if (value[key] !== undefined) out[key] = integerIn(`${name}.${key}`, value[key], 1, MAX[key]);
   }
   if (value.isa !== undefined) out.isa = oneOf(`${name}.isa`, value.isa, ISAS);
+  if (value.sup !== undefined) out.sup = booleanOption(`${name}.sup`, value.sup);
   return out;
 }
 

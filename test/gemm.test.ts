@@ -152,15 +152,15 @@ describe('gemm matches a float64 reference', () => {
 
   for (const isa of isas) {
     for (const threads of [1, 2]) {
-      it(`${isa}, ${threads} thread(s): every transpose pair, alpha/beta, shapes 1…301`, () => {
-        for (const [m, n, k] of shapes) {
+      it(`${isa}, ${threads} thread(s): every transpose pair, alpha/beta, shapes 1…301, packed and unpacked`, () => {
+        for (const [[m, n, k], sup] of shapes.flatMap((s) => [[s, true], [s, false]] as const)) {
           for (let t = 0; t < 4; t++) {
             const p = problem(m, n, k, (t & 1) === 1, (t & 2) === 2);
             const beta = [0, 1, -0.5, 2][t];
             const c0 = beta === 0 ? new Float32Array(m * n).fill(NaN) : random(m * n);
             const c = c0.slice();
             const alpha = t === 3 ? -1.5 : 1;
-            const out = gemm({ ...p, c, alpha, beta, tiling: { isa, threads } });
+            const out = gemm({ ...p, c, alpha, beta, tiling: { isa, threads, sup } });
             expect(out).toBe(c);
             expect(worstRatio({ ...p, alpha, beta }, c0, out)).toBeLessThanOrEqual(1);
           }
@@ -171,7 +171,7 @@ describe('gemm matches a float64 reference', () => {
       const tiles = cpuInfo().microTiles[isa];
       const { mr, nr } = tiles[tiles.length - 1];
       const p = problem(2 * mr + 3, 3 * nr + 5, 45, true, false);
-      const out = gemm({ ...p, tiling: { isa, mr, nr, mc: mr, kc: 8, nc: nr, threads: 2 } });
+      const out = gemm({ ...p, tiling: { isa, mr, nr, mc: mr, kc: 8, nc: nr, threads: 2, sup: false } });
       expect(worstRatio(p, out, out)).toBeLessThanOrEqual(1);
     });
   }

@@ -9,6 +9,7 @@ describe('validateTiling rejects each broken rule, naming it and the fix', () =>
     ['mc below mr', { isa: 'reference', mr: 6, nr: 16, mc: 1 }, 'INVALID_TILING', /mc must be between mr=6/],
     ['threads 0', { threads: 0 }, 'INVALID_OPTION', /between 1 and 256 for tiling.threads/],
     ['kc too large', { kc: 100_000 }, 'INVALID_OPTION', /tiling.kc/],
+    ['sup not boolean', { sup: 1 }, 'INVALID_OPTION', /a boolean for tiling.sup/],
     ['isa unknown', { isa: 'neon' }, 'INVALID_OPTION', /one of "reference", "avx2", "avx512" for tiling.isa/],
     ['unknown field', { mcc: 4 }, 'UNKNOWN_OPTION', /"mcc"/],
     ['not an object', 5 as unknown as object, 'INVALID_OPTION', /object/],

@@ -88,6 +88,10 @@ gemm::Tiling ToTiling(Napi::Env env, Napi::Value value) {
   if (Has(o, "nc")) t.nc = IntField(env, o, "nc");
   if (Has(o, "mr")) t.mr = IntField(env, o, "mr");
   if (Has(o, "nr")) t.nr = IntField(env, o, "nr");
+  if (Has(o, "sup")) {
+    if (!o.Get("sup").IsBoolean()) ThrowError(env, "INVALID_TILING", "tiling.sup must be a boolean", ErrorKind::Type);
+    t.sup = o.Get("sup").As<Napi::Boolean>().Value();
+  }
   gemm::Validate(t);
   return t;
 }
@@ -101,6 +105,7 @@ Napi::Object FromTiling(Napi::Env env, const gemm::Tiling& t) {
   o.Set("nr", t.nr);
   o.Set("threads", t.threads);
   o.Set("isa", gemm::IsaName(t.isa));
+  o.Set("sup", t.sup);
   return o;
 }
 

@@ -55,9 +55,9 @@ struct Case {
 
 std::string Describe(const Case& c, const Tiling& t) {
   char s[256];
-  std::snprintf(s, sizeof s, "%s%s m=%lld n=%lld k=%lld alpha=%g beta=%g pad=%lld bias=%d relu=%d | %s %dx%d mc=%d kc=%d nc=%d threads=%d",
+  std::snprintf(s, sizeof s, "%s%s m=%lld n=%lld k=%lld alpha=%g beta=%g pad=%lld bias=%d relu=%d | %s %dx%d mc=%d kc=%d nc=%d threads=%d sup=%d",
                 c.ta ? "T" : "N", c.tb ? "T" : "N", (long long)c.m, (long long)c.n, (long long)c.k, c.alpha, c.beta,
-                (long long)c.pad, c.bias, c.relu, IsaName(t.isa), t.mr, t.nr, t.mc, t.kc, t.nc, t.threads);
+                (long long)c.pad, c.bias, c.relu, IsaName(t.isa), t.mr, t.nr, t.mc, t.kc, t.nc, t.threads, t.sup);
   return s;
 }
 
@@ -121,6 +121,12 @@ std::vector<Tiling> TilingsFor(Isa isa) {
   Tiling threads3 = d;
   threads3.threads = 3;
   list.push_back(threads3);
+  // The same with the unpacked small-product path off, so the packed five loops run on every shape.
+  for (size_t i = 0, n = list.size(); i < n; ++i) {
+    Tiling packed = list[i];
+    packed.sup = false;
+    list.push_back(packed);
+  }
   return list;
 }
 

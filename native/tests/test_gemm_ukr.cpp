@@ -36,31 +36,46 @@ int main() {
         const int64_t rs_c = fast.nr + 3;  // C rows with a stride wider than the tile
         std::vector<float> c0(fast.mr * rs_c);
         for (auto& x : c0) x = beta == 0.0f ? std::numeric_limits<float>::quiet_NaN() : d(rng);
-        std::vector<float> c_fast = c0, c_ref = c0;
+        std::vector<float> c_ref = c0;
         if (beta == 0.0f) std::fill(c_ref.begin(), c_ref.end(), 0.0f);  // the reference may read C
-        fast.fn(kc, a, b, c_fast.data(), rs_c, alpha, beta);
         ref->fn(kc, a, b, c_ref.data(), rs_c, alpha, beta);
-        const double u = std::ldexp(1.0, -24), gamma = (kc + 2) * u / (1 - (kc + 2) * u);
-        double worst = 0;
+        // The packed kernel, and the unpacked variants on the same values laid out as A m×k (rows) and
+        // A k×m (cols) with padded leading dimensions, B rows with stride nr + 5.
+        const int64_t lda_rows = kc + 3, lda_cols = fast.mr + 2, ldb = fast.nr + 5;
+        std::vector<float> a_rows(fast.mr * lda_rows), a_cols(kc * lda_cols), b_rows(kc * ldb);
         for (int i = 0; i < fast.mr; ++i)
-          for (int j = 0; j < fast.nr; ++j) {
-            double mag = 0;
-            for (int64_t p = 0; p < kc; ++p) mag += std::fabs(double(a[p * fast.mr + i]) * b[p * fast.nr + j]);
-            const double cold = beta == 0.0f ? 0.0 : c0[i * rs_c + j];
-            const double bound = 2 * gamma * (std::fabs(alpha) * mag + std::fabs(beta * cold)) + 1e-30;
-            const double diff = std::fabs(double(c_fast[i * rs_c + j]) - c_ref[i * rs_c + j]);
-            worst = std::max(worst, std::isfinite(diff) ? diff / bound : INFINITY);
+          for (int64_t p = 0; p < kc; ++p) a_rows[i * lda_rows + p] = a_cols[p * lda_cols + i] = a[p * fast.mr + i];
+        for (int64_t p = 0; p < kc; ++p)
+          for (int j = 0; j < fast.nr; ++j) b_rows[p * ldb + j] = b[p * fast.nr + j];
+        for (int variant = 0; variant < 3; ++variant) {
+          if (variant > 0 && !fast.sup_rows) break;
+          std::vector<float> c_fast = c0;
+          if (variant == 0) fast.fn(kc, a, b, c_fast.data(), rs_c, alpha, beta);
+          if (variant == 1) fast.sup_rows(kc, a_rows.data(), lda_rows, b_rows.data(), ldb, c_fast.data(), rs_c, alpha, beta);
+          if (variant == 2) fast.sup_cols(kc, a_cols.data(), lda_cols, b_rows.data(), ldb, c_fast.data(), rs_c, alpha, beta);
+          const double u = std::ldexp(1.0, -24), gamma = (kc + 2) * u / (1 - (kc + 2) * u);
+          double worst = 0;
+          for (int i = 0; i < fast.mr; ++i)
+            for (int j = 0; j < fast.nr; ++j) {
+              double mag = 0;
+              for (int64_t p = 0; p < kc; ++p) mag += std::fabs(double(a[p * fast.mr + i]) * b[p * fast.nr + j]);
+              const double cold = beta == 0.0f ? 0.0 : c0[i * rs_c + j];
+              const double bound = 2 * gamma * (std::fabs(alpha) * mag + std::fabs(beta * cold)) + 1e-30;
+              const double diff = std::fabs(double(c_fast[i * rs_c + j]) - c_ref[i * rs_c + j]);
+              worst = std::max(worst, std::isfinite(diff) ? diff / bound : INFINITY);
+            }
+          // Columns past nr in each C row belong to someone else: untouched.
+          bool untouched = true;
+          for (int i = 0; i < fast.mr; ++i)
+            for (int64_t j = fast.nr; j < rs_c; ++j)
+              untouched &= std::isnan(c0[i * rs_c + j]) ? std::isnan(c_fast[i * rs_c + j]) : c_fast[i * rs_c + j] == c0[i * rs_c + j];
+          ++checks;
+          if (worst > 1.0 || !untouched) {
+            ++failures;
+            std::printf("FAIL %s (%s) kc=%lld beta=%g: error/bound %g, untouched %d\n", fast.name,
+                        variant == 0 ? "packed" : variant == 1 ? "sup rows" : "sup cols", (long long)kc, beta, worst,
+                        untouched);
           }
-        // Columns past nr in each C row belong to someone else: untouched.
-        bool untouched = true;
-        for (int i = 0; i < fast.mr; ++i)
-          for (int64_t j = fast.nr; j < rs_c; ++j)
-            untouched &= std::isnan(c0[i * rs_c + j]) ? std::isnan(c_fast[i * rs_c + j]) : c_fast[i * rs_c + j] == c0[i * rs_c + j];
-        ++checks;
-        if (worst > 1.0 || !untouched) {
-          ++failures;
-          std::printf("FAIL %s kc=%lld beta=%g: error/bound %g, untouched %d\n", fast.name, (long long)kc, beta, worst,
-                      untouched);
         }
       }
     }

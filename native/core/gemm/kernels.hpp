@@ -14,11 +14,19 @@ namespace mlpe::gemm {
 using MicroKernelFn = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t rs_c, float alpha,
                                float beta);
 
+// Unpacked ("sup", BLIS's small/skinny path) variant of the same tile: A read in place, with
+// A(i, p) = a[i·lda + p] (rows: A stored m×k) or a[p·lda + i] (cols: A stored k×m), and B rows at
+// b + p·ldb (B stored k×n, or a packed micro-panel with ldb = nr). Same alpha/beta contract.
+using SupKernelFn = void (*)(int64_t kc, const float* a, int64_t lda, const float* b, int64_t ldb, float* c,
+                             int64_t rs_c, float alpha, float beta);
+
 struct MicroKernel {
   Isa isa;
   int mr, nr;
   const char* name;  // "sgemm_avx512_12x32", ...
   MicroKernelFn fn;
+  SupKernelFn sup_rows = nullptr;  // nullptr: this kernel has no unpacked variant
+  SupKernelFn sup_cols = nullptr;
 };
 
 // Every kernel compiled into this build (ISA files are absent off x86).

@@ -4,11 +4,6 @@
 
 namespace mlpe::gemm {
 
-namespace {
-
-constexpr int kMaxTile = 16 * 64;  // the largest mr·nr any kernel offers, with room to spare
-
-// Fused epilogue on a finished tile, while it is still in L1: C += bias (per column), then ReLU.
 void ApplyEpilogue(float* c, int64_t ldc, int rows, int cols, const float* bias, bool relu) {
   for (int i = 0; i < rows; ++i) {
     float* ci = c + i * ldc;
@@ -19,7 +14,23 @@ void ApplyEpilogue(float* c, int64_t ldc, int rows, int cols, const float* bias,
   }
 }
 
-}  // namespace
+void MergeEdge(const float* edge, int nr, float* c, int64_t ldc, int rows, int cols, float beta) {
+  for (int r = 0; r < rows; ++r)
+    for (int s = 0; s < cols; ++s) {
+      float& cij = c[r * ldc + s];
+      cij = beta == 0.0f ? edge[r * nr + s] : edge[r * nr + s] + beta * cij;  // beta == 0: C not read
+    }
+}
+
+void SplitTeam(int team, int64_t m_iter, int64_t n_iter, int* ic_ways, int* jr_ways) {
+  int64_t best = -1;
+  for (int ic = team; ic >= 1; --ic) {
+    if (team % ic) continue;
+    const int jr = team / ic;
+    const int64_t share = ((m_iter + ic - 1) / ic) * ((n_iter + jr - 1) / jr);
+    if (best < 0 || share < best) best = share, *ic_ways = ic, *jr_ways = jr;
+  }
+}
 
 void MacroKernel(const MicroKernel& ukr, const MacroBlock& blk) {
   const int mr = ukr.mr, nr = ukr.nr;
@@ -39,11 +50,7 @@ void MacroKernel(const MicroKernel& ukr, const MacroBlock& blk) {
       } else {
         // Edge tile: full tile into scratch (zero padding makes it exact), then merge the valid part.
         ukr.fn(blk.k_cur, a, b, edge, nr, blk.alpha, 0.0f);
-        for (int r = 0; r < m_tile; ++r)
-          for (int s = 0; s < n_tile; ++s) {
-            float& cij = c[r * blk.ldc + s];
-            cij = blk.beta == 0.0f ? edge[r * nr + s] : edge[r * nr + s] + blk.beta * cij;  // beta 0: no read
-          }
+        MergeEdge(edge, nr, c, blk.ldc, m_tile, n_tile, blk.beta);
       }
       if (blk.bias || blk.relu) ApplyEpilogue(c, blk.ldc, m_tile, n_tile, blk.bias ? blk.bias + j : nullptr, blk.relu);
     }

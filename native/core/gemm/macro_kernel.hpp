@@ -22,4 +22,17 @@ struct MacroBlock {
 
 void MacroKernel(const MicroKernel& ukr, const MacroBlock& blk);
 
+// Edge tile: the valid rows×cols of a full mr×nr tile computed into `edge` (row stride nr) merged into
+// C as edge + beta·C (beta == 0: C not read).
+void MergeEdge(const float* edge, int nr, float* c, int64_t ldc, int rows, int cols, float beta);
+
+// Fused epilogue on a finished tile, while it is still in L1: C += bias (per column), then ReLU.
+void ApplyEpilogue(float* c, int64_t ldc, int rows, int cols, const float* bias, bool relu);
+
+// Splits a team into ic_ways × jr_ways minimising the largest per-thread share of micro-tiles,
+// preferring ic (threads then share B and keep private A blocks, BLIS's advice for private L2).
+void SplitTeam(int team, int64_t m_iter, int64_t n_iter, int* ic_ways, int* jr_ways);
+
+constexpr int kMaxTile = 16 * 64;  // the largest mr·nr any kernel offers, with room to spare
+
 }  // namespace mlpe::gemm

@@ -14,6 +14,7 @@
 #include "gemm/macro_kernel.hpp"
 #include "gemm/pack.hpp"
 #include "gemm/pack_buffer.hpp"
+#include "gemm/sup.hpp"
 
 namespace mlpe::gemm {
 
@@ -60,18 +61,6 @@ void ScaleOnly(const Args& g) {
   }
 }
 
-// Splits the team into ic_ways × jr_ways minimising the largest per-thread share of micro-tiles,
-// preferring ic (threads then share B and keep private A blocks).
-void SplitTeam(int team, int64_t m_iter, int64_t n_iter, int* ic_ways, int* jr_ways) {
-  int64_t best = -1;
-  for (int ic = team; ic >= 1; --ic) {
-    if (team % ic) continue;
-    const int jr = team / ic;
-    const int64_t share = ((m_iter + ic - 1) / ic) * ((n_iter + jr - 1) / jr);
-    if (best < 0 || share < best) best = share, *ic_ways = ic, *jr_ways = jr;
-  }
-}
-
 thread_local PackBuffer a_buffer;  // each thread's private mc×kc block of A
 thread_local PackBuffer b_buffer;  // the caller's kc×nc panel of B, shared by its team
 
@@ -84,10 +73,12 @@ void sgemm(const Args& g, const Tiling& t) {
   if (g.k == 0 || g.alpha == 0.0f) return ScaleOnly(g);
 
   const MicroKernel& ukr = *FindMicroKernel(t.isa, t.mr, t.nr);
+  const bool avx512 = t.isa == Isa::Avx512;  // Validate checked the CPU has it
   const int mr = t.mr, nr = t.nr;
   const int64_t mc = t.mc, kc = std::min<int64_t>(t.kc, g.k), nc = std::min<int64_t>(t.nc, (g.n + nr - 1) / nr * nr);
   const double flops = 2.0 * g.m * g.n * g.k;
   const int team = static_cast<int>(std::clamp<double>(std::floor(flops / kMinFlopsPerThread), 1, t.threads));
+  if (SupApplies(g, t, ukr)) return SupGemm(g, t, ukr, team);
   const int64_t m_iter = (g.m + mr - 1) / mr;
   int ic_ways = 1, jr_ways = 1;
   SplitTeam(team, m_iter, (std::min<int64_t>(nc, g.n) + nr - 1) / nr, &ic_ways, &jr_ways);
@@ -115,13 +106,13 @@ void sgemm(const Args& g, const Tiling& t) {
         const int64_t k_cur = std::min(kc, g.k - pc);
         const bool first = pc == 0, last = pc + k_cur == g.k;
         if (sync && !(jc == 0 && first)) sync->Wait();  // everyone is done reading the previous panel
-        PackB(g, pc, jc, k_cur, n_cur, nr, n_panels * tid / size, n_panels * (tid + 1) / size, b_packed);
+        PackB(g, pc, jc, k_cur, n_cur, nr, n_panels * tid / size, n_panels * (tid + 1) / size, b_packed, avx512);
         if (sync) sync->Wait();  // the whole panel is packed
         const int64_t jp_begin = n_panels * tj / jr_w, jp_end = n_panels * (tj + 1) / jr_w;
         // 3rd loop (ic): this thread's rows, mc at a time, each block of A packed into private L2.
         for (int64_t ic = row_begin; ic < row_end; ic += mc) {
           const int64_t m_cur = std::min(mc, row_end - ic);
-          PackA(g, ic, pc, m_cur, k_cur, mr, a_packed);
+          PackA(g, ic, pc, m_cur, k_cur, mr, a_packed, avx512);
           MacroBlock blk{a_packed, b_packed, m_cur, n_cur, k_cur, jp_begin, jp_end,
                          g.c + ic * g.ldc + jc, g.ldc, g.alpha, first ? g.beta : 1.0f,
                          last && g.epilogue.bias ? g.epilogue.bias + jc : nullptr, last && g.epilogue.relu};

@@ -24,10 +24,21 @@ bool ParseIsa(const std::string& name, Isa* isa) {
   return false;
 }
 
+namespace {
+bool Compiled(Isa isa) {
+  for (const auto& k : MicroKernels())
+    if (k.isa == isa) return true;
+  return false;
+}
+}  // namespace
+
 bool IsaAvailable(Isa isa) {
+  // Cached: called on every sgemm through Validate.
+  static const bool avx512 = Compiled(Isa::Avx512) && hw::Cpu().UsableAvx512();
+  static const bool avx2 = Compiled(Isa::Avx2) && hw::Cpu().UsableAvx2();
   switch (isa) {
-    case Isa::Avx512: return !Avx512MicroKernels().empty() && hw::Cpu().UsableAvx512();
-    case Isa::Avx2: return !Avx2MicroKernels().empty() && hw::Cpu().UsableAvx2();
+    case Isa::Avx512: return avx512;
+    case Isa::Avx2: return avx2;
     default: return true;
   }
 }

@@ -15,6 +15,9 @@ struct Tiling {
   int mr = 0, nr = 0;
   int threads = 1;
   Isa isa = Isa::Reference;
+  // Allow the unpacked small-product path (BLIS "sup"; only some kernels have it). Where it runs, mc and
+  // nc have no effect; false forces packing so every block size matters (tiling experiments, tests).
+  bool sup = true;
 };
 
 // Throws mlpe::Error (code INVALID_TILING or ISA_UNAVAILABLE) naming the broken rule and the fix.

@@ -51,14 +51,50 @@ void sgemm_avx512_x32(int64_t kc, const float* __restrict a, const float* __rest
   }
 }
 
+// The unpacked variant for small problems (no packing cost): A is broadcast straight from the caller's
+// matrix, B rows are loaded from the caller's matrix (or a packed panel). kRows: A stored m×k.
+template <int MR, bool kRows>
+void sgemm_avx512_sup_x32(int64_t kc, const float* __restrict a, int64_t lda, const float* __restrict b,
+                          int64_t ldb, float* c, int64_t rs_c, float alpha, float beta) {
+  __m512 c0[MR], c1[MR];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) c0[i] = c1[i] = _mm512_setzero_ps();
+#pragma GCC unroll 2
+  for (int64_t p = 0; p < kc; ++p) {
+    const __m512 b0 = _mm512_loadu_ps(b + p * ldb), b1 = _mm512_loadu_ps(b + p * ldb + 16);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      const __m512 ai = _mm512_set1_ps(kRows ? a[i * lda + p] : a[p * lda + i]);
+      c0[i] = _mm512_fmadd_ps(ai, b0, c0[i]);
+      c1[i] = _mm512_fmadd_ps(ai, b1, c1[i]);
+    }
+  }
+  const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) {
+    float* ci = c + i * rs_c;
+    if (beta == 0.0f) {  // C is not read
+      _mm512_storeu_ps(ci, _mm512_mul_ps(va, c0[i]));
+      _mm512_storeu_ps(ci + 16, _mm512_mul_ps(va, c1[i]));
+    } else {
+      _mm512_storeu_ps(ci, _mm512_fmadd_ps(va, c0[i], _mm512_mul_ps(vb, _mm512_loadu_ps(ci))));
+      _mm512_storeu_ps(ci + 16, _mm512_fmadd_ps(va, c1[i], _mm512_mul_ps(vb, _mm512_loadu_ps(ci + 16))));
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<MicroKernel> Avx512MicroKernels() {
   return {
-      {Isa::Avx512, 6, 32, "sgemm_avx512_6x32", sgemm_avx512_x32<6>},
-      {Isa::Avx512, 8, 32, "sgemm_avx512_8x32", sgemm_avx512_x32<8>},
-      {Isa::Avx512, 12, 32, "sgemm_avx512_12x32", sgemm_avx512_x32<12>},
-      {Isa::Avx512, 14, 32, "sgemm_avx512_14x32", sgemm_avx512_x32<14>},
+      {Isa::Avx512, 6, 32, "sgemm_avx512_6x32", sgemm_avx512_x32<6>, sgemm_avx512_sup_x32<6, true>,
+       sgemm_avx512_sup_x32<6, false>},
+      {Isa::Avx512, 8, 32, "sgemm_avx512_8x32", sgemm_avx512_x32<8>, sgemm_avx512_sup_x32<8, true>,
+       sgemm_avx512_sup_x32<8, false>},
+      {Isa::Avx512, 12, 32, "sgemm_avx512_12x32", sgemm_avx512_x32<12>, sgemm_avx512_sup_x32<12, true>,
+       sgemm_avx512_sup_x32<12, false>},
+      {Isa::Avx512, 14, 32, "sgemm_avx512_14x32", sgemm_avx512_x32<14>, sgemm_avx512_sup_x32<14, true>,
+       sgemm_avx512_sup_x32<14, false>},
   };
 }
 

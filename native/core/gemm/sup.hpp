@@ -1,0 +1,17 @@
+// The unpacked path for small products (BLIS "sup"): on the BUTTER layers with narrow widths, packing
+// A costs as much as the multiply, so the micro-kernel reads A (and B when it is not transposed) in
+// place; only edge micro-panels and transposed B are packed, into L1-sized scratch.
+#pragma once
+#include "gemm/gemm.hpp"
+#include "gemm/kernels.hpp"
+
+namespace mlpe::gemm {
+
+// Whether the unpacked path runs this call: a kernel that has the variant and a small product.
+bool SupApplies(const Args& args, const Tiling& tiling, const MicroKernel& ukr);
+
+// pc (k by kc), jr (n by nr), ir (m by mr) around the unpacked kernel, same beta/epilogue invariants.
+// A team splits the jr and ir loops into disjoint tiles of C: nothing is shared, so no barriers.
+void SupGemm(const Args& args, const Tiling& tiling, const MicroKernel& ukr, int team);
+
+}  // namespace mlpe::gemm
