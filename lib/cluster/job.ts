@@ -10,7 +10,8 @@ import { ResultStore } from '../store/store.js';
 import { recordSlurmAccounting, type SlurmTaskRecord } from './accounting.js';
 import { createJobDir, jobDir, readJobRecord, recordSubmission, writeJobRecord, type JobDir, type JobRecord, type Submission } from './job-dir.js';
 import { mergeStores, type MergeReport } from './merge.js';
-import { plannedRunIds, readPlanFile, writePlanFile, type PlanLike } from './plan-file.js';
+import { plannedRunIds, readPlanFile, writePlanFile } from './plan-file.js';
+import type { Plan } from '../sweep/plan.js';
 import { arraySpec, checkSbatchOptions, sbatchScript, shellQuote, type SbatchOptions } from './sbatch.js';
 import { sacctTasks, sbatch, type Accounting } from './slurm-commands.js';
 import { jobStatus, shardsToResubmit, type JobStatus } from './status.js';
@@ -30,7 +31,7 @@ export function defaultLauncher(): string {
 export interface LoadedJob {
   layout: JobDir;
   record: JobRecord;
-  plan: PlanLike;
+  plan: Plan;
   /** planned[i]: the run ids shard i owns. */
   planned: string[][];
 }
@@ -43,7 +44,7 @@ export function loadJob(dir: string): LoadedJob {
 }
 
 /** Freezes `plan` into `dir` and writes the array script; refuses a directory that already holds a job. */
-export function prepareJob(plan: PlanLike, dir: string, options: SbatchOptions, launcher = defaultLauncher()): LoadedJob {
+export function prepareJob(plan: Plan, dir: string, options: SbatchOptions, launcher = defaultLauncher()): LoadedJob {
   const checked = checkSbatchOptions(options);
   const layout = jobDir(dir);
   if (existsSync(layout.recordFile)) {
