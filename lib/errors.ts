@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'INVALID_SPEC'
   | 'DATASET_MALFORMED'
   | 'STORE_ERROR'
+  | 'TUNING_NOT_FOUND'
   | 'MODEL_UNDERDETERMINED'
   | 'SLURM_ERROR'
   | 'ABORTED'

@@ -3,13 +3,13 @@ import { compile } from 'vega-lite';
 import { gridScan } from '../lib/tune/grid-scan.js';
 import { cacheBoundaries, tilingGridChart } from '../lib/tune/chart.js';
 import { TilingSpace } from '../lib/tune/space.js';
-import type { Tiling } from '../lib/tune/contract.js';
+import type { Tiling } from '../lib/tiling.js';
 import { ScriptedMeter, bowl } from './helpers/scripted-meter.js';
 
 const caches = { l1d_bytes: 48 << 10, l2_bytes: 1 << 20, l3_bytes: 32 << 20 };
 const space = { microTiles: [{ isa: 'avx512' as const, mr: 6, nr: 32 }], maxThreads: 1, caches };
 const shape = { orientation: 'NN' as const, m: 512, n: 1024, k: 1024 };
-const base: Tiling = { isa: 'avx512', mr: 6, nr: 32, mc: 96, kc: 256, nc: 1024, threads: 1 };
+const base: Tiling = { isa: 'avx512', mr: 6, nr: 32, mc: 96, kc: 256, nc: 1024, threads: 1, sup: false };
 
 describe('tiling grid chart', () => {
   it('measures every kc of the grid for each mc and marks where each block outgrows its cache', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tune } from '../lib/tune/tune.js';
 import { TilingSpace, tilingKey, type MicroTile } from '../lib/tune/space.js';
-import type { Tiling } from '../lib/tune/contract.js';
+import type { Tiling } from '../lib/tiling.js';
 import { trainingGemmShapes } from '../lib/tune/shapes.js';
 import { pairedRatioInterval, studentQuantile, studentTwoSidedP } from '../lib/tune/stats.js';
 import { ScriptedMeter, bowl } from './helpers/scripted-meter.js';
@@ -12,7 +12,7 @@ const microTiles: MicroTile[] = [
   { isa: 'avx2', mr: 6, nr: 16 },
 ];
 const space = { microTiles, maxThreads: 2, caches: { l1d_bytes: 48 << 10, l2_bytes: 1 << 20, l3_bytes: 32 << 20 } };
-const start: Tiling = { isa: 'avx2', mr: 6, nr: 16, mc: 192, kc: 512, nc: 4096, threads: 1 };
+const start: Tiling = { isa: 'avx2', mr: 6, nr: 16, mc: 192, kc: 512, nc: 4096, threads: 1, sup: false };
 const big = { orientation: 'NN' as const, m: 1024, n: 2048, k: 1024 };
 
 describe('tune() rejects bad input', () => {
@@ -128,8 +128,8 @@ describe('coordinate-descent search with a scripted meter', () => {
 
   it('optimises the objective it is given: time and edp differ from energy when J and s disagree', async () => {
     // energy prefers 1 thread, time prefers 2 threads strongly
-    const energy = (t: Tiling) => bowl({ ...t, threads: 1 }) * (t.threads === 2 ? 1.3 : 1);
-    const seconds = (t: Tiling) => bowl({ ...t, threads: 1 }) * (t.threads === 2 ? 0.55 : 1);
+    const energy = (t: Tiling) => bowl({ ...t, threads: 1, sup: false }) * (t.threads === 2 ? 1.3 : 1);
+    const seconds = (t: Tiling) => bowl({ ...t, threads: 1, sup: false }) * (t.threads === 2 ? 0.55 : 1);
     const run = (objective: 'energy' | 'time' | 'edp') =>
       tune({ gemmShapes: [big], meter: new ScriptedMeter(energy, seconds), space, start, budget: 40, objective });
     expect((await run('energy')).perShape[0].tuned.tiling.threads).toBe(1);
@@ -163,5 +163,29 @@ describe('network scope: one tiling for the whole training step', () => {
     expect(tilingKey(step.tuned.tiling)).toBe(tilingKey(best));
     expect(step.tuned.joules).toBeCloseTo(cost(best), 12);
     expect(result.perDatum!.tuned.joules).toBeCloseTo(cost(best) / 256, 12);
+  });
+});
+
+describe('the space on this machine passes the native validator', () => {
+  it('every grid point of training shapes, and every tiling a search proposes, is accepted by validateTiling', async () => {
+    const { cacheInfo, cpuInfo } = await import('../lib/hardware.js');
+    const { validateTiling, defaultTiling } = await import('../lib/tiling.js');
+    const { cacheSizes, offeredMicroTiles } = await import('../lib/tune/environment.js');
+    const cpu = cpuInfo();
+    const here = { microTiles: offeredMicroTiles(cpu), maxThreads: cpu.logicalCores, caches: cacheSizes(cacheInfo()) };
+    expect(here.microTiles.length).toBeGreaterThan(0);
+    let checked = 0;
+    for (const shape of trainingGemmShapes([784, 300, 300, 10], 256)) {
+      const s = new TilingSpace(shape, here);
+      s.include(defaultTiling());
+      for (const t of s.all()) {
+        expect(validateTiling(t)).toEqual(t); // throws INVALID_TILING / ISA_UNAVAILABLE otherwise
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(100);
+    const meter = new ScriptedMeter(bowl, undefined, 0.03, 5);
+    await tune({ widths: [784, 300, 10], batch: 256, meter, space: here, start: defaultTiling(), budget: 20 });
+    for (const t of meter.seen) expect(validateTiling(t)).toEqual(t);
   });
 });

@@ -3,11 +3,21 @@
  * B is meant for L1, the mc×kc block of A for L2, the kc×nc panel of B for L3. A block that outgrows its level
  * streams from the next one, which is where time and energy bend.
  */
-import type { CacheSizes, Tiling } from './contract.js';
+import type { Tiling } from '../tiling.js';
+import type { GemmShape } from './shapes.js';
+
+/** The data-cache capacities blocks are sized against (from cacheInfo(); see environment.ts). */
+export interface CacheSizes {
+  l1d_bytes: number;
+  l2_bytes: number;
+  /** null when no plausible L3 was reported (VMs). */
+  l3_bytes: number | null;
+}
 
 export const FLOAT_BYTES = 4;
 
-export type CacheLevelName = 'L1' | 'L2' | 'L3' | 'DRAM';
+/** 'L3?': beyond L2 on a machine that reports no L3 size. */
+export type CacheLevelName = 'L1' | 'L2' | 'L3' | 'L3?' | 'DRAM';
 
 export interface BlockPlacement {
   block: 'B micro-panel' | 'A block' | 'B panel';
@@ -15,8 +25,9 @@ export interface BlockPlacement {
   formula: string;
   bytes: number;
   /** The level BLIS sizes this block for, and its capacity. */
-  target: Exclude<CacheLevelName, 'DRAM'>;
-  targetBytes: number;
+  target: 'L1' | 'L2' | 'L3';
+  /** null when the machine reports no plausible L3. */
+  targetBytes: number | null;
   /** The smallest level that holds the block. */
   level: CacheLevelName;
 }
@@ -24,19 +35,27 @@ export interface BlockPlacement {
 function smallestHolding(bytes: number, caches: CacheSizes): CacheLevelName {
   if (bytes <= caches.l1d_bytes) return 'L1';
   if (bytes <= caches.l2_bytes) return 'L2';
-  if (bytes <= caches.l3_bytes) return 'L3';
-  return 'DRAM';
+  if (caches.l3_bytes !== null && bytes <= caches.l3_bytes) return 'L3';
+  return caches.l3_bytes === null ? 'L3?' : 'DRAM';
 }
 
-export function blockPlacements(t: Tiling, caches: CacheSizes): BlockPlacement[] {
+/**
+ * With a shape, blocks are the sizes the driver really packs: mc and nc cut to the matrix (rounded up to mr / nr,
+ * packing pads the edge panel) and kc to k.
+ */
+export function blockPlacements(t: Tiling, caches: CacheSizes, shape?: GemmShape): BlockPlacement[] {
+  const roundUp = (v: number, step: number) => Math.ceil(v / step) * step;
+  const mc = shape ? Math.min(t.mc, roundUp(shape.m, t.mr)) : t.mc;
+  const kc = shape ? Math.min(t.kc, shape.k) : t.kc;
+  const nc = shape ? Math.min(t.nc, roundUp(shape.n, t.nr)) : t.nc;
   const place = (block: BlockPlacement['block'], formula: string, bytes: number, target: BlockPlacement['target']) => {
     const targetBytes = target === 'L1' ? caches.l1d_bytes : target === 'L2' ? caches.l2_bytes : caches.l3_bytes;
     return { block, formula, bytes, target, targetBytes, level: smallestHolding(bytes, caches) };
   };
   return [
-    place('B micro-panel', 'kc·nr·4 B', t.kc * t.nr * FLOAT_BYTES, 'L1'),
-    place('A block', 'mc·kc·4 B', t.mc * t.kc * FLOAT_BYTES, 'L2'),
-    place('B panel', 'kc·nc·4 B', t.kc * t.nc * FLOAT_BYTES, 'L3'),
+    place('B micro-panel', 'kc·nr·4 B', kc * t.nr * FLOAT_BYTES, 'L1'),
+    place('A block', 'mc·kc·4 B', mc * kc * FLOAT_BYTES, 'L2'),
+    place('B panel', 'kc·nc·4 B', kc * nc * FLOAT_BYTES, 'L3'),
   ];
 }
 
@@ -48,6 +67,7 @@ export function formatBytes(bytes: number): string {
 
 /** "A 96 KiB in L2 (9%)": the block, its size, the level holding it and how full that level's target is. */
 export function describePlacement(p: BlockPlacement): string {
+  if (p.targetBytes === null) return `${formatBytes(p.bytes)} in ${p.level} (no L3 size reported)`;
   const share = Math.round((100 * p.bytes) / p.targetBytes);
   const over = p.level !== p.target ? ` (${share}% of ${p.target})` : ` (${share}%)`;
   return `${formatBytes(p.bytes)} in ${p.level}${over}`;

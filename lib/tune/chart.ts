@@ -4,7 +4,8 @@
  * Returns a Vega-Lite v5 spec; the report module renders it.
  */
 import { blockPlacements, formatBytes } from './blocks.js';
-import type { CacheSizes, Tiling } from './contract.js';
+import type { Tiling } from '../tiling.js';
+import type { CacheSizes } from './blocks.js';
 import type { GridAxis, GridPoint } from './grid-scan.js';
 import { shapeKey, type GemmShape } from './shapes.js';
 
@@ -25,7 +26,8 @@ export function cacheBoundaries(points: readonly GridPoint[], axis: GridAxis, ca
     const here = blockPlacements(t, caches);
     const doubled = blockPlacements({ ...t, [axis]: t[axis] * 2 }, caches);
     here.forEach((p, i) => {
-      if (doubled[i].bytes === p.bytes) return; // this block does not grow with the axis
+      // Skip blocks that do not grow with the axis, and a level whose size is unknown.
+      if (doubled[i].bytes === p.bytes || p.targetBytes === null) return;
       const x = (t[axis] * p.targetBytes) / p.bytes;
       const label = `${p.block} ${p.formula} = ${p.target} ${formatBytes(p.targetBytes)}`;
       out.set(`${label}@${x}@${series}`, { x, level: p.target, label, series });

@@ -2,7 +2,7 @@
  * Is the candidate tiling better than the incumbent? Measure them in alternating pairs (order swapped each pair so
  * neither always runs on a warmer cache) until the paired interval of their ratio is clear, or the pair budget ends.
  */
-import type { Tiling } from './contract.js';
+import type { Tiling } from '../tiling.js';
 import { objectiveValue, type Objective, type Sample, type TuneMeter } from './meter.js';
 import type { GemmShape } from './shapes.js';
 import { pairedRatioInterval, type RatioInterval } from './stats.js';

@@ -4,7 +4,7 @@
  * shape on its first sample, so every tiling of a shape is measured over the same work and each window lasts at
  * least `minWindowS` — far above the meter's read cost and resolution.
  */
-import type { Tiling } from './contract.js';
+import type { Tiling } from '../tiling.js';
 import type { Sample, TuneMeter } from './meter.js';
 import { shapeKey, transposes, type GemmShape } from './shapes.js';
 
@@ -33,6 +33,8 @@ export interface GemmMeterOptions {
   minWindowS?: number;
   /** Most calls per window (a cap for tiny shapes; default 100 000). */
   maxCalls?: number;
+  /** Monotonic clock in seconds for the calibration (default process.hrtime). */
+  now?: () => number;
 }
 
 interface Prepared {
@@ -46,6 +48,7 @@ export class GemmMeter implements TuneMeter {
   private readonly prepared = new Map<string, Prepared>();
   private readonly minWindowS: number;
   private readonly maxCalls: number;
+  private readonly now: () => number;
 
   constructor(
     private readonly meters: WindowMeters,
@@ -54,6 +57,7 @@ export class GemmMeter implements TuneMeter {
   ) {
     this.minWindowS = options.minWindowS ?? 0.03;
     this.maxCalls = options.maxCalls ?? 100_000;
+    this.now = options.now ?? (() => Number(process.hrtime.bigint()) / 1e9);
     // An empty probe window says whether these meters estimate and how.
     const probe = meters.end(meters.begin());
     this.estimated = probe.estimated;
@@ -88,12 +92,12 @@ export class GemmMeter implements TuneMeter {
     // Calls per window: time single calls until they add up to a tenth of the window, then scale.
     this.gemm(operands, tiling);
     let calls = 0;
-    const t0 = process.hrtime.bigint();
+    const t0 = this.now();
     let elapsed = 0;
     while (elapsed < this.minWindowS / 10 && calls < this.maxCalls) {
       this.gemm(operands, tiling);
       calls++;
-      elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+      elapsed = this.now() - t0;
     }
     const perCall = elapsed / calls;
     p = { operands, calls: Math.max(1, Math.min(this.maxCalls, Math.ceil(this.minWindowS / perCall))) };

@@ -2,19 +2,19 @@
  * Measure one layer shape across a slice of its tiling grid: every value of one axis (x), optionally for every
  * value of a second axis (series), others held at a base tiling. This is the data of the report's grid chart.
  */
-import type { Tiling } from './contract.js';
+import type { Tiling } from '../tiling.js';
 import type { TuneMeter } from './meter.js';
 import type { GemmShape } from './shapes.js';
 import type { Axis, TilingSpace } from './space.js';
-import { mean } from './stats.js';
+import { median } from './stats.js';
 
-export type GridAxis = Exclude<Axis, 'micro'>;
+export type GridAxis = Exclude<Axis, 'micro' | 'sup'>;
 
 export interface GridPoint {
   tiling: Tiling;
   x: number;
   series: number | null;
-  /** Per GEMM call, mean over the repetitions. */
+  /** Per GEMM call, median over the repetitions. */
   joules: number;
   seconds: number;
   repetitions: number;
@@ -48,8 +48,8 @@ export async function gridScan(
         tiling,
         x,
         series,
-        joules: mean(samples.map((s) => s.joules)),
-        seconds: mean(samples.map((s) => s.seconds)),
+        joules: median(samples.map((s) => s.joules)),
+        seconds: median(samples.map((s) => s.seconds)),
         repetitions: reps,
       });
     }

@@ -8,7 +8,7 @@ export interface Machine {
   cpu_model: string;
   l1d_bytes: number;
   l2_bytes: number;
-  l3_bytes: number;
+  l3_bytes: number | null;
   isa: string;
   /** Logical cores the GEMM may use (threads are part of the tiling, so the core count is part of the key). */
   cores: number;

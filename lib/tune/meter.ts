@@ -3,7 +3,7 @@
  * The real one times the native gemm inside a meters window (gemm-meter.ts); tests script one whose energy is a
  * known function of the tiling.
  */
-import type { Tiling } from './contract.js';
+import type { Tiling } from '../tiling.js';
 import type { GemmShape } from './shapes.js';
 
 export type Objective = 'energy' | 'time' | 'edp';

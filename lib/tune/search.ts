@@ -6,15 +6,15 @@
  * what makes one-axis-at-a-time steps a sound, cheap strategy.
  */
 import { compareTilings, type ComparisonOptions, type Decision } from './compare.js';
-import type { Tiling } from './contract.js';
+import type { Tiling } from '../tiling.js';
 import type { Objective, Sample, TuneMeter } from './meter.js';
 import type { GemmShape } from './shapes.js';
 import { AXES, tilingKey, type TilingSpace } from './space.js';
-import { mean, type RatioInterval } from './stats.js';
+import { median, type RatioInterval } from './stats.js';
 
 export interface Measured {
   tiling: Tiling;
-  /** Mean over every sample taken of this tiling, per GEMM call. */
+  /** Median over every sample taken of this tiling, per GEMM call. */
   joules: number;
   seconds: number;
   samples: number;
@@ -63,8 +63,8 @@ class SampleBook {
     if (!entry) throw new Error(`no samples for ${tilingKey(tiling)}`);
     return {
       tiling,
-      joules: mean(entry.samples.map((s) => s.joules)),
-      seconds: mean(entry.samples.map((s) => s.seconds)),
+      joules: median(entry.samples.map((s) => s.joules)),
+      seconds: median(entry.samples.map((s) => s.seconds)),
       samples: entry.samples.length,
     };
   }

@@ -5,7 +5,8 @@
  * for (BLIS: mc×kc of A in L2, kc×nc of B in L3, kc×nr micro-panel of B in L1), so it is left out; values that the
  * shape clamps to the same effective block (kc ≥ k behaves as kc = k) are one point, not several.
  */
-import type { CacheSizes, Isa, Tiling } from './contract.js';
+import type { Isa, Tiling } from '../tiling.js';
+import type { CacheSizes } from './blocks.js';
 import { blockPlacements } from './blocks.js';
 import type { GemmShape } from './shapes.js';
 
@@ -15,8 +16,9 @@ export interface MicroTile {
   nr: number;
 }
 
-export type Axis = 'kc' | 'mc' | 'nc' | 'threads' | 'micro';
-export const AXES: readonly Axis[] = ['kc', 'mc', 'nc', 'threads', 'micro'];
+export type Axis = 'kc' | 'mc' | 'nc' | 'threads' | 'micro' | 'sup';
+/** sup: the unpacked small-product path on or off (where it runs, mc and nc have no effect). */
+export const AXES: readonly Axis[] = ['kc', 'mc', 'nc', 'threads', 'micro', 'sup'];
 
 export interface TilingSpaceOptions {
   /** The micro-kernels this CPU can run (the ISA's offer), first = preferred. */
@@ -48,7 +50,7 @@ function clampGrid(values: number[], extent: number): number[] {
 }
 
 export function tilingKey(t: Tiling): string {
-  return `${t.isa}:${t.mr}x${t.nr}:mc${t.mc}:kc${t.kc}:nc${t.nc}:t${t.threads}`;
+  return `${t.isa}:${t.mr}x${t.nr}:mc${t.mc}:kc${t.kc}:nc${t.nc}:t${t.threads}${t.sup ? ':sup' : ''}`;
 }
 
 export class TilingSpace {
@@ -71,7 +73,7 @@ export class TilingSpace {
   }
 
   /** Grid values of one axis for a tiling's micro-tile, after clamping to the shape. */
-  values(axis: Exclude<Axis, 'micro'>, t: Pick<Tiling, 'mr' | 'nr'>): number[] {
+  values(axis: Exclude<Axis, 'micro' | 'sup'>, t: Pick<Tiling, 'mr' | 'nr'>): number[] {
     const { m, n, k } = this.shape;
     switch (axis) {
       case 'kc':
@@ -97,11 +99,16 @@ export class TilingSpace {
   /** False for blocks that overflow their cache level by more than `overflow` (see the file comment). */
   withinCaches(t: Tiling): boolean {
     const { caches, overflow } = this.options;
-    return blockPlacements(t, caches).every((p) => p.bytes <= overflow * p.targetBytes);
+    return blockPlacements(t, caches, this.shape).every((p) => p.targetBytes === null || p.bytes <= overflow * p.targetBytes);
   }
 
   /** One step along an axis from t (dir ±1), skipping pruned points; undefined at the edge of the space. */
   step(t: Tiling, axis: Axis, dir: 1 | -1): Tiling | undefined {
+    if (axis === 'sup') {
+      // Two values, ordered false < true.
+      const next = { ...t, sup: dir > 0 };
+      return next.sup !== t.sup && this.withinCaches(next) ? this.effective(next) : undefined;
+    }
     if (axis === 'micro') {
       const tiles = this.options.microTiles;
       let i = tiles.findIndex((u) => u.isa === t.isa && u.mr === t.mr && u.nr === t.nr);
@@ -127,10 +134,11 @@ export class TilingSpace {
       for (const kc of this.values('kc', tile))
         for (const mc of this.values('mc', tile))
           for (const nc of this.values('nc', tile))
-            for (const threads of this.values('threads', tile)) {
-              const t: Tiling = { isa: tile.isa, mr: tile.mr, nr: tile.nr, mc, kc, nc, threads };
-              if (this.withinCaches(t)) out.set(tilingKey(t), t);
-            }
+            for (const threads of this.values('threads', tile))
+              for (const sup of [false, true]) {
+                const t: Tiling = { isa: tile.isa, mr: tile.mr, nr: tile.nr, mc, kc, nc, threads, sup };
+                if (this.withinCaches(t)) out.set(tilingKey(t), t);
+              }
     }
     return [...out.values()];
   }

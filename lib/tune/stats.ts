@@ -112,6 +112,9 @@ export function pairedRatioInterval(candidate: readonly number[], incumbent: rea
   };
 }
 
-export function mean(values: readonly number[]): number {
-  return values.reduce((s, v) => s + v, 0) / values.length;
+/** The median: what a tiling costs, robust to the windows another process on the machine slowed down. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }

@@ -2,7 +2,7 @@
  * One tiling for a whole training step: the cost of a tiling is Σ count × cost over the step's GEMM shapes. This is
  * what a training run with one tiling (trainRun's `tiling`) pays, so it is what `--tiling tuned` needs.
  */
-import type { Tiling } from './contract.js';
+import type { Tiling } from '../tiling.js';
 import type { Sample, TuneMeter } from './meter.js';
 import type { CountedShape, GemmShape } from './shapes.js';
 

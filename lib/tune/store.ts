@@ -2,7 +2,7 @@
  * Tuned tilings persist in the results store as a `tunings` table, one row per (machine, objective, GEMM shape),
  * so `--tiling tuned` finds what was tuned on this machine and never what was tuned on another.
  */
-import type { Tiling } from './contract.js';
+import type { Tiling } from '../tiling.js';
 import { machineKey, type Machine } from './machine.js';
 import type { Objective } from './meter.js';
 import { shapeKey, type CountedShape, type GemmShape } from './shapes.js';
@@ -37,6 +37,7 @@ const COLUMNS: ReadonlyArray<[string, string]> = [
   ['tiling_nr', 'INTEGER'],
   ['tiling_threads', 'INTEGER'],
   ['tiling_isa', 'VARCHAR'],
+  ['tiling_sup', 'BOOLEAN'], // the unpacked small-product path allowed
   ['joules', 'DOUBLE'], // per GEMM call (per step for a network), tuned tiling
   ['seconds', 'DOUBLE'],
   ['default_joules', 'DOUBLE'], // per GEMM call, the analytical default
@@ -76,7 +77,7 @@ export async function saveTunings(store: SqlStore, machine: Machine, result: Tun
     await store.run(sql, [
       key, machine.cpu_model, machine.l1d_bytes, machine.l2_bytes, machine.l3_bytes, machine.isa, machine.cores,
       result.objective, result.scope, target, shape?.orientation ?? null, shape?.m ?? null, shape?.n ?? null, shape?.k ?? null,
-      t.mc, t.kc, t.nc, t.mr, t.nr, t.threads, t.isa,
+      t.mc, t.kc, t.nc, t.mr, t.nr, t.threads, t.isa, t.sup,
       s.tuned.joules, s.tuned.seconds, s.default.joules, s.default.seconds,
       c ? c.ratio : 1, c ? c.low : null, c ? c.high : null, c ? c.p : null,
       result.estimated, result.source, s.candidates, now,
@@ -112,6 +113,7 @@ export async function loadTunings(store: SqlStore, machine: Machine, objective?:
       mc: Number(r.tiling_mc), kc: Number(r.tiling_kc), nc: Number(r.tiling_nc),
       mr: Number(r.tiling_mr), nr: Number(r.tiling_nr), threads: Number(r.tiling_threads),
       isa: r.tiling_isa as Tiling['isa'],
+      sup: Boolean(r.tiling_sup),
     },
     joules: Number(r.joules),
     seconds: Number(r.seconds),

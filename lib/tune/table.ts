@@ -1,13 +1,14 @@
 /** The text table `mlp-energy tune` prints: per shape and in total, default vs tuned, and where the blocks sit. */
 import { blockPlacements, describePlacement } from './blocks.js';
-import type { CacheSizes, Tiling } from './contract.js';
+import type { Tiling } from '../tiling.js';
+import type { CacheSizes } from './blocks.js';
 import { objectiveValue } from './meter.js';
-import { shapeKey } from './shapes.js';
+import { shapeKey, type GemmShape } from './shapes.js';
 import type { ShapeSearch } from './search.js';
 import type { TuneResult } from './tune.js';
 
 export function formatTiling(t: Tiling): string {
-  return `mc ${t.mc} kc ${t.kc} nc ${t.nc} ${t.mr}×${t.nr} ${t.isa} t${t.threads}`;
+  return `mc ${t.mc} kc ${t.kc} nc ${t.nc} ${t.mr}×${t.nr} ${t.isa} t${t.threads}${t.sup ? ' sup' : ''}`;
 }
 
 function sci(value: number): string {
@@ -34,14 +35,15 @@ export function formatTuneTable(result: TuneResult, caches: CacheSizes): string 
   const rows: string[][] = [
     ['shape', 'calls', 'tiling', `J/${unit}`, `s/${unit}`, 'tuned/default (95% CI)', 'B kc·nr (L1)', 'A mc·kc (L2)', 'B kc·nc (L3)'],
   ];
-  const searches: Array<[string, string, number, ShapeSearch]> = result.step
-    ? [[`one tiling for the step (${result.shapes.length} shapes)`, '1', per(1), result.step]]
-    : result.perShape.map((s) => [shapeKey(s.shape), String(s.shape.count), per(s.shape.count), s]);
-  for (const [name, count, calls, s] of searches) {
+  // Blocks as packed for the shape (cut to the matrix); for a whole step, as the tiling states them.
+  const searches: Array<[string, string, number, ShapeSearch, GemmShape | undefined]> = result.step
+    ? [[`one tiling for the step (${result.shapes.length} shapes)`, '1', per(1), result.step, undefined]]
+    : result.perShape.map((s) => [shapeKey(s.shape), String(s.shape.count), per(s.shape.count), s, s.shape]);
+  for (const [name, count, calls, s, shape] of searches) {
     const c = s.confidence;
     const ratio = c ? `${c.ratio.toFixed(3)} [${c.low.toFixed(3)}, ${c.high.toFixed(3)}]` : '1 (default kept)';
     for (const [label, m] of [['default', s.default], ['tuned', s.tuned]] as const) {
-      const blocks = blockPlacements(m.tiling, caches).map(describePlacement);
+      const blocks = blockPlacements(m.tiling, caches, shape).map(describePlacement);
       rows.push([
         label === 'default' ? name : '',
         label === 'default' ? count : '',

@@ -5,7 +5,7 @@
 import { invalidOption, rejectUnknownOptions } from '../errors.js';
 import { finiteNumber, integerIn, isPlainObject, oneOf } from '../validate.js';
 import { DEFAULT_COMPARISON, type ComparisonOptions } from './compare.js';
-import type { Tiling } from './contract.js';
+import type { Tiling } from '../tiling.js';
 import { OBJECTIVES, type Objective, type TuneMeter } from './meter.js';
 import { searchShape, type ShapeSearch } from './search.js';
 import { checkGemmShapes, trainingGemmShapes, type CountedShape } from './shapes.js';

@@ -1,5 +1,5 @@
 /** A TuneMeter whose energy is a known function of the tiling, with seeded multiplicative noise. */
-import type { Tiling } from '../../lib/tune/contract.js';
+import type { Tiling } from '../../lib/tiling.js';
 import type { Sample, TuneMeter } from '../../lib/tune/meter.js';
 import type { GemmShape } from '../../lib/tune/shapes.js';
 
@@ -16,7 +16,7 @@ function rng(seed: number): () => number {
 }
 
 export class ScriptedMeter implements TuneMeter {
-  readonly estimated = false;
+  estimated = false;
   readonly source = 'scripted test meter';
   readonly seen: Tiling[] = [];
   private readonly normal: () => number;

@@ -7,7 +7,8 @@ import { register as registerSlurm } from './slurm.js';
 import { register as registerSweep } from './sweep.js';
 import { register as registerInfo } from './info.js';
 import { register as registerMeasure } from './measure.js';
+import { register as registerTune } from './tune.js';
 
 export const commands: Array<(program: Command) => void> = [
-  registerSweep, registerSlurm, registerMerge, registerExport, registerImportButterE, registerInfo, registerMeasure,
+  registerSweep, registerSlurm, registerMerge, registerExport, registerImportButterE, registerInfo, registerMeasure, registerTune,
 ];

@@ -1,0 +1,101 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { networkWidths, tuneCommand } from '../lib/cli/commands/tune.js';
+import { ResultStore } from '../lib/store/store.js';
+import type { TuneEnvironment } from '../lib/tune/environment.js';
+import { loadTunings } from '../lib/tune/store.js';
+import { parseNetworkSpec } from '../lib/tune/network-spec.js';
+import { blockPlacements, describePlacement } from '../lib/tune/blocks.js';
+import { ScriptedMeter, bowl } from './helpers/scripted-meter.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mlpe-tune-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function scriptedEnvironment(estimated: boolean): TuneEnvironment & { closed: boolean } {
+  const caches = { l1d_bytes: 48 << 10, l2_bytes: 1 << 20, l3_bytes: null };
+  const meter = new ScriptedMeter(bowl);
+  meter.estimated = estimated;
+  const env = {
+    machine: { cpu_model: 'Scripted CPU', ...caches, isa: 'avx512', cores: 2 },
+    caches,
+    space: { microTiles: [{ isa: 'avx512' as const, mr: 6, nr: 32 }, { isa: 'avx512' as const, mr: 12, nr: 32 }], maxThreads: 2, caches },
+    start: { isa: 'avx512' as const, mr: 12, nr: 32, mc: 768, kc: 256, nc: 4096, threads: 2, sup: false },
+    meter,
+    closed: false,
+    close: () => {
+      env.closed = true;
+    },
+  };
+  return env;
+}
+
+function capture() {
+  const out = { text: '', write: (t: string) => (out.text += t) };
+  return out;
+}
+
+describe('mlp-energy tune rejects bad input', () => {
+  it.each([
+    ['', /Nothing to tune/],
+    ['rectangle,2^18,depth 4', /has no dataset/],
+    ['rectangle,2^18,dataset mnist', /has no depth/],
+    ['rectangle,2^18,depth 4,dataset nope', /Unknown dataset "nope"/],
+    ['circle,2^18,depth 4,dataset mnist', /network shape/],
+    ['rectangle,2^18,depth 4,dataset mnist,color red', /"color red" is not a shape/],
+    ['rectangle,2^18,2^19,depth 4,dataset mnist', /two sizes/],
+  ])('%s', async (network, message) => {
+    await expect(tuneCommand({ network, save: false }, { stdout: capture() }, scriptedEnvironment(false))).rejects.toThrow(message);
+  });
+  it('rejects a bad objective or budget by name', async () => {
+    const network = 'rectangle,2^14,depth 3,dataset 537_houses';
+    await expect(tuneCommand({ network, objective: 'watts', save: false }, { stdout: capture() }, scriptedEnvironment(false))).rejects.toThrow(/--objective/);
+    await expect(tuneCommand({ network, budget: '0', save: false }, { stdout: capture() }, scriptedEnvironment(false))).rejects.toThrow(/--budget/);
+  });
+});
+
+describe('mlp-energy tune', () => {
+  it('reads BUTTER network specs', () => {
+    expect(parseNetworkSpec('rectangle,2^18,depth 4,dataset mnist')).toEqual({ shape: 'rectangle', size: 262144, depth: 4, dataset: 'mnist', batch: 256 });
+    expect(parseNetworkSpec(' trapezoid , 65536 , dataset sleep , depth 3 , batch 32 ').batch).toBe(32);
+    const { widths, batch } = networkWidths('rectangle,2^18,depth 4,dataset mnist');
+    expect(widths[0]).toBe(784);
+    expect(widths.at(-1)).toBe(10);
+    expect(widths.length).toBe(5);
+    expect(batch).toBe(256);
+  });
+
+  it('prints default vs tuned per shape with J/datum, s/datum and the cache level of each block, and saves', async () => {
+    const env = scriptedEnvironment(true);
+    const stdout = capture();
+    const stderr = capture();
+    const store = join(dir, 'r.duckdb');
+    const result = await tuneCommand({ network: 'rectangle,2^14,depth 3,dataset 537_houses', objective: 'time', budget: 8, store }, { stdout, stderr }, env);
+    expect(env.closed).toBe(true);
+    expect(stdout.text).toContain('objective: time');
+    expect(stdout.text).toMatch(/joules are an ESTIMATE/);
+    expect(stdout.text).toContain('J/datum');
+    expect(stdout.text).toContain('s/datum');
+    for (const s of result.perShape) expect(stdout.text).toContain(`${s.shape.orientation} ${s.shape.m}×${s.shape.n}×${s.shape.k}`);
+    const tuned = result.perShape[0].tuned.tiling;
+    for (const p of blockPlacements(tuned, env.caches, result.perShape[0].shape)) expect(stdout.text).toContain(describePlacement(p));
+    expect(stdout.text).toMatch(/total per datum: .* tuned\/default on time: \d\.\d{3}/);
+    expect(stderr.text).toMatch(/saved \d+ tunings/);
+    const s = await ResultStore.open(store);
+    try {
+      expect((await loadTunings(s, env.machine, 'time')).length).toBe(result.perShape.length);
+    } finally {
+      s.close();
+    }
+  });
+
+  it('--scope network prints one tiling for the step and --json the whole result', async () => {
+    const stdout = capture();
+    await tuneCommand({ network: 'rectangle,2^14,depth 3,dataset 537_houses', scope: 'network', budget: 6, save: false, json: true }, { stdout }, scriptedEnvironment(false));
+    const parsed = JSON.parse(stdout.text);
+    expect(parsed.scope).toBe('network');
+    expect(parsed.objective).toBe('energy'); // a counter (scripted) → energy by default
+    expect(parsed.step.tuned.tiling.mr).toBeGreaterThan(0);
+  });
+});
