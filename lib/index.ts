@@ -23,7 +23,7 @@ export {
 export type { HardwareProfile, CacheLevelProfile, DeviceClass, RunRecord, EnergyModelFit, DeviceFit, FitOptions } from './model/index.js';
 export { cudaInfo, gpuTilings, validateGpuTiling, requireCuda } from './gpu.js';
 export type { CudaInfo, CudaDevice, GpuTiling } from './gpu.js';
-export { Meters, openMeters, measure, calibrateIdle, subtractIdle } from './meters.js';
+export { Meters, openMeters, measure, calibrateIdle, subtractIdle, energySources } from './meters.js';
 export type {
   CpuSource, GpuSource, DomainKind, MeterOptions, MeterDomain, SourceStatus, MeterWindow, EnergyMeasurement,
   PollerStats, PowerTrace, IdleOptions, IdleBaseline,

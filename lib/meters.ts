@@ -26,8 +26,8 @@ export interface MeterOptions {
   msrPath?: string;
   /** CPU topology root (default `/sys/devices/system/cpu`): picks one CPU per package. */
   cpuSysfsRoot?: string;
-  /** CPU identification (default `/proc/cpuinfo`): vendor and model decide MSR addresses and units. */
-  cpuinfoPath?: string;
+  /** CPU identity deciding MSR addresses and the DRAM unit quirk (default: the cpuid instruction). */
+  cpuid?: { vendor: 'GenuineIntel' | 'AuthenticAMD' | 'HygonGenuine'; family: number; model: number };
   /** perf PMU directory (default `/sys/bus/event_source/devices/power`). */
   perfRoot?: string;
   /** Default `/proc/sys/kernel/perf_event_paranoid`, read to explain a refused perf_event_open. */
@@ -51,10 +51,10 @@ export interface MeterOptions {
 }
 
 const OPTION_NAMES = [
-  'cpu', 'gpu', 'powercapRoot', 'msrPath', 'cpuSysfsRoot', 'cpuinfoPath', 'perfRoot', 'perfParanoidPath',
+  'cpu', 'gpu', 'powercapRoot', 'msrPath', 'cpuSysfsRoot', 'cpuid', 'perfRoot', 'perfParanoidPath',
   'nvmlLibrary', 'gpus', 'wattsPerCore', 'poll', 'powerCeilingW', 'minPeriodS', 'powerPeriodS', 'trace',
 ] as const;
-const PATH_OPTIONS = ['powercapRoot', 'msrPath', 'cpuSysfsRoot', 'cpuinfoPath', 'perfRoot', 'perfParanoidPath', 'nvmlLibrary'] as const;
+const PATH_OPTIONS = ['powercapRoot', 'msrPath', 'cpuSysfsRoot', 'perfRoot', 'perfParanoidPath', 'nvmlLibrary'] as const;
 
 /** One energy domain being measured. */
 export interface MeterDomain {
@@ -173,6 +173,15 @@ function validateOptions(options: unknown): NativeMeterOptions {
   }
   if (o.msrPath !== undefined && !o.msrPath.includes('%d')) {
     throw invalidOption('msrPath', 'a path with %d standing for the CPU number', o.msrPath);
+  }
+  if (o.cpuid !== undefined) {
+    if (!isPlainObject(o.cpuid)) throw invalidOption('cpuid', 'an object { vendor, family, model }', o.cpuid, 'type');
+    rejectUnknownOptions('cpuid', o.cpuid, ['vendor', 'family', 'model']);
+    out.cpuid = {
+      vendor: oneOf('cpuid.vendor', o.cpuid.vendor, ['GenuineIntel', 'AuthenticAMD', 'HygonGenuine'] as const),
+      family: integerIn('cpuid.family', o.cpuid.family, 1, 0x1ff),
+      model: integerIn('cpuid.model', o.cpuid.model, 0, 0xff),
+    };
   }
   if (o.gpus !== undefined) {
     if (!Array.isArray(o.gpus)) throw invalidOption('gpus', 'an array of NVML device indices', o.gpus, 'type');
@@ -444,4 +453,9 @@ export function subtractIdle(measurement: EnergyMeasurement, baseline: IdleBasel
     gpuJ: idle(measurement.gpuJ, gpu),
     totalJ: idle(measurement.totalJ, [...cpu, ...gpu]),
   };
+}
+
+/** Every energy source with whether it works here, why not, and the fix; nothing is kept open. */
+export function energySources(options?: MeterOptions): SourceStatus[] {
+  return native().metersProbe(validateOptions(options)).map(toStatus);
 }

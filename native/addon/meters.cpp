@@ -36,6 +36,21 @@ OpenOptions ToOptions(const Napi::Value& value) {
   o.cpu = OptString(js, "cpu", o.cpu);
   o.gpu = OptString(js, "gpu", o.gpu);
   o.powercap.root = OptString(js, "powercapRoot", o.powercap.root);
+  o.msr.path_pattern = OptString(js, "msrPath", o.msr.path_pattern);
+  o.msr.cpu_sysfs_root = OptString(js, "cpuSysfsRoot", o.msr.cpu_sysfs_root);
+  if (js.Get("cpuid").IsObject()) {
+    Napi::Object id = js.Get("cpuid").As<Napi::Object>();
+    o.msr.vendor = OptString(id, "vendor", "");
+    o.msr.family = static_cast<int>(OptNumber(id, "family", 0));
+    o.msr.model = static_cast<int>(OptNumber(id, "model", 0));
+  }
+  o.perf.root = OptString(js, "perfRoot", o.perf.root);
+  o.perf.paranoid_path = OptString(js, "perfParanoidPath", o.perf.paranoid_path);
+  o.nvml.library = OptString(js, "nvmlLibrary", o.nvml.library);
+  if (js.Get("gpus").IsArray()) {
+    Napi::Array gpus = js.Get("gpus").As<Napi::Array>();
+    for (std::uint32_t i = 0; i < gpus.Length(); ++i) o.nvml.devices.push_back(gpus.Get(i).As<Napi::Number>().Int32Value());
+  }
   o.estimate.watts_per_core = OptNumber(js, "wattsPerCore", o.estimate.watts_per_core);
   o.poller.thread = OptBool(js, "poll", o.poller.thread);
   o.poller.power_ceiling_w = OptNumber(js, "powerCeilingW", o.poller.power_ceiling_w);

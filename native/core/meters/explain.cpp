@@ -13,7 +13,9 @@ ReasonFix SplitFix(const std::string& message) {
   const std::string marker = " Fix: ";
   const auto at = message.find(marker);
   if (at == std::string::npos) return {message, ""};
-  return {message.substr(0, at), message.substr(at + marker.size())};
+  std::string reason = message.substr(0, at);
+  if (!reason.empty() && reason.back() == '.') reason.pop_back();
+  return {reason, message.substr(at + marker.size())};
 }
 
 std::string PowercapChmodCommand(const std::string& root) {

@@ -19,10 +19,14 @@ struct Candidate {
 std::vector<Candidate> CpuCandidates(const OpenOptions& o) {
   return {
       {"powercap", [&o] { return std::unique_ptr<EnergySource>(new PowercapSource(o.powercap)); }},
+      {"perf_event", [&o] { return std::unique_ptr<EnergySource>(new PerfEventSource(o.perf)); }},
+      {"msr", [&o] { return std::unique_ptr<EnergySource>(new MsrSource(o.msr)); }},
   };
 }
 
-std::vector<Candidate> GpuCandidates(const OpenOptions&) { return {}; }
+std::vector<Candidate> GpuCandidates(const OpenOptions& o) {
+  return {{"nvml", [&o] { return std::unique_ptr<EnergySource>(new NvmlSource(o.nvml)); }}};
+}
 
 Candidate EstimateCandidate(const OpenOptions& o) {
   return {"estimate", [&o] { return std::unique_ptr<EnergySource>(new EstimateSource(o.estimate)); }};

@@ -8,6 +8,9 @@
 
 #include "meters/estimate.hpp"
 #include "meters/meters.hpp"
+#include "meters/msr.hpp"
+#include "meters/nvml.hpp"
+#include "meters/perf_event.hpp"
 #include "meters/powercap.hpp"
 
 namespace mlpe::meters {
@@ -18,6 +21,9 @@ struct OpenOptions {
   std::string cpu = "auto";  // auto | powercap | perf_event | msr | estimate | none
   std::string gpu = "auto";  // auto | nvml | none ("auto" adds NVML when it opens)
   PowercapOptions powercap;
+  PerfOptions perf;
+  MsrOptions msr;
+  NvmlOptions nvml;
   EstimateOptions estimate;
   PollerOptions poller;
 };

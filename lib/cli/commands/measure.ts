@@ -1,0 +1,99 @@
+/**
+ * `mlp-energy measure -- <command> [args...]`: the energy of a whole command, raw and idle-corrected.
+ * Idle power is calibrated first (median of repeated windows while nothing runs), then the command runs
+ * inside one window with its stdio passed through; the report goes to stderr so the command's stdout
+ * stays clean. The exit code is the command's.
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { invalidOption } from '../../errors.js';
+import {
+  calibrateIdle, openMeters, subtractIdle, type EnergyMeasurement, type IdleBaseline, type MeterOptions,
+} from '../../meters.js';
+
+export interface MeasureReport {
+  command: string[];
+  exitCode: number | null;
+  signal: string | null;
+  raw: EnergyMeasurement;
+  idle: IdleBaseline | null;
+  /** Raw minus idle power × seconds per domain; null without calibration. */
+  corrected: EnergyMeasurement | null;
+}
+
+export interface MeasureRunOptions {
+  /** Idle calibration before the command, s (0 = none; default 5). */
+  idleSeconds?: number;
+  meters?: MeterOptions;
+  /** stdio of the command (default 'inherit'). */
+  stdio?: 'inherit' | 'ignore';
+}
+
+/** Runs `command` inside a window (callable from code and tests). */
+export async function measureCommand(command: string[], options: MeasureRunOptions = {}): Promise<MeasureReport> {
+  if (!Array.isArray(command) || command.length === 0 || command.some((c) => typeof c !== 'string')) {
+    throw invalidOption('command', 'a command and its arguments, after --', command, 'type');
+  }
+  const idleSeconds = options.idleSeconds ?? 5;
+  const meters = openMeters(options.meters);
+  try {
+    const idle = idleSeconds > 0 ? await calibrateIdle(meters, { seconds: idleSeconds, repeats: 5 }) : null;
+    const window = meters.begin('command');
+    const { code, signal } = await new Promise<{ code: number | null; signal: string | null }>((resolve, reject) => {
+      const child = spawn(command[0], command.slice(1), { stdio: options.stdio ?? 'inherit' });
+      child.on('error', (error) => {
+        meters.end(window);
+        reject(invalidOption('command', `a program that can be started (${error.message})`, command[0]));
+      });
+      // 'exit' fires after the child is reaped, so its CPU time is in RUSAGE_CHILDREN for the estimate.
+      child.on('exit', (c, s) => resolve({ code: c, signal: s }));
+    });
+    const raw = meters.end(window);
+    return { command, exitCode: code, signal, raw, idle, corrected: idle ? subtractIdle(raw, idle) : null };
+  } finally {
+    meters.close();
+  }
+}
+
+const fmt = (j: number | null | undefined) => (j === null || j === undefined ? 'n/a' : j.toFixed(3));
+
+export function formatMeasure(r: MeasureReport): string {
+  const keys = Object.keys(r.raw.joules);
+  const width = Math.max(8, ...keys.map((k) => k.length));
+  const lines = [
+    `${r.command.join(' ')}: ${r.raw.seconds.toFixed(3)} s, exit ${r.signal ?? r.exitCode}, source ${r.raw.sources.join(' + ')}`,
+    `  ${'domain'.padEnd(width)}  ${'raw J'.padStart(12)}  ${'idle W'.padStart(9)}  ${'minus idle J'.padStart(12)}`,
+  ];
+  for (const k of keys) {
+    lines.push(`  ${k.padEnd(width)}  ${fmt(r.raw.joules[k]).padStart(12)}  ${fmt(r.idle?.powerW[k]).padStart(9)}  ${fmt(r.corrected?.joules[k]).padStart(12)}`);
+  }
+  lines.push(`  ${'total'.padEnd(width)}  ${fmt(r.raw.totalJ).padStart(12)}  ${''.padStart(9)}  ${fmt(r.corrected?.totalJ).padStart(12)}` +
+    `   (${[...r.raw.totalDomains.cpu, ...r.raw.totalDomains.gpu].join(' + ')})`);
+  if (r.raw.estimated) lines.push(`  ESTIMATED, not measured: ${r.raw.estimate}`);
+  if (r.raw.belowResolution) lines.push(`  below counter resolution: ${r.raw.belowResolutionDomains.join(', ')}`);
+  return lines.join('\n');
+}
+
+export function register(program: Command): void {
+  program
+    .command('measure')
+    .description('Energy of a command, raw and idle-corrected: mlp-energy measure -- <command> [args...]')
+    .argument('<command...>', 'the command to run, after --')
+    .option('--idle <seconds>', 'idle calibration before the command (0 to skip)', '5')
+    .option('--cpu <source>', 'auto | powercap | perf_event | msr | estimate | none', 'auto')
+    .option('--gpu <source>', 'auto | nvml | none', 'auto')
+    .option('--watts-per-core <w>', 'power figure of the CPU-time estimate')
+    .option('--json <file>', 'also write the full report as JSON')
+    .passThroughOptions()
+    .action(async (command: string[], opts: { idle: string; cpu: string; gpu: string; wattsPerCore?: string; json?: string }) => {
+      const idleSeconds = Number(opts.idle);
+      if (!Number.isFinite(idleSeconds) || idleSeconds < 0) throw invalidOption('--idle', 'a number of seconds >= 0', opts.idle);
+      const meters: MeterOptions = { cpu: opts.cpu as MeterOptions['cpu'], gpu: opts.gpu as MeterOptions['gpu'] };
+      if (opts.wattsPerCore !== undefined) meters.wattsPerCore = Number(opts.wattsPerCore);
+      const report = await measureCommand(command, { idleSeconds, meters });
+      process.stderr.write(formatMeasure(report) + '\n');
+      if (opts.json) writeFileSync(opts.json, JSON.stringify(report, null, 2) + '\n');
+      process.exitCode = report.exitCode ?? 1;
+    });
+}
