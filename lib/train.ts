@@ -4,7 +4,9 @@
  * train loss and test loss + accuracy. Progress arrives per epoch through `onEpoch`; an AbortSignal
  * stops the run between epochs.
  */
+import { loadDataset } from './datasets/index.js';
 import { MlpEnergyError, invalidOption, rejectUnknownOptions, withCode } from './errors.js';
+import { requireCuda, validateGpuTiling, type GpuTiling } from './gpu.js';
 import { native } from './native.js';
 import { networkFor, type Network, type Shape } from './networks.js';
 import { checkTilingOptions, type Tiling, type TilingOptions } from './tiling.js';
@@ -37,7 +39,7 @@ export interface EpochResult {
 export interface TrainRunOptions {
   /** The matrices to train on. */
   data?: TrainData;
-  /** A dataset by name (resolved by `resolveTrainData`). */
+  /** A dataset by name (`loadDataset`: real files preprocessed as BUTTER did, split 80/20 with `seed`). */
   dataset?: string;
   shape: Shape;
   /** Parameter budget; the widths come from BUTTER's search (`networkFor`). */
@@ -57,6 +59,10 @@ export interface TrainRunOptions {
   threads?: number;
   onEpoch?: (epoch: EpochResult & { epoch: number }) => void;
   signal?: AbortSignal;
+  /** Where to train: 'cpu' (default) or 'gpu' (the CUDA trainer; same seed, same start and shuffle order). */
+  device?: 'cpu' | 'gpu';
+  /** GPU-only settings: an explicit GEMM tiling (see `gpuTilings()`) and CUDA Graph replay of each step. */
+  gpu?: { tiling?: GpuTiling; cudaGraph?: boolean };
 }
 
 export interface TrainRunResult {
@@ -79,9 +85,8 @@ export function headFor(task: Task, outputs: number): Head {
 
 const OPTIONS = [
   'data', 'dataset', 'shape', 'size', 'depth', 'epochs', 'batchSize', 'learningRate', 'seed', 'tiling', 'threads',
-  'onEpoch', 'signal',
+  'onEpoch', 'signal', 'device', 'gpu',
 ] as const;
-const DATA_KEYS = ['xTrain', 'yTrain', 'xTest', 'yTest', 'inputs', 'outputs', 'task'] as const;
 
 function matrix(name: string, value: unknown, cols: number): Float32Array {
   if (!(value instanceof Float32Array)) throw invalidOption(name, 'a Float32Array', value, 'type');
@@ -96,7 +101,7 @@ function matrix(name: string, value: unknown, cols: number): Float32Array {
 
 function checkData(data: unknown): TrainData {
   if (!isPlainObject(data)) throw invalidOption('data', 'an object { xTrain, yTrain, xTest, yTest, inputs, outputs, task }', data, 'type');
-  rejectUnknownOptions('data', data, DATA_KEYS);
+  // Other fields (loadDataset's name, source, row counts) are descriptive and ignored here.
   const inputs = integerIn('data.inputs', data.inputs, 1, 2 ** 24);
   const outputs = integerIn('data.outputs', data.outputs, 1, 2 ** 24);
   const task = oneOf('data.task', data.task, ['classification', 'regression'] as const);
@@ -123,20 +128,16 @@ function checkData(data: unknown): TrainData {
   return checked;
 }
 
-/**
- * Where a run's matrices come from: `data` as given, or (once lib/datasets lands) a dataset by name.
- * The one place dataset loading plugs in.
- */
-export async function resolveTrainData(options: Pick<TrainRunOptions, 'data' | 'dataset'>): Promise<TrainData> {
+/** Where a run's matrices come from: `data` as given, or a dataset by name split with `seed`. */
+export async function resolveTrainData(options: Pick<TrainRunOptions, 'data' | 'dataset' | 'seed'>): Promise<TrainData> {
   if (options.data !== undefined && options.dataset !== undefined) {
     throw withCode(new TypeError('Pass either data or dataset to trainRun, not both'), 'INVALID_OPTION');
   }
   if (options.data !== undefined) return checkData(options.data);
   if (options.dataset !== undefined) {
-    throw new MlpEnergyError(
-      'INVALID_OPTION',
-      `Loading datasets by name (${JSON.stringify(options.dataset)}) is not available yet; pass the matrices as data: { xTrain, yTrain, xTest, yTest, inputs, outputs, task }`,
-    );
+    if (typeof options.dataset !== 'string') throw invalidOption('dataset', 'a dataset name', options.dataset, 'type');
+    // Real data only: a named dataset whose files are missing is an error naming where to put them.
+    return checkData(loadDataset(options.dataset, { seed: integerIn('seed', options.seed ?? 0, 0), synthetic: 'never' }));
   }
   throw withCode(new TypeError('trainRun needs data: { xTrain, yTrain, xTest, yTest, inputs, outputs, task }'), 'INVALID_OPTION');
 }
@@ -146,7 +147,7 @@ function abortError(signal: AbortSignal, epochs: EpochResult[]): MlpEnergyError 
   return Object.assign(error, { epochs });
 }
 
-/** Trains one BUTTER network on the CPU. Rejects with code ABORTED (carrying the finished `epochs`) when `signal` aborts. */
+/** Trains one BUTTER network on the CPU, or with `device: 'gpu'` on the CUDA trainer. Rejects with code ABORTED (carrying the finished `epochs`) when `signal` aborts. */
 export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult> {
   if (!isPlainObject(options)) throw invalidOption('trainRun options', 'an object', options, 'type');
   rejectUnknownOptions('trainRun', options, OPTIONS);
@@ -164,6 +165,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   const signal = options.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidOption('signal', 'an AbortSignal', signal, 'type');
   if (signal?.aborted) throw abortError(signal, []);
+  const gpu = checkGpu(options);
 
   const finished: EpochResult[] = [];
   const cancel = new Int32Array(new SharedArrayBuffer(4));
@@ -185,6 +187,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
         learningRate,
         seed,
         tiling: { ...tiling, threads },
+        ...(gpu ? { gpu } : {}),
       },
       (epoch) => {
         const { epoch: index, ...figures } = epoch;
@@ -221,6 +224,27 @@ export interface NativeTrainCall {
   learningRate: number;
   seed: number;
   tiling: TilingOptions;
+  /** Present for device 'gpu' (native/addon/cuda_train.hpp). */
+  gpu?: { tiling?: GpuTiling; cudaGraph: boolean };
+}
+
+/** device/gpu options → the native `gpu` field, or undefined for the CPU; CUDA_UNAVAILABLE names why not. */
+function checkGpu(options: TrainRunOptions): NativeTrainCall['gpu'] {
+  const device = oneOf('device', options.device ?? 'cpu', ['cpu', 'gpu'] as const);
+  if (device === 'cpu') {
+    if (options.gpu !== undefined) throw invalidOption('gpu', "undefined unless device is 'gpu'", options.gpu, 'type');
+    return undefined;
+  }
+  const gpu = options.gpu ?? {};
+  if (!isPlainObject(gpu)) throw invalidOption('gpu', 'an object { tiling?, cudaGraph? }', gpu, 'type');
+  rejectUnknownOptions('gpu', gpu, ['tiling', 'cudaGraph']);
+  if (gpu.cudaGraph !== undefined && typeof gpu.cudaGraph !== 'boolean') {
+    throw invalidOption('gpu.cudaGraph', 'a boolean', gpu.cudaGraph, 'type');
+  }
+  requireCuda();
+  if (gpu.tiling === undefined) return { cudaGraph: gpu.cudaGraph ?? false };
+  const { threads: _threads, sharedBytes: _shared, ...tiling } = validateGpuTiling(gpu.tiling);
+  return { tiling, cudaGraph: gpu.cudaGraph ?? false };
 }
 
 export interface NativeTrainResult {

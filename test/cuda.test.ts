@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cudaInfo, gpuTilings, requireCuda, validateGpuTiling } from '../lib/gpu.js';
+import { trainRun } from '../lib/train.js';
 
 const info = cudaInfo();
 const noCudaBuild = !info.compiled ? `addon built without CUDA (${info.reason})` : '';
@@ -20,7 +21,7 @@ describe('GPU tiling validation', () => {
     expect(() => validateGpuTiling({ ...good, wm: 48 })).toThrow(expect.objectContaining({ code: 'INVALID_TILING' }));
     expect(() => validateGpuTiling({ ...good, stages: 3 })).toThrow(/stages must be 1/);
     // Obeys every rule but is not one of the compiled instances: the error lists them.
-    expect(() => validateGpuTiling({ bm: 256, bn: 128, bk: 8, wm: 64, wn: 64, tm: 4, tn: 4, stages: 2 })).toThrow(
+    expect(() => validateGpuTiling({ bm: 64, bn: 128, bk: 8, wm: 32, wn: 64, tm: 4, tn: 4, stages: 2 })).toThrow(
       /not compiled into this build; use one of:[\s\S]*bm=128 bn=128 bk=8/,
     );
     const tilings = gpuTilings();
@@ -62,5 +63,44 @@ describe('cudaInfo', () => {
     expect(d.l2Bytes).toBeGreaterThan(1 << 20);
     expect(d.name.length).toBeGreaterThan(0);
     expect(d.pciBusId).toMatch(/^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-9]$/i);
+  });
+});
+
+describe("trainRun({ device: 'gpu' })", () => {
+  // A small classification problem; the values only need to be learnable and the same for both devices.
+  const rows = 300, inputs = 5, outputs = 3;
+  const x = new Float32Array(rows * inputs).map((_, i) => Math.sin(i * 12.9898) * 0.5 + 0.5);
+  const y = new Float32Array(rows * outputs);
+  for (let r = 0; r < rows; r++) y[r * outputs + (x[r * inputs]! > 0.5 ? 1 : 0) + (x[r * inputs + 1]! > 0.7 ? 1 : 0)] = 1;
+  const split = 240;
+  const data = {
+    xTrain: x.subarray(0, split * inputs), yTrain: y.subarray(0, split * outputs),
+    xTest: x.subarray(split * inputs), yTest: y.subarray(split * outputs),
+    inputs, outputs, task: 'classification' as const,
+  };
+  const base = { data, shape: 'rectangle' as const, size: 400, depth: 3, epochs: 3, batchSize: 32, learningRate: 1e-2, seed: 5 };
+
+  it('rejects unknown devices and gpu settings on the CPU', async () => {
+    await expect(trainRun({ ...base, device: 'tpu' as never })).rejects.toThrow(/one of "cpu", "gpu" for device/);
+    await expect(trainRun({ ...base, gpu: { cudaGraph: true } })).rejects.toThrow(/gpu/);
+    await expect(trainRun({ ...base, device: 'gpu', gpu: { graph: true } as never })).rejects.toThrow(/Unknown option "graph"/);
+  });
+
+  it.skipIf(info.cudaAvailable)('without a usable GPU is CUDA_UNAVAILABLE with the reason, and the CPU still trains', async () => {
+    await expect(trainRun({ ...base, device: 'gpu' })).rejects.toThrow(expect.objectContaining({ code: 'CUDA_UNAVAILABLE' }));
+    await expect(trainRun({ ...base, device: 'gpu' })).rejects.toThrow(info.reason!);
+    const cpu = await trainRun(base);
+    expect(cpu.epochs).toHaveLength(3);
+  });
+
+  it.skipIf(!!noDevice)(`matches the CPU losses for a fixed seed ${noDevice ? `(skipped: ${noDevice})` : ''}`, async () => {
+    const cpu = await trainRun(base);
+    for (const gpu of [{}, { cudaGraph: true }, { tiling: gpuTilings().at(-1)! }]) {
+      const run = await trainRun({ ...base, device: 'gpu', gpu });
+      run.epochs.forEach((e, i) => {
+        expect(e.trainLoss).toBeCloseTo(cpu.epochs[i]!.trainLoss, 3);
+        expect(e.testLoss).toBeCloseTo(cpu.epochs[i]!.testLoss, 3);
+      });
+    }
   });
 });

@@ -1,14 +1,16 @@
-// CUDA status and GPU tiling for JS: cudaInfo() (availability, the reason when not, device properties)
+// CUDA status, GPU tiling and the GPU half of trainStart for JS: cudaInfo() (availability, the reason when not, device properties)
 // and gpuTilings() (the compiled tile instances) / validateGpuTiling(t). Builds without CUDA too: then
 // cudaInfo reports the build-time reason and the GPU entry points throw CUDA_UNAVAILABLE.
 #include <napi.h>
 
+#include "cuda_train.hpp"
 #include "errors.hpp"
 #include "registry.hpp"
 
 #ifdef MLPE_HAVE_CUDA
 #include "device.hpp"
 #include "gpu_tiling.hpp"
+#include "train.hpp"
 #endif
 
 #ifndef MLPE_CUDA_REASON
@@ -115,6 +117,47 @@ void Init(Napi::Env env, Napi::Object exports) {
 }
 
 }  // namespace
+
+GpuRunOptions ParseGpuRunOptions(Napi::Env env, const Napi::Value& gpu) {
+  GpuRunOptions out;
+  if (gpu.IsUndefined() || gpu.IsNull()) return out;
+  if (!gpu.IsObject()) ThrowError(env, "INVALID_OPTION", "gpu must be an object", ErrorKind::Type);
+#ifdef MLPE_HAVE_CUDA
+  cuda::RequireDevice();
+  const Napi::Object o = gpu.As<Napi::Object>();
+  out.enabled = true;
+  out.cuda_graph = o.Get("cudaGraph").ToBoolean().Value();
+  const Napi::Value t = o.Get("tiling");
+  if (!t.IsUndefined()) {
+    const cuda::GpuTiling tiling = TilingFromJs(env, t);
+    cuda::Validate(tiling);
+    out.has_tiling = true;
+    out.tiling = {tiling.bm, tiling.bn, tiling.bk, tiling.wm, tiling.wn, tiling.tm, tiling.tn, tiling.stages};
+  }
+  return out;
+#else
+  ThrowError(env, "CUDA_UNAVAILABLE", std::string("device 'gpu' needs the CUDA build: ") + MLPE_CUDA_REASON,
+             ErrorKind::State);
+#endif
+}
+
+nn::TrainResult TrainOnGpu(const nn::Dataset& data, const nn::TrainOptions& options, const GpuRunOptions& gpu,
+                           const std::function<bool(const nn::EpochStats&)>& on_epoch) {
+#ifdef MLPE_HAVE_CUDA
+  cuda::GpuTrainOptions g;
+  g.cuda_graph = gpu.cuda_graph;
+  if (gpu.has_tiling) {
+    const auto& t = gpu.tiling;
+    g.tiling = cuda::GpuTiling{t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]};
+  }
+  return cuda::GpuTrain(data, options, g, on_epoch);
+#else
+  (void)data, (void)options, (void)gpu, (void)on_epoch;
+  throw Error("CUDA_UNAVAILABLE", std::string("device 'gpu' needs the CUDA build: ") + MLPE_CUDA_REASON,
+              ErrorKind::State);
+#endif
+}
+
 }  // namespace mlpe::addon
 
 MLPE_ADDON_MODULE(cuda, mlpe::addon::Init);

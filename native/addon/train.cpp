@@ -13,6 +13,7 @@
 #include <cmath>
 #include <string>
 
+#include "cuda_train.hpp"
 #include "errors.hpp"
 #include "nn/spec.hpp"
 #include "nn/trainer.hpp"
@@ -60,6 +61,7 @@ nn::Head ParseHead(Napi::Env env, const Napi::Value& v) {
 struct Run {
   nn::Dataset data;
   nn::TrainOptions options;
+  GpuRunOptions gpu;  // enabled: device 'gpu' (cuda_train.hpp)
 };
 
 Run Parse(Napi::Env env, const Napi::Object& o) {
@@ -88,6 +90,7 @@ Run Parse(Napi::Env env, const Napi::Object& o) {
   run.options.adam.learning_rate = Number(env, o, "learningRate");
   run.options.seed = static_cast<uint64_t>(Integer(env, o, "seed", 0, (int64_t{1} << 53) - 1));
   run.options.tiling = ToTiling(env, o.Get("tiling"));
+  run.gpu = ParseGpuRunOptions(env, o.Get("gpu"));
   return run;
 }
 
@@ -115,10 +118,12 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<nn::EpochStats> {
 
   void Execute(const ExecutionProgress& progress) override {  // worker thread: no Napi calls
     try {
-      result_ = nn::Train(run_.data, run_.options, [&](const nn::EpochStats& stats) {
+      const auto on_epoch = [&](const nn::EpochStats& stats) {
         progress.Send(&stats, 1);
         return __atomic_load_n(cancel_flag_, __ATOMIC_ACQUIRE) == 0;
-      });
+      };
+      result_ = run_.gpu.enabled ? TrainOnGpu(run_.data, run_.options, run_.gpu, on_epoch)
+                                 : nn::Train(run_.data, run_.options, on_epoch);
       if (__atomic_load_n(cancel_flag_, __ATOMIC_ACQUIRE) != 0) result_.cancelled = true;
     } catch (...) {
       error_ = Catch(std::current_exception());

@@ -4,14 +4,19 @@
 //  2. the float32 path (blocked SGEMM, all three GEMM orientations) against the float64 one;
 //  3. the run's randomness: Glorot bounds, shuffles are permutations, values depend only on the seed;
 //  4. a fixed seed gives the same losses across runs and across thread counts;
-//  5. bad data is rejected with INVALID_DATA.
+//  5. bad data is rejected with INVALID_DATA;
+//  6. a training step (forward, loss, backward, Adam) allocates nothing: counted through the global
+//     operator new below, with the float64 GEMM so that only the nn core is measured.
 //
 // Tolerance for (1): central differences with step h have truncation error O(h²·f''') and rounding
 // error O(ε·|L|/h); with h = 1e-5 in float64 both are ≲ 1e-9 for these O(1) losses, so we accept
 // |analytic − numeric| ≤ 1e-6·max(1, |analytic|). ReLU kinks are avoided by construction: a kink inside
 // ±h would need a pre-activation within 1e-5 of 0, and the check reports which parameter failed if so.
+#include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <new>
 #include <random>
 #include <set>
 #include <string>
@@ -48,6 +53,15 @@ struct GemmFor<double> {
 
 using namespace mlpe;
 using namespace mlpe::nn;
+
+static std::atomic<long> g_allocations{0};
+void* operator new(size_t n) {
+  ++g_allocations;
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -233,6 +247,21 @@ void Determinism() {
   EXPECT(cut.cancelled && cut.epochs.size() == 2 && stopped_after == 1, "cancellation after epoch 1");
 }
 
+void NoAllocationPerStep() {
+  const NetworkSpec spec = Spec(6, {16, 16, 16, 3}, {false, true, true, false}, Head::SoftmaxCce);
+  Network<double> net(spec, 32);
+  net.Initialize(1);
+  const auto x = Uniform<double>(32 * 6, 0, 1);
+  const auto y = Targets<double>(spec.head, 32, 3);
+  const long before = g_allocations;
+  for (int step = 0; step < 5; ++step) {
+    net.Forward(x.data(), step % 2 ? 32 : 17, kTiling);  // full and partial minibatches
+    net.Backward(x.data(), y.data(), step % 2 ? 32 : 17, kTiling);
+    net.AdamStep(Adam{}, 1);
+  }
+  EXPECT(g_allocations == before, "5 training steps allocated %ld times", g_allocations - before);
+}
+
 void BadData() {
   Dataset data = Synthetic(100, 5, 2);
   TrainOptions o;
@@ -280,6 +309,7 @@ int main() {
     FloatMatchesDouble(Spec(13, {50, 33, 1}, {false, false, false}, Head::SigmoidBce), 64);
     FloatMatchesDouble(Spec(9, {40, 3}, {false, false}, Head::SigmoidMse), 31);
     Randomness();
+    NoAllocationPerStep();
     Determinism();
     BadData();
   } catch (const std::exception& e) {

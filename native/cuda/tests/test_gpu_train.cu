@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "gemm/tiling.hpp"
 #include "gpu_test.hpp"
 #include "nn/trainer.hpp"
 #include "train.hpp"
@@ -34,6 +35,7 @@ Problem Make(std::vector<int64_t> widths, std::vector<bool> residual, nn::Head h
   p.options.batch_size = 16;
   p.options.adam.learning_rate = 1e-2;
   p.options.seed = seed;
+  p.options.tiling = gemm::DefaultTiling();  // the CPU reference run's GEMM (ignored by the GPU trainer)
   nn::Dataset& d = p.data;
   const int64_t out = widths.back();
   d.inputs = inputs, d.outputs = out;

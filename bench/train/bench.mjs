@@ -1,0 +1,87 @@
+// bench/train: µs per training datum of one BUTTER training epoch, mlp-energy (native, tiled GEMM) vs
+// PyTorch (Debian python3-torch), same network, data size, batch, Adam and thread count, run
+// alternately in one process pair so both see the same machine. Prints a table and the ratio
+// (PyTorch time / ours: > 1 means we are faster). Run through run.sh.
+//
+// Data: 8 inputs → 1 output (sigmoid + BCE) for sizes ≤ 2^14, 784 → 10 (MNIST-like, softmax + CCE)
+// above, random values (speed does not depend on them). Each side trains 1 warm-up epoch and 3 timed
+// ones on the same number of rows (sized to ~2 GFLOP per epoch, 1,024–32,768 rows, no test set) and
+// reports its fastest timed epoch, which is the least disturbed by other load on the machine.
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { networkFor, trainRun } from '../../dist/lib/index.js';
+
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(name);
+const value = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
+};
+if (flag('--help')) {
+  console.log('usage: bash bench/train/run.sh [--quick] [--threads 1,2] [--sizes 5-22] [--shapes rectangle,exponential] [--depths 3,6]');
+  process.exit(0);
+}
+const quick = flag('--quick');
+const range = (spec) => {
+  const [lo, hi] = spec.split('-').map(Number);
+  return spec.includes('-') ? Array.from({ length: hi - lo + 1 }, (_, i) => lo + i) : spec.split(',').map(Number);
+};
+const exponents = range(value('--sizes', quick ? '5,8,12,16,20' : '5-22'));
+const shapes = value('--shapes', 'rectangle,exponential').split(',');
+const depths = value('--depths', quick ? '3' : '3,6').split(',').map(Number);
+const threadCounts = value('--threads', '1,2').split(',').map(Number);
+const python = value('--python', '/usr/bin/python3');
+const BATCH = 256, LR = 1e-4, EPOCHS = 4;
+
+const torch = spawn(python, [new URL('./torch_train.py', import.meta.url).pathname], { stdio: ['pipe', 'pipe', 'inherit'] });
+const answers = createInterface({ input: torch.stdout })[Symbol.asyncIterator]();
+async function torchEpochs(request) {
+  torch.stdin.write(JSON.stringify(request) + '\n');
+  const { value: line, done } = await answers.next();
+  if (done) throw new Error(`PyTorch peer exited; is python3-torch installed for ${python}?`);
+  return JSON.parse(line);
+}
+
+function randomData(rows, inputs, outputs) {
+  const x = new Float32Array(rows * inputs).map(() => Math.random());
+  const y = new Float32Array(rows * outputs);
+  for (let r = 0; r < rows; r++) y[r * outputs + (outputs === 1 ? 0 : Math.floor(Math.random() * outputs))] = outputs === 1 ? Math.round(Math.random()) : 1;
+  return { xTrain: x, yTrain: y, xTest: new Float32Array(0), yTest: new Float32Array(0), inputs, outputs, task: 'classification' };
+}
+
+const pad = (s, n) => String(s).padStart(n);
+console.log(`train bench: batch ${BATCH}, Adam lr ${LR}, ${EPOCHS - 1} timed epochs (fastest shown), µs per training datum`);
+console.log(['shape', 'depth', 'size', 'network', 'thr', 'rows', 'ours µs', 'torch µs', 'ratio'].map((h, i) => pad(h, [12, 5, 8, 26, 3, 6, 9, 9, 7][i])).join(' '));
+let torchVersion = '';
+for (const shape of shapes) {
+  for (const depth of depths) {
+    for (const e of exponents) {
+      const size = 2 ** e;
+      const [inputs, outputs] = e <= 14 ? [8, 1] : [784, 10];
+      let network;
+      try {
+        network = networkFor({ inputs, outputs, shape, size, depth });
+      } catch (error) {
+        console.log(`${pad(shape, 12)} ${pad(depth, 5)} ${pad(`2^${e}`, 8)}  off budget (${error.code})`);
+        continue;
+      }
+      const P = network.numFreeParameters;
+      const rows = Math.min(32768, Math.max(1024, Math.round(2e9 / (6 * P) / BATCH) * BATCH));
+      const data = randomData(rows, inputs, outputs);
+      const label = `${inputs}-${network.widths.join('-')}`;
+      for (const threads of threadCounts) {
+        const ours = await trainRun({ data, shape, size, depth, epochs: EPOCHS, batchSize: BATCH, learningRate: LR, seed: 1, threads });
+        const peer = await torchEpochs({ inputs, widths: network.widths, residual: network.residual, rows, batchSize: BATCH, learningRate: LR, threads, epochs: EPOCHS });
+        torchVersion = peer.torch;
+        const oursUs = (Math.min(...ours.epochs.slice(1).map((x) => x.seconds)) / rows) * 1e6;
+        const torchUs = (Math.min(...peer.seconds.slice(1)) / rows) * 1e6;
+        console.log(
+          [pad(shape, 12), pad(depth, 5), pad(`2^${e}`, 8), pad(label.length > 26 ? label.slice(0, 25) + '…' : label, 26), pad(threads, 3), pad(rows, 6),
+            pad(oursUs.toFixed(3), 9), pad(torchUs.toFixed(3), 9), pad((torchUs / oursUs).toFixed(2) + '×', 7)].join(' '),
+        );
+      }
+    }
+  }
+}
+torch.stdin.end();
+console.log(`PyTorch ${torchVersion} (${python}); ratio = PyTorch µs / mlp-energy µs (> 1: mlp-energy faster)`);
