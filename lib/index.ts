@@ -9,6 +9,15 @@ export type { DatasetSpec, DatasetOptions, PreparedDataset, TrainData, Task, Syn
 export { ResultStore, DEFAULT_STORE } from './store/store.js';
 export { importButterE } from './store/butter-e.js';
 export { TABLES as STORE_TABLES } from './store/schema.js';
+export { validateSpec, readSpecFile } from './sweep/spec.js';
+export type { SweepSpec, SweepSpecInput, TilingChoice, Device } from './sweep/spec.js';
+export { PRESETS, PRESET_NAMES, preset } from './sweep/presets.js';
+export { makePlan } from './sweep/plan.js';
+export type { Plan, PlannedRun } from './sweep/plan.js';
+export { runSweep } from './sweep/runner.js';
+export type { SweepEvent, SweepSummary, RunSummary } from './sweep/runner.js';
+export { defaultBackends } from './sweep/backends.js';
+export { normaliseRun, estimateOverhead } from './sweep/normalise.js';
 export {
   EAGLE_CPU,
   EAGLE_GPU,

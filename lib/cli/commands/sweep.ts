@@ -1,0 +1,138 @@
+/** `mlp-energy sweep`: plan a preset or spec, run it into the DuckDB store, print where the results are. */
+import { Command, Option } from 'commander';
+import { MlpEnergyError } from '../../errors.js';
+import { DATA_DIR_ENV, type SyntheticMode } from '../../datasets/load.js';
+import { DEFAULT_STORE, ResultStore } from '../../store/store.js';
+import { makePlan } from '../../sweep/plan.js';
+import { preset, PRESET_NAMES } from '../../sweep/presets.js';
+import { humanReporter, jsonReporter } from '../../sweep/progress.js';
+import { runSweep, type SweepSummary } from '../../sweep/runner.js';
+import { readSpecFile, validateSpec, type SweepSpec } from '../../sweep/spec.js';
+import type { Backends } from '../../sweep/ports.js';
+import { EXIT, withExitCode, type Output } from './exit-codes.js';
+
+export interface SweepCommandOptions {
+  preset?: string;
+  spec?: string;
+  out?: string;
+  resume?: boolean;
+  rerun?: boolean;
+  json?: boolean;
+  dataDir?: string;
+  synthetic?: SyntheticMode;
+  untilCi?: string;
+  maxRepetitions?: string;
+  repetitions?: string;
+  dryRun?: boolean;
+}
+
+export interface CommandIo {
+  stdout: Output;
+  stderr: Output & { isTTY?: boolean };
+  stop?: AbortSignal;
+  cancel?: AbortSignal;
+  backends?: Backends;
+}
+
+/** "2%" or "0.02" → 0.02. */
+export function parseCiTarget(text: string): number {
+  const m = /^\s*([0-9]*\.?[0-9]+)\s*(%?)\s*$/.exec(text);
+  const value = m ? Number(m[1]) / (m[2] ? 100 : 1) : NaN;
+  if (!(value > 0 && value < 1)) {
+    throw new MlpEnergyError('INVALID_OPTION', `--until-ci expects a relative width like 2% or 0.02 (between 0 and 100%) but received ${JSON.stringify(text)}.`);
+  }
+  return value;
+}
+
+function positiveInt(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new MlpEnergyError('INVALID_OPTION', `${flag} expects a positive integer but received ${JSON.stringify(text)}.`);
+  return n;
+}
+
+/** The spec the options describe: a preset or a file, with the command-line repetition settings applied. */
+export function resolveSpec(options: SweepCommandOptions): SweepSpec {
+  if (options.preset && options.spec) throw new MlpEnergyError('INVALID_OPTION', 'Give either --preset or --spec, not both.');
+  const base = options.spec ? readSpecFile(options.spec) : preset(options.preset ?? 'quick');
+  if (!options.untilCi && !options.repetitions && !options.maxRepetitions) return base;
+  if (options.untilCi && options.repetitions) throw new MlpEnergyError('INVALID_OPTION', 'Give either --until-ci or --repetitions, not both.');
+  const { untilCi: _u, repetitions: _r, ...rest } = base;
+  if (options.untilCi) {
+    const max = options.maxRepetitions ? positiveInt('--max-repetitions', options.maxRepetitions) : 10;
+    return validateSpec({ ...rest, untilCi: { target: parseCiTarget(options.untilCi), min: Math.min(3, max), max } });
+  }
+  if (options.maxRepetitions) throw new MlpEnergyError('INVALID_OPTION', '--max-repetitions caps --until-ci; give --until-ci too, or use --repetitions N.');
+  return validateSpec({ ...rest, repetitions: positiveInt('--repetitions', options.repetitions!) });
+}
+
+export async function sweepCommand(options: SweepCommandOptions, io: CommandIo): Promise<number> {
+  const spec = resolveSpec(options);
+  const plan = makePlan(spec);
+  if (options.dryRun) {
+    for (const r of plan.runs) {
+      io.stdout.write(options.json ? JSON.stringify(r) + '\n' : `${r.index}\t${r.runId}\t${r.role}\t${r.device}\t${r.dataset}\t${r.shape}\t${r.size}\t${r.depth}\t${r.tilingName}\t${r.repetition}\n`);
+    }
+    return EXIT.ok;
+  }
+  const store = await ResultStore.open(options.out ?? DEFAULT_STORE);
+  let summary: SweepSummary;
+  try {
+    if (options.resume) {
+      const done = await store.completedRunIds();
+      if (!plan.runs.some((r) => done.has(r.runId))) {
+        throw new MlpEnergyError('INVALID_OPTION', `--resume: ${store.path} holds no run of sweep ${spec.name}. Drop --resume to start it, or point --out at the store you were filling.`);
+      }
+    }
+    summary = await runSweep(plan, {
+      store, backends: io.backends ?? (await (await import('../../sweep/backends.js')).defaultBackends()), rerun: options.rerun, stop: io.stop, cancel: io.cancel,
+      data: { dataDir: options.dataDir, synthetic: options.synthetic },
+      onEvent: options.json ? jsonReporter(io.stdout) : humanReporter(io.stdout, io.stderr),
+    });
+  } finally {
+    store.close();
+  }
+  return summary.stopped ? EXIT.stopped : EXIT.ok;
+}
+
+export function register(program: Command): void {
+  program
+    .command('sweep')
+    .description('Train a grid of networks, measure each run\'s energy and time, normalise as BUTTER-E did, and store the results (DuckDB).')
+    .addOption(new Option('--preset <name>', `a named sweep (default quick)`).choices(PRESET_NAMES))
+    .option('--spec <file>', 'a sweep spec (JSON): datasets, shapes, sizes, depths, epochs, and optionally devices, tilings, repetitions, untilCi, batchSize, learningRate, seed, overhead, idleSeconds')
+    .option('--out <file>', 'results store', DEFAULT_STORE)
+    .option('--resume', 'continue a sweep already in --out (completed runs are always skipped; this also checks there is one)')
+    .option('--rerun', 'run every planned run again, replacing stored ones')
+    .option('--json', 'one JSON object per line (events, then a summary) instead of text')
+    .option('--data-dir <dir>', `where dataset files are (default: $${DATA_DIR_ENV}); absent datasets get shape-true synthetic data`)
+    .addOption(new Option('--synthetic <mode>', 'auto: real data when present; never: missing files are errors; always: synthetic only').choices(['auto', 'never', 'always']).default('auto'))
+    .option('--repetitions <n>', 'repetitions per configuration (overrides the spec)')
+    .option('--until-ci <width>', 'repeat until the 95% CI of J/datum is within this relative width, e.g. 2%')
+    .option('--max-repetitions <n>', 'cap for --until-ci (default 10)')
+    .option('--dry-run', 'print the frozen plan (index, run id, configuration) and exit')
+    .addHelpText('after', `
+Exit codes: 0 done, 1 error, 2 invalid options or spec, 130 stopped by Ctrl-C (rerun to resume).
+Ctrl-C once stops after the current run; twice abandons it (nothing partial is stored).
+Examples:
+  mlp-energy sweep                              # the quick preset into ./results.duckdb
+  mlp-energy sweep --preset tiling --until-ci 2% --max-repetitions 8
+  mlp-energy sweep --spec my-sweep.json --out runs/my.duckdb --json`)
+    .action(async (options: SweepCommandOptions) => {
+      const stop = new AbortController();
+      const cancel = new AbortController();
+      const onSigint = () => {
+        if (!stop.signal.aborted) {
+          process.stderr.write('\nStopping after the current run (Ctrl-C again to abandon it)…\n');
+          stop.abort();
+        } else cancel.abort();
+      };
+      process.on('SIGINT', onSigint);
+      try {
+        process.exitCode = await sweepCommand(options, { stdout: process.stdout, stderr: process.stderr, stop: stop.signal, cancel: cancel.signal });
+      } catch (error) {
+        throw withExitCode(error);
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+    });
+}

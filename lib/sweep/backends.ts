@@ -1,0 +1,102 @@
+/**
+ * The runner's ports bound to the real SDK: `trainRun` (native training), `networkFor` and the paper's FLOP and
+ * working-set formulas, `validateTiling` (completes a partial tiling from the cache-derived defaults) and
+ * `openMeters` (RAPL / NVML counters, or the labelled estimate where none is readable).
+ */
+import { MlpEnergyError } from '../errors.js';
+import { cacheInfo, cpuInfo } from '../hardware.js';
+import { calibrateIdle, openMeters, type Meters } from '../meters.js';
+import { flopsPerEpoch, networkFor, workingSets } from '../networks.js';
+import { validateTiling } from '../tiling.js';
+import { trainRun } from '../train.js';
+import type { Backends, IdleCalibration, Measurement, MeterPort } from './ports.js';
+import type { Device } from './spec.js';
+
+/**
+ * Smallest energy step of each source, joules. RAPL counts in energy-status units of 2^-ESU J: ESU is 14 on
+ * Skylake-SP servers and 16 on most desktop parts and AMD, so 2^-14 J is the coarse case. NVML's total-energy counter
+ * is in millijoules. The estimate multiplies CPU time (nanosecond clock) by a power figure, so its step is negligible.
+ */
+const RESOLUTION_J: Readonly<Record<string, number>> = {
+  powercap: 2 ** -14, msr: 2 ** -14, perf_event: 2 ** -14, nvml: 1e-3, estimate: 0,
+};
+
+function meterPort(meters: Meters, device: Device): MeterPort {
+  // The domains that count for this device: CPU package + DRAM (or the estimate) for CPU runs; for GPU runs the GPUs
+  // and the host CPU together, as BUTTER-E's node meters saw both.
+  const counted = meters.domains.filter((d) => d.inTotal && (device === 'gpu' || d.kind !== 'gpu'));
+  if (counted.length === 0) {
+    throw new MlpEnergyError('METER_UNAVAILABLE', `No energy source measures the ${device} here. Run \`mlp-energy info\` to see why each source is unavailable and how to enable one.`);
+  }
+  const sources = [...new Set(counted.map((d) => d.source))];
+  const estimated = counted.some((d) => d.estimated);
+  const sum = (values: Readonly<Record<string, number | null>>) => {
+    let total = 0;
+    for (const d of counted) {
+      const v = values[d.key];
+      if (v === null || v === undefined) return null;
+      total += v;
+    }
+    return total;
+  };
+  return {
+    source: sources.join('+'),
+    estimated,
+    resolution: Math.max(...sources.map((s) => RESOLUTION_J[s] ?? 0)),
+    begin() {
+      const window = meters.begin();
+      return {
+        async end(): Promise<Measurement> {
+          const e = meters.end(window);
+          return {
+            energy: sum(e.joules), domains: { ...e.joules }, seconds: e.seconds, source: sources.join('+'),
+            estimated: e.estimated, belowResolution: e.belowResolution,
+          };
+        },
+      };
+    },
+    async calibrateIdle(seconds: number): Promise<IdleCalibration> {
+      const baseline = await calibrateIdle(meters, { seconds, repeats: Math.max(1, Math.min(5, Math.round(seconds))) });
+      return { idlePower: sum(baseline.powerW) ?? 0, domains: { ...baseline.powerW }, seconds: baseline.seconds, source: sources.join('+'), estimated: baseline.estimated };
+    },
+    close: () => meters.close(),
+    describe: () => ({ domains: meters.domains, sources: meters.sources }),
+  };
+}
+
+export async function defaultBackends(): Promise<Backends> {
+  return {
+    async train(request) {
+      if (request.device === 'gpu') {
+        throw new MlpEnergyError('CUDA_UNAVAILABLE', 'This build trains on the CPU only (trainRun has no GPU path yet). Use devices: ["cpu"] or the butter-e-cpu preset.');
+      }
+      const { xTrain, yTrain, xTest, yTest, inputs, outputs, task } = request.data;
+      const { mc, kc, nc, mr, nr, threads, isa } = request.tiling;
+      const result = await trainRun({
+        data: { xTrain, yTrain, xTest, yTest, inputs, outputs, task }, shape: request.shape, size: request.size, depth: request.depth,
+        epochs: request.epochs, batchSize: request.batchSize, learningRate: request.learningRate, seed: request.seed,
+        tiling: { mc, kc, nc, mr, nr, threads, isa: isa as 'reference' | 'avx2' | 'avx512' }, signal: request.signal,
+      });
+      return { widths: result.widths, numFreeParameters: result.numFreeParameters, epochs: result.epochs };
+    },
+    network(options) {
+      const network = networkFor({ inputs: options.inputs, outputs: options.outputs, shape: options.shape, size: options.size, depth: options.depth });
+      const cost = { observations: options.observations, batchSize: options.batchSize };
+      const ws = workingSets(network, cost);
+      return {
+        widths: network.widths, numFreeParameters: network.numFreeParameters, flopsPerEpoch: flopsPerEpoch(network, cost).flopsPerEpoch,
+        workingSets: { l: ws.l.bytes, f: ws.f.bytes, b: ws.b.bytes, d: ws.d.bytes },
+      };
+    },
+    resolveTiling(choice) {
+      const { name: _name, ...fields } = choice === 'default' ? { name: 'default' } : choice;
+      return validateTiling(fields);
+    },
+    async openMeters(device) {
+      return meterPort(openMeters(device === 'gpu' ? {} : { gpu: 'none' }), device);
+    },
+    hardware() {
+      return { cpu: cpuInfo(), caches: cacheInfo() };
+    },
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * What the runner needs from training and metering, as narrow interfaces. `backends.ts` binds them to the real
+ * `trainRun` and `openMeters`; keeping the runner on these ports keeps it independent of their option shapes.
+ */
+import type { TrainData } from '../datasets/load.js';
+import type { Shape } from '../networks.js';
+import type { Device } from './spec.js';
+
+export interface ResolvedTiling {
+  readonly mc: number;
+  readonly kc: number;
+  readonly nc: number;
+  readonly mr: number;
+  readonly nr: number;
+  readonly threads: number;
+  readonly isa: string;
+}
+
+export interface EpochResult {
+  readonly trainLoss: number;
+  readonly testLoss: number;
+  readonly testAccuracy: number | null;
+  readonly seconds: number;
+}
+
+export interface TrainRequest {
+  readonly data: TrainData;
+  readonly shape: Shape;
+  readonly size: number;
+  readonly depth: number;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  readonly seed: number;
+  readonly tiling: ResolvedTiling;
+  readonly device: Device;
+  readonly signal?: AbortSignal;
+}
+
+export interface TrainOutcome {
+  readonly widths: readonly number[];
+  readonly numFreeParameters: number;
+  readonly epochs: readonly EpochResult[];
+}
+
+export interface NetworkFacts {
+  readonly widths: readonly number[];
+  readonly numFreeParameters: number;
+  readonly flopsPerEpoch: number;
+  /** Bytes of BUTTER-E's working sets l, f, b, d. */
+  readonly workingSets: { readonly l: number; readonly f: number; readonly b: number; readonly d: number };
+}
+
+export interface Measurement {
+  /** Joules summed over non-nested domains; null when nothing could be read. */
+  readonly energy: number | null;
+  /** Joules per domain/device as the meters report them. */
+  readonly domains: Record<string, number | null>;
+  readonly seconds: number;
+  readonly source: string;
+  readonly estimated: boolean;
+  readonly belowResolution: boolean;
+}
+
+export interface IdleCalibration {
+  /** Watts summed over domains. */
+  readonly idlePower: number;
+  readonly domains: Record<string, number | null>;
+  readonly seconds: number;
+  readonly source: string;
+  readonly estimated: boolean;
+}
+
+export interface MeterWindow {
+  end(): Promise<Measurement>;
+}
+
+export interface MeterPort {
+  /** Which meter this is, e.g. 'rapl-powercap' or 'estimate'. */
+  readonly source: string;
+  readonly estimated: boolean;
+  /** Smallest energy step the counter can show, joules (0 when unknown). */
+  readonly resolution: number;
+  begin(): MeterWindow;
+  calibrateIdle(seconds: number): Promise<IdleCalibration>;
+  /** Free the meters (poller threads). */
+  close(): Promise<void> | void;
+  /** Whatever describes the meters, for the hardware table. */
+  describe(): unknown;
+}
+
+export interface Backends {
+  train(request: TrainRequest): Promise<TrainOutcome>;
+  network(options: { inputs: number; outputs: number; shape: Shape; size: number; depth: number; observations: number; batchSize: number }): NetworkFacts;
+  resolveTiling(choice: import('./spec.js').TilingChoice): ResolvedTiling;
+  openMeters(device: Device): Promise<MeterPort>;
+  /** Facts about this machine for the hardware table (caches, ISA, GPUs). */
+  hardware(): Record<string, unknown>;
+}

@@ -1,0 +1,285 @@
+/**
+ * Runs a plan into a store: idle calibration at the start, the overhead reference runs, then every planned run
+ * bracketed by the meters and written in its own transaction. Completed run ids are skipped, so a rerun after Ctrl-C
+ * or `kill -9` continues where the store ends, with nothing lost or duplicated.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { cpus, hostname, totalmem } from 'node:os';
+import { MlpEnergyError } from '../errors.js';
+import { prepareDataset, type DatasetOptions } from '../datasets/load.js';
+import { splitRows } from '../datasets/split.js';
+import type { ResultStore, Row } from '../store/store.js';
+import { repeatDecision } from './confidence.js';
+import { estimateOverhead, normaliseRun, type Overhead } from './normalise.js';
+import type { Plan, PlannedRun } from './plan.js';
+import type { Backends, MeterPort } from './ports.js';
+import type { Device } from './spec.js';
+
+export interface RunSummary {
+  readonly runId: string;
+  readonly index: number;
+  readonly role: PlannedRun['role'];
+  readonly dataset: string;
+  readonly synthetic: boolean;
+  readonly shape: string;
+  readonly size: number;
+  readonly depth: number;
+  readonly device: Device;
+  readonly tiling: string;
+  readonly repetition: number;
+  readonly numFreeParameters: number;
+  readonly runTime: number;
+  readonly energy: number | null;
+  readonly energyPerTrainingDatum: number | null;
+  readonly estimated: boolean;
+  readonly finalTestLoss: number | null;
+}
+
+export type SweepEvent =
+  | { type: 'start'; sweep: string; total: number; alreadyDone: number; store: string; meters: Record<string, string> }
+  | { type: 'idle'; device: Device; idlePower: number; seconds: number; source: string; estimated: boolean }
+  | { type: 'overhead'; device: Device; energy: number; runtime: number; runs: number }
+  | { type: 'run'; run: RunSummary; done: number; total: number; etaSeconds: number | null }
+  | { type: 'skip'; runId: string; index: number; reason: string; done: number; total: number }
+  | { type: 'end'; summary: SweepSummary };
+
+export interface SweepSummary {
+  readonly sweep: string;
+  readonly store: string;
+  readonly planned: number;
+  readonly ran: number;
+  readonly skippedDone: number;
+  readonly skippedOther: number;
+  readonly stopped: boolean;
+  readonly seconds: number;
+  readonly synthetic: readonly string[];
+}
+
+export interface RunnerOptions {
+  readonly store: ResultStore;
+  readonly backends: Backends;
+  readonly data?: DatasetOptions;
+  /** Stop after the current run when aborted (Ctrl-C). */
+  readonly stop?: AbortSignal;
+  /** Abort the run in progress too (second Ctrl-C); nothing of it is written. */
+  readonly cancel?: AbortSignal;
+  readonly onEvent?: (event: SweepEvent) => void;
+  /** Replace runs already stored instead of skipping them. */
+  readonly rerun?: boolean;
+}
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+export async function runSweep(plan: Plan, options: RunnerOptions): Promise<SweepSummary> {
+  const { store, backends, onEvent = () => {} } = options;
+  const started = Date.now();
+  const spec = plan.spec;
+  const host = hostname();
+  const done = options.rerun ? new Set<string>() : await store.completedRunIds();
+  const alreadyDone = plan.runs.filter((r) => done.has(r.runId)).length;
+  const synthetic = new Set<string>();
+  let ran = 0;
+  let skippedOther = 0;
+  let processed = alreadyDone;
+  let runSeconds = 0;
+  let stopped = false;
+
+  const meters = new Map<Device, MeterPort>();
+  try {
+    for (const device of spec.devices) meters.set(device, await backends.openMeters(device));
+    await recordHardware(store, backends, meters, host);
+    onEvent({
+      type: 'start', sweep: spec.name, total: plan.runs.length, alreadyDone, store: store.path,
+      meters: Object.fromEntries([...meters].map(([d, m]) => [d, `${m.source}${m.estimated ? ' (estimate)' : ''}`])),
+    });
+    const remaining = plan.runs.filter((r) => !done.has(r.runId));
+    // Idle calibration of each device in use (stored; the runs record which one was in force).
+    const idle = new Map<Device, IdleInForce>();
+    for (const device of spec.devices) {
+      if (remaining.every((r) => r.device !== device) || spec.idleSeconds === 0) {
+        idle.set(device, (await store.latestIdle(host, device)) ?? { id: '', power: null });
+        continue;
+      }
+      const meter = meters.get(device)!;
+      const calibration = await meter.calibrateIdle(spec.idleSeconds);
+      const id = randomUUID();
+      await store.upsert('idle_calibrations', [{
+        calibration_id: id, host_name: host, device, start_time: new Date(), seconds: calibration.seconds,
+        idle_power: calibration.idlePower, domains: calibration.domains, energy_source: calibration.source, estimated: calibration.estimated,
+      }]);
+      idle.set(device, { id, power: calibration.idlePower });
+      onEvent({ type: 'idle', device, idlePower: calibration.idlePower, seconds: calibration.seconds, source: calibration.source, estimated: calibration.estimated });
+    }
+
+    const overheads = new Map<Device, Overhead | null>();
+    const overheadFor = async (device: Device): Promise<Overhead | null> => {
+      if (overheads.has(device)) return overheads.get(device)!;
+      const refIds = plan.runs.filter((r) => r.role === 'overhead_reference' && r.device === device).map((r) => r.runId);
+      if (refIds.length === 0) { overheads.set(device, null); return null; }
+      const rows = await store.runsById(refIds, ['std_energy', 'run_time']);
+      const overhead = estimateOverhead(rows.map((r) => ({ stdEnergy: r.std_energy as number, runTime: r.run_time as number })));
+      overheads.set(device, overhead);
+      if (overhead) {
+        // The reference runs themselves get the overhead columns once it is known.
+        await store.applyOverhead(refIds, overhead.energy, overhead.runtime);
+        onEvent({ type: 'overhead', device, energy: overhead.energy, runtime: overhead.runtime, runs: overhead.runs });
+      }
+      return overhead;
+    };
+
+    for (const run of plan.runs) {
+      if (options.stop?.aborted) { stopped = true; break; }
+      if (done.has(run.runId)) continue;
+      const skip = (reason: string) => {
+        skippedOther++;
+        processed++;
+        onEvent({ type: 'skip', runId: run.runId, index: run.index, reason, done: processed, total: plan.runs.length });
+      };
+      if (run.role === 'run' && spec.untilCi && run.repetition >= spec.untilCi.min) {
+        const decision = await ciDecision(store, plan, run, spec.untilCi, meters.get(run.device)!);
+        if (!decision.repeat) { skip(`repetitions stopped: ${decision.reason} (95% CI ±${(decision.halfWidth * 100).toFixed(1)}%)`); continue; }
+      }
+      const overhead = run.role === 'run' ? await overheadFor(run.device) : null;
+      const t0 = Date.now();
+      const row = await executeRun(run, { backends, meter: meters.get(run.device)!, idle: idle.get(run.device)!, overhead, host, sweep: spec.name, data: options.data, cancel: options.cancel });
+      if (typeof row === 'string') { skip(row); continue; }
+      await store.writeRun(row.run, row.epochs);
+      done.add(run.runId);
+      ran++;
+      processed++;
+      runSeconds += (Date.now() - t0) / 1000;
+      if (row.run.synthetic) synthetic.add(run.dataset);
+      const left = plan.runs.length - processed;
+      onEvent({
+        type: 'run', done: processed, total: plan.runs.length, etaSeconds: ran > 0 ? (runSeconds / ran) * left : null,
+        run: summarise(run, row.run),
+      });
+    }
+    if (options.stop?.aborted && processed < plan.runs.length) stopped = true;
+    await store.refreshQc();
+  } finally {
+    for (const m of meters.values()) await m.close();
+  }
+  const summary: SweepSummary = {
+    sweep: spec.name, store: store.path, planned: plan.runs.length, ran, skippedDone: alreadyDone, skippedOther, stopped,
+    seconds: (Date.now() - started) / 1000, synthetic: [...synthetic],
+  };
+  onEvent({ type: 'end', summary });
+  return summary;
+}
+
+interface IdleInForce {
+  readonly id: string;
+  readonly power: number | null;
+}
+
+interface ExecuteContext {
+  readonly backends: Backends;
+  readonly meter: MeterPort;
+  readonly idle: IdleInForce;
+  readonly overhead: Overhead | null;
+  readonly host: string;
+  readonly sweep: string;
+  readonly data?: DatasetOptions;
+  readonly cancel?: AbortSignal;
+}
+
+/** One planned run: data, network, tiling, the metered training window, and its record. A string means "skipped: why". */
+async function executeRun(run: PlannedRun, ctx: ExecuteContext): Promise<{ run: Row; epochs: Row[] } | string> {
+  const dataset = prepareDataset(run.dataset, ctx.data);
+  let facts;
+  try {
+    facts = ctx.backends.network({
+      inputs: dataset.inputs, outputs: dataset.outputs, shape: run.shape, size: run.size, depth: run.depth,
+      observations: dataset.rows, batchSize: run.batchSize,
+    });
+  } catch (error) {
+    // BUTTER left out sizes with no network within 20% of the budget; so do we, visibly.
+    if ((error as { code?: string }).code === 'NETWORK_OFF_BUDGET') return `no ${run.shape} network of depth ${run.depth} within 20% of ${run.size} parameters`;
+    throw error;
+  }
+  const tiling = ctx.backends.resolveTiling(run.tiling);
+  const split = splitRows(dataset, run.seed);
+  const data = { ...split, inputs: dataset.inputs, outputs: dataset.outputs, task: dataset.task, name: dataset.name, synthetic: dataset.synthetic, source: dataset.source };
+  const startTime = new Date();
+  const window = ctx.meter.begin();
+  let outcome;
+  try {
+    outcome = await ctx.backends.train({
+      data, shape: run.shape, size: run.size, depth: run.depth, epochs: run.epochs, batchSize: run.batchSize,
+      learningRate: run.learningRate, seed: run.seed, tiling, device: run.device, signal: ctx.cancel,
+    });
+  } catch (error) {
+    await window.end().catch(() => undefined);
+    if (ctx.cancel?.aborted) throw new MlpEnergyError('ABORTED', 'Sweep cancelled during a run; that run was not stored. Rerun the same command to resume.');
+    throw error;
+  }
+  const measured = await window.end();
+  const updateTime = new Date();
+  const last = outcome.epochs[outcome.epochs.length - 1];
+  const norm = normaliseRun({
+    energy: measured.energy, runTime: measured.seconds, idlePower: ctx.idle.power, overhead: ctx.overhead,
+    epochs: run.epochs, nTrain: split.trainRows, batchSize: run.batchSize,
+  });
+  const row: Row = {
+    run_id: run.runId, experiment_id: run.experimentId, sweep: ctx.sweep, source: 'mlp-energy', role: run.role,
+    repetition: run.repetition, seed: run.seed, dataset: run.dataset, synthetic: dataset.synthetic, task: dataset.task,
+    n_observations: dataset.rows, n_train: split.trainRows, n_test: split.testRows, n_inputs: dataset.inputs, n_outputs: dataset.outputs,
+    shape: run.shape, size: run.size, depth: run.depth, widths: [...outcome.widths], num_free_parameters: outcome.numFreeParameters,
+    learning_rate: run.learningRate, batch_size: run.batchSize, optimizer: 'adam', epochs: run.epochs,
+    is_gpu: run.device === 'gpu', device: run.device, host_name: ctx.host, tiling_name: run.tilingName,
+    tiling_mc: tiling.mc, tiling_kc: tiling.kc, tiling_nc: tiling.nc, tiling_mr: tiling.mr, tiling_nr: tiling.nr,
+    tiling_threads: tiling.threads, tiling_isa: tiling.isa,
+    start_time: startTime, update_time: updateTime, run_time: measured.seconds, energy: measured.energy,
+    energy_domains: measured.domains, energy_source: measured.source, estimated: measured.estimated,
+    below_resolution: measured.belowResolution, idle_calibration_id: ctx.idle.id || null, idle_power: ctx.idle.power,
+    ...norm,
+    flops_per_epoch: facts.flopsPerEpoch,
+    working_set_l_bytes: facts.workingSets.l, working_set_f_bytes: facts.workingSets.f,
+    working_set_b_bytes: facts.workingSets.b, working_set_d_bytes: facts.workingSets.d,
+    final_train_loss: num(last?.trainLoss), final_test_loss: num(last?.testLoss), final_test_accuracy: num(last?.testAccuracy),
+    filter_runtime_outlier: false, ci_limited_by_resolution: false,
+    run_data: { data_source: dataset.source, tiling_requested: run.tiling, meter_resolution_j: ctx.meter.resolution },
+  };
+  const epochs: Row[] = outcome.epochs.map((e, i) => ({
+    epoch: i + 1, train_loss: num(e.trainLoss), test_loss: num(e.testLoss), test_accuracy: num(e.testAccuracy), seconds: num(e.seconds),
+  }));
+  return { run: row, epochs };
+}
+
+/** Should repetition `run.repetition` of its experiment still run, given the repetitions already stored? */
+async function ciDecision(store: ResultStore, plan: Plan, run: PlannedRun, rule: NonNullable<Plan['spec']['untilCi']>, meter: MeterPort) {
+  const ids = plan.runs.filter((r) => r.experimentId === run.experimentId && r.repetition < run.repetition).map((r) => r.runId);
+  const rows = await store.runsById(ids, ['energy_per_training_datum', 'num_training_batches_per_epoch', 'epochs', 'batch_size']);
+  const values = rows.map((r) => r.energy_per_training_datum).filter((v): v is number => typeof v === 'number');
+  const first = rows[0];
+  const data = first ? (first.num_training_batches_per_epoch as number) * (first.epochs as number) * (first.batch_size as number) : 0;
+  const decision = repeatDecision(values, rule, data > 0 ? meter.resolution / data : 0);
+  if (!decision.repeat && decision.reason === 'resolution') {
+    await store.run(`UPDATE runs SET ci_limited_by_resolution = true WHERE experiment_id = $1`, [run.experimentId]);
+  }
+  return decision;
+}
+
+async function recordHardware(store: ResultStore, backends: Backends, meters: Map<Device, MeterPort>, host: string): Promise<void> {
+  const cpu = cpus();
+  const description = {
+    ...backends.hardware(),
+    meters: Object.fromEntries([...meters].map(([device, m]) => [device, m.describe()])),
+    node: process.version, platform: process.platform, arch: process.arch,
+  };
+  const text = JSON.stringify(description);
+  await store.upsert('hardware', [{
+    hardware_id: createHash('sha256').update(host + text).digest('hex').slice(0, 16), host_name: host, recorded_at: new Date(),
+    cpu_model: cpu[0]?.model ?? null, cpu_count: cpu.length, memory_bytes: totalmem(), description,
+  }]);
+}
+
+function summarise(run: PlannedRun, row: Row): RunSummary {
+  return {
+    runId: run.runId, index: run.index, role: run.role, dataset: run.dataset, synthetic: row.synthetic as boolean,
+    shape: run.shape, size: run.size, depth: run.depth, device: run.device, tiling: run.tilingName, repetition: run.repetition,
+    numFreeParameters: row.num_free_parameters as number, runTime: row.run_time as number, energy: num(row.energy),
+    energyPerTrainingDatum: num(row.energy_per_training_datum), estimated: row.estimated as boolean, finalTestLoss: num(row.final_test_loss),
+  };
+}

@@ -1,0 +1,197 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { register, sweepCommand } from '../lib/cli/commands/sweep.js';
+import { ResultStore } from '../lib/store/store.js';
+import { relativeCiHalfWidth, repeatDecision } from '../lib/sweep/confidence.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'mlpe-sweep-'));
+const sink = () => { const lines: string[] = []; return { lines, write: (t: string) => { lines.push(t); } }; };
+
+/** A small real-format PMLB file so the test runs on "real" data; everything else falls back to synthetic. */
+function dataDir(): string {
+  const dir = tmp();
+  const rows = Array.from({ length: 300 }, (_, i) => `${(i * 37) % 101}\t${(i * 13) % 97}\t${i % 5}\t${((i * 37) % 101) / 100 + (i % 5) / 10}`);
+  writeFileSync(join(dir, '529_pollen.tsv'), 'a\tb\tc\ttarget\n' + rows.join('\n') + '\n');
+  return dir;
+}
+
+const tiny = {
+  name: 'tiny',
+  datasets: ['529_pollen'],
+  shapes: ['rectangle', 'exponential'],
+  sizes: [256, 1024],
+  depths: [3],
+  tilings: ['default', { name: 'kc32', kc: 32 }],
+  epochs: 2,
+  batchSize: 64,
+  idleSeconds: 0.2,
+  overhead: { sizes: [128, 256], repetitions: 2 },
+};
+
+async function runSpec(spec: object, out: string, extra: object = {}, io: object = {}) {
+  const dir = tmp();
+  writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec));
+  const stdout = sink();
+  const code = await sweepCommand({ spec: join(dir, 'spec.json'), out, json: true, ...extra }, { stdout, stderr: sink(), ...io });
+  const events = stdout.lines.join('').trim().split('\n').map((l) => JSON.parse(l));
+  return { code, events };
+}
+
+describe('sweep command: bad input first', () => {
+  it('rejects a bad spec file with field-level errors and exit code 2 material', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ ...tiny, depths: [1] }));
+    await expect(sweepCommand({ spec: join(dir, 'bad.json'), out: join(dir, 'r.duckdb') }, { stdout: sink(), stderr: sink() }))
+      .rejects.toMatchObject({ code: 'INVALID_SPEC', message: expect.stringMatching(/depths\[0\]: expected an integer between 2 and 1000 but received 1/) });
+  });
+  it('--resume with nothing to resume says so', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 's.json'), JSON.stringify(tiny));
+    await expect(sweepCommand({ spec: join(dir, 's.json'), out: join(dir, 'r.duckdb'), resume: true }, { stdout: sink(), stderr: sink() }))
+      .rejects.toThrow(/--resume: .*r\.duckdb holds no run of sweep tiny\. Drop --resume/);
+  });
+  it('has --help text with exit codes and examples', () => {
+    const program = new Command().exitOverride();
+    let help = '';
+    program.configureOutput({ writeOut: (s) => { help += s; } });
+    register(program);
+    expect(() => program.parse(['node', 'x', 'sweep', '--help'])).toThrow();
+    expect(help).toMatch(/--preset <name>/);
+    expect(help).toMatch(/--until-ci <width>/);
+    expect(help).toMatch(/Exit codes: 0 done, 1 error, 2 invalid options or spec, 130 stopped by Ctrl-C/);
+  });
+});
+
+describe('a tiny sweep end to end into a temp DuckDB', () => {
+  it('stores every run with BUTTER-E columns, SI units and the study\'s normalisation; a rerun adds nothing', async () => {
+    const out = join(tmp(), 'r.duckdb');
+    const { code, events } = await runSpec(tiny, out, { dataDir: dataDir() });
+    expect(code).toBe(0);
+    const end = events.at(-1);
+    expect(end.type).toBe('end');
+    // 2 sizes × 2 shapes × 2 tilings + 2 overhead sizes × 2 repetitions.
+    expect(end.summary).toMatchObject({ planned: 12, ran: 12, skippedDone: 0, skippedOther: 0, stopped: false });
+    expect(end.summary.synthetic).toEqual(['505_tecator']);
+    expect(events.filter((e) => e.type === 'run')).toHaveLength(12);
+    expect(events.find((e) => e.type === 'overhead')).toMatchObject({ device: 'cpu', runs: 4 });
+
+    const store = await ResultStore.open(out);
+    try {
+      const runs = await store.query(`SELECT * FROM runs WHERE role = 'run' ORDER BY run_id`);
+      expect(runs).toHaveLength(8);
+      for (const r of runs) {
+        expect(r).toMatchObject({ dataset: '529_pollen', synthetic: false, source: 'mlp-energy', device: 'cpu', is_gpu: false, epochs: 2, batch_size: 64, optimizer: 'adam', n_observations: 300, n_train: 240, n_test: 60 });
+        expect(r.n_inputs).toBe(1 + 1 + 5); // a, b: > 20 values → min-max; c: 5 values → one-hot
+        expect((r.widths as number[]).at(-1)).toBe(1);
+        expect(Math.abs((r.num_free_parameters as number) - (r.size as number)) / (r.size as number)).toBeLessThanOrEqual(0.2);
+        expect(r.energy as number).toBeGreaterThan(0);
+        expect(r.estimated).toBe(true); // this VM has no RAPL: the labelled estimate
+        expect(r.run_time as number).toBeGreaterThan(0);
+        expect(r.power as number).toBeCloseTo((r.energy as number) / (r.run_time as number), 9);
+        expect(r.power_offset).toBe(0);
+        expect(r.std_energy as number).toBeCloseTo(r.energy as number, 9);
+        expect(r.non_overhead_energy as number).toBeCloseTo((r.std_energy as number) - (r.energy_overhead as number), 9);
+        expect(r.num_training_batches_per_epoch).toBe(Math.ceil(240 / 64));
+        expect(r.energy_per_epoch as number).toBeCloseTo((r.non_overhead_energy as number) / 2, 12);
+        expect(r.energy_per_training_datum as number).toBeCloseTo((r.non_overhead_energy as number) / (4 * 2) / 64, 12);
+        expect(r.flops_per_epoch as number).toBeGreaterThan(0);
+        expect(r.working_set_f_bytes).toBe(4 * (r.num_free_parameters as number));
+        expect(r.filter_zero_energy).toBe(false);
+        expect(typeof r.final_test_loss).toBe('number');
+        expect(r.idle_calibration_id).toEqual(expect.any(String));
+      }
+      expect(new Set(runs.map((r) => r.tiling_kc))).toContain(32);
+      // The overhead is the 5th percentile of the reference runs' std_energy, and they carry it too.
+      const refs = await store.query(`SELECT std_energy, energy_overhead FROM runs WHERE role = 'overhead_reference'`);
+      const sorted = refs.map((r) => r.std_energy as number).sort((a, b) => a - b);
+      const p5 = sorted[0] + (sorted[1] - sorted[0]) * 0.05 * 3;
+      expect(refs[0].energy_overhead as number).toBeCloseTo(p5, 12);
+      expect(runs[0].energy_overhead as number).toBeCloseTo(p5, 12);
+      expect(await store.query('SELECT count(*) AS n FROM epochs')).toEqual([{ n: 24 }]);
+      expect(await store.query('SELECT count(*) AS n FROM idle_calibrations')).toEqual([{ n: 1 }]);
+      expect(await store.query('SELECT count(*) AS n FROM hardware')).toEqual([{ n: 1 }]);
+      expect((await store.query('SELECT count(*) AS n FROM experiments'))[0].n).toBeLessThanOrEqual(8);
+    } finally {
+      store.close();
+    }
+    const again = await runSpec(tiny, out, { dataDir: dataDir(), resume: true });
+    expect(again.events.at(-1).summary).toMatchObject({ planned: 12, ran: 0, skippedDone: 12 });
+  });
+
+  it('stops cleanly after the current run on Ctrl-C (exit 130) and resumes', async () => {
+    const out = join(tmp(), 'r.duckdb');
+    const stop = new AbortController();
+    const dir = tmp();
+    writeFileSync(join(dir, 's.json'), JSON.stringify(tiny));
+    const stdout = { write: (t: string) => { if (t.includes('"type":"run"')) stop.abort(); } };
+    expect(await sweepCommand({ spec: join(dir, 's.json'), out, json: true, dataDir: dataDir() }, { stdout, stderr: sink(), stop: stop.signal })).toBe(130);
+    const { events } = await runSpec(tiny, out, { dataDir: dataDir() });
+    expect(events.at(-1).summary).toMatchObject({ ran: 11, skippedDone: 1 });
+  });
+
+  it('--until-ci repeats each configuration until J/datum is tight enough, within the cap', async () => {
+    const out = join(tmp(), 'r.duckdb');
+    const spec = { ...tiny, shapes: ['rectangle'], sizes: [256], tilings: ['default'] };
+    const { events } = await runSpec(spec, out, { dataDir: dataDir(), untilCi: '0.0001%', maxRepetitions: '4' });
+    const runs = events.filter((e) => e.type === 'run' && e.run.role === 'run');
+    // An impossible target: the cap (4) is reached, unless the counter resolution stops it earlier (never below min 3).
+    expect(runs.length).toBeGreaterThanOrEqual(3);
+    expect(runs.length).toBeLessThanOrEqual(4);
+  });
+
+  it('decides by the 95% t interval, the cap and the counter resolution', () => {
+    const rule = { target: 0.02, min: 3, max: 10 };
+    expect(repeatDecision([1, 1.01], rule)).toEqual({ repeat: true }); // below min
+    expect(repeatDecision([1, 1.001, 0.999], rule)).toMatchObject({ repeat: false, reason: 'converged' });
+    expect(repeatDecision([1, 2, 3], rule)).toEqual({ repeat: true });
+    expect(repeatDecision(Array.from({ length: 10 }, (_, i) => 1 + (i % 2)), rule)).toMatchObject({ repeat: false, reason: 'cap' });
+    // A counter step of 0.05 J/datum against a 1 J/datum mean cannot give ±2%: stop instead of burning the cap.
+    expect(repeatDecision([1, 2, 3], rule, 0.05)).toMatchObject({ repeat: false, reason: 'resolution' });
+    // t(2) = 4.303: values 1, 2, 3 → mean 2, sd 1 → half-width 4.303 / √3 / 2.
+    expect(relativeCiHalfWidth([1, 2, 3])).toBeCloseTo(4.303 / Math.sqrt(3) / 2, 6);
+  });
+});
+
+describe('kill -9 mid-sweep, then rerun', () => {
+  it('loses nothing, duplicates nothing, and the store stays readable', async () => {
+    const dir = tmp();
+    const out = join(dir, 'r.duckdb');
+    const spec = { ...tiny, shapes: ['rectangle', 'trapezoid', 'exponential'], sizes: [256, 1024, 4096] };
+    writeFileSync(join(dir, 's.json'), JSON.stringify(spec));
+    const data = dataDir();
+    const root = resolve(import.meta.dirname, '..');
+    const child = spawn(process.execPath, [join(root, 'node_modules/vite-node/vite-node.mjs'), join(root, 'lib/cli/main.ts'), '--', 'sweep',
+      '--spec', join(dir, 's.json'), '--out', out, '--json', '--data-dir', data], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let seen = 0;
+    let stderr = '';
+    child.stderr.on('data', (b) => { stderr += b; });
+    await new Promise<void>((done, fail) => {
+      child.stdout.on('data', (b: Buffer) => {
+        seen += (b.toString().match(/"type":"run"/g) ?? []).length;
+        if (seen >= 6 && child.exitCode === null) child.kill('SIGKILL');
+      });
+      child.on('exit', () => done());
+      child.on('error', fail);
+    });
+    expect(child.signalCode, stderr).toBe('SIGKILL');
+    const { code, events } = await runSpec(spec, out, { dataDir: data });
+    expect(code).toBe(0);
+    const summary = events.at(-1).summary;
+    expect(summary.skippedDone).toBeGreaterThanOrEqual(6);
+    expect(summary.skippedDone + summary.ran).toBe(summary.planned);
+    const store = await ResultStore.open(out);
+    try {
+      const [c] = await store.query('SELECT count(*) AS n, count(DISTINCT run_id) AS d FROM runs');
+      expect(c).toEqual({ n: summary.planned, d: summary.planned });
+      // Every stored run has all its epochs: a run is written whole or not at all.
+      const partial = await store.query('SELECT r.run_id FROM runs r LEFT JOIN epochs e USING (run_id) GROUP BY r.run_id, r.epochs HAVING count(e.epoch) <> r.epochs');
+      expect(partial).toEqual([]);
+    } finally {
+      store.close();
+    }
+  });
+});
