@@ -39,9 +39,10 @@ struct Instance {
 // 8×8 accumulators in the large tiles (CUTLASS's SIMT default 128×128×8, warp 32×64), fewer in the small
 // ones, which keep the SMs busy when m·n is small (BUTTER's batch of 256).
 const Instance kInstances[] = {
-    // 128 accumulators per lane, 8 warps: the CTA shape cuBLAS picks for strict fp32 (256×128×8).
-    MLPE_SGEMM_INSTANCE(256, 128, 8, 64, 64, 4, 4, 2),
+    // 128 accumulators per lane, 8 warps (cuBLAS's strict-fp32 CTA is 256×128×8). On an H200, 128×256
+    // measured 0.80× cuBLAS at 4096³ against 0.78× for 256×128 (bench/gpu/RESULTS.md), so it comes first.
     MLPE_SGEMM_INSTANCE(128, 256, 8, 64, 64, 4, 4, 2),
+    MLPE_SGEMM_INSTANCE(256, 128, 8, 64, 64, 4, 4, 2),
     MLPE_SGEMM_INSTANCE(128, 128, 8, 32, 64, 4, 4, 2),
     MLPE_SGEMM_INSTANCE(128, 128, 16, 64, 32, 4, 4, 2),
     MLPE_SGEMM_INSTANCE(128, 64, 16, 32, 32, 4, 4, 2),
