@@ -57,6 +57,15 @@ export {
 export type { Shape, Network, NetworkOptions, EpochCostOptions, EpochFlops, WorkingSet, WorkingSets } from './networks.js';
 export { trainRun, resolveTrainData, headFor } from './train.js';
 export type { TrainData as TrainRunData, TrainRunOptions, TrainRunResult, EpochResult, Head } from './train.js';
+export { assignShards, selectShard, parseShard, formatShard } from './cluster/shard.js';
+export type { ShardSpec, ShardingRules } from './cluster/shard.js';
+export { sbatchScript } from './cluster/sbatch.js';
+export type { SbatchOptions } from './cluster/sbatch.js';
+export { mergeStores } from './cluster/merge.js';
+export type { MergeReport, ShardMergeReport } from './cluster/merge.js';
+export { prepareJob, submitJob, statusOfJob, resubmitMissing, mergeJob, loadJob } from './cluster/job.js';
+export type { JobMergeReport, LoadedJob } from './cluster/job.js';
+export type { JobStatus, ShardStatus, ShardState } from './cluster/status.js';
 export { tune } from './tune/tune.js';
 export type { TuneOptions, TuneResult, TuneScope, ShapeTuning, Totals } from './tune/tune.js';
 export type { TuneMeter, Sample, Objective } from './tune/meter.js';

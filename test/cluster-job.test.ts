@@ -10,7 +10,9 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadJob, mergeJob, prepareJob, resubmitMissing, statusOfJob, submitJob } from '../lib/cluster/job.js';
 import { slurmCommand } from '../lib/cli/commands/slurm.js';
-import type { PlanLike } from '../lib/cluster/plan-file.js';
+import { makePlan } from '../lib/sweep/plan.js';
+import { validateSpec } from '../lib/sweep/spec.js';
+import { ResultStore } from '../lib/store/store.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mlpe-cluster-job-'));
 const bin = join(tmp, 'bin');
@@ -41,19 +43,30 @@ afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-const run = (runId: string, role = 'run', size = 1000) => ({ runId, role, size, epochs: 2 });
-const plan: PlanLike = {
-  spec: { name: 'fixture' },
-  runs: [run('ref', 'overhead_reference', 10), run('a'), run('b'), run('c', 'run', 4000), run('d')],
-};
+const plan = makePlan(
+  validateSpec({ name: 'fixture', datasets: ['wine_quality_white'], shapes: ['rectangle'], sizes: [256, 512, 1024, 16384], depths: [2], epochs: 1, overhead: { sizes: [128], repetitions: 1 } }),
+);
+const idOf = (role: string, size: number) => plan.runs.find((r) => r.role === role && r.size === size)!.runId;
+/** The plan's runs by letter: c is the costliest, ref the overhead reference every shard runs. */
+const ID: Record<string, string> = { ref: idOf('overhead_reference', 128), a: idOf('run', 256), b: idOf('run', 512), d: idOf('run', 1024), c: idOf('run', 16384) };
+const ids = (...letters: string[]) => letters.map((l) => ID[l]).sort();
 
+/** A shard store written through the results store, as a task's sweep writes it (same node: same hardware_id). */
 async function shardStore(file: string, rows: Array<[string, number]>) {
-  const instance = await DuckDBInstance.create(file);
-  const db = await instance.connect();
-  await db.run('CREATE TABLE IF NOT EXISTS runs (run_id VARCHAR PRIMARY KEY, energy DOUBLE, host_name VARCHAR)');
-  for (const [id, energy] of rows) await db.run(`INSERT INTO runs VALUES ('${id}', ${energy}, 'node')`);
-  db.closeSync();
-  instance.closeSync();
+  const store = await ResultStore.open(file);
+  try {
+    await store.upsert('hardware', [{ hardware_id: 'hw-node', host_name: 'node', recorded_at: new Date(), cpu_count: 2 }]);
+    await store.upsert('idle_calibrations', [{ calibration_id: `idle-${file}`, host_name: 'node', device: 'cpu', idle_power: 3.5 }]);
+    for (const [letter, energy] of rows) {
+      const id = ID[letter];
+      await store.writeRun(
+        { run_id: id, experiment_id: id, is_gpu: false, role: letter === 'ref' ? 'overhead_reference' : 'run', source: 'mlp-energy', device: 'cpu', dataset: 'd', size: 1000, run_time: 1, energy, host_name: 'node' },
+        [{ epoch: 1, train_loss: 0.5 }],
+      );
+    }
+  } finally {
+    store.close();
+  }
 }
 
 describe('job directory: inputs that must be rejected', () => {
@@ -73,7 +86,7 @@ describe('job directory flow with Slurm accounting', () => {
   it('prepares a frozen plan and a script, and submits every shard', async () => {
     const job = prepareJob(plan, dir, { shards: 2, exclusive: true, partition: 'cpu' }, 'mlp-energy');
     // c (4000) is the costliest: alone in one shard with the reference run; a, b, d in the other.
-    expect(job.planned.map((ids) => [...ids].sort())).toEqual([['c', 'ref'], ['a', 'b', 'd', 'ref']]);
+    expect(job.planned.map((shard) => [...shard].sort())).toEqual([ids('c', 'ref'), ids('a', 'b', 'd', 'ref')]);
     expect(readFileSync(join(dir, 'job.sbatch'), 'utf8')).toContain(`exec mlp-energy sweep --plan ${dir}/plan.json --shard "$shard/2"`);
     expect(loadJob(dir).planned).toEqual(job.planned);
     const submission = await submitJob(dir);
@@ -86,9 +99,9 @@ describe('job directory flow with Slurm accounting', () => {
     await shardStore(join(dir, 'shard-1.duckdb'), [['ref', 1.2], ['a', 10]]);
     fixture('sacct', '4242_0|COMPLETED|node1|30|95\n4242_1|TIMEOUT|node2|60|180\n');
     const status = await statusOfJob(dir);
-    expect(status.shards.map((s) => [s.state, s.done, s.missing, s.slurm_state, s.nodes])).toEqual([
+    expect(status.shards.map((s) => [s.state, s.done, [...s.missing].sort(), s.slurm_state, s.nodes])).toEqual([
       ['done', 2, [], 'COMPLETED', 'node1'],
-      ['failed', 2, ['b', 'd'], 'TIMEOUT', 'node2'],
+      ['failed', 2, ids('b', 'd'), 'TIMEOUT', 'node2'],
     ]);
     const resubmitted = await resubmitMissing(dir);
     expect(resubmitted.shards).toEqual([1]);
@@ -119,9 +132,13 @@ describe('job directory flow with Slurm accounting', () => {
     const db = await instance.connect();
     const rows = (await db.runAndReadAll('SELECT job_id, task_id, state, consumed_energy_j, energy_plugin FROM slurm_tasks ORDER BY job_id, task_id')).getRowObjectsJS();
     const runs = (await db.runAndReadAll('SELECT count(*)::INTEGER AS n FROM runs')).getRowObjectsJS();
+    const others = (await db.runAndReadAll(`SELECT (SELECT count(*) FROM epochs)::INTEGER AS epochs, (SELECT count(*) FROM hardware)::INTEGER AS hardware,
+      (SELECT count(*) FROM idle_calibrations)::INTEGER AS calibrations, (SELECT count(*) FROM experiments)::INTEGER AS experiments`)).getRowObjectsJS();
     db.closeSync();
     instance.closeSync();
     expect(runs).toEqual([{ n: 5 }]);
+    // One node: one hardware row; each shard store calibrated once; the store's views exist in the merged file.
+    expect(others).toEqual([{ epochs: 5, hardware: 1, calibrations: 2, experiments: 4 }]);
     expect(rows).toEqual([
       { job_id: '4242', task_id: 0, state: 'COMPLETED', consumed_energy_j: 95, energy_plugin: 'acct_gather_energy/rapl' },
       { job_id: '4242', task_id: 1, state: 'TIMEOUT', consumed_energy_j: 180, energy_plugin: 'acct_gather_energy/rapl' },

@@ -6,10 +6,12 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MlpEnergyError } from '../errors.js';
+import { ResultStore } from '../store/store.js';
 import { recordSlurmAccounting, type SlurmTaskRecord } from './accounting.js';
 import { createJobDir, jobDir, readJobRecord, recordSubmission, writeJobRecord, type JobDir, type JobRecord, type Submission } from './job-dir.js';
 import { mergeStores, type MergeReport } from './merge.js';
-import { plannedRunIds, readPlanFile, writePlanFile, type PlanLike } from './plan-file.js';
+import { plannedRunIds, readPlanFile, writePlanFile } from './plan-file.js';
+import type { Plan } from '../sweep/plan.js';
 import { arraySpec, checkSbatchOptions, sbatchScript, shellQuote, type SbatchOptions } from './sbatch.js';
 import { sacctTasks, sbatch, type Accounting } from './slurm-commands.js';
 import { jobStatus, shardsToResubmit, type JobStatus } from './status.js';
@@ -29,7 +31,7 @@ export function defaultLauncher(): string {
 export interface LoadedJob {
   layout: JobDir;
   record: JobRecord;
-  plan: PlanLike;
+  plan: Plan;
   /** planned[i]: the run ids shard i owns. */
   planned: string[][];
 }
@@ -42,7 +44,7 @@ export function loadJob(dir: string): LoadedJob {
 }
 
 /** Freezes `plan` into `dir` and writes the array script; refuses a directory that already holds a job. */
-export function prepareJob(plan: PlanLike, dir: string, options: SbatchOptions, launcher = defaultLauncher()): LoadedJob {
+export function prepareJob(plan: Plan, dir: string, options: SbatchOptions, launcher = defaultLauncher()): LoadedJob {
   const checked = checkSbatchOptions(options);
   const layout = jobDir(dir);
   if (existsSync(layout.recordFile)) {
@@ -94,10 +96,19 @@ export interface JobMergeReport extends MergeReport {
 /** Merges every shard store of the job into `out`, then records Slurm's energy figures where it has them. */
 export async function mergeJob(dir: string, out: string): Promise<JobMergeReport> {
   const { layout, record, planned } = loadJob(dir);
+  // The store's own schema and views first, so a merged store is a results store like any other.
+  (await ResultStore.open(out)).close();
   const report = await mergeStores(
     out,
     planned.map((ids, index) => ({ index, file: layout.shardStore(index), planned: ids })),
   );
+  // QC's runtime-outlier filter compares runs within (device, dataset, size) groups; each shard saw only part of them.
+  const store = await ResultStore.open(out);
+  try {
+    await store.refreshQc();
+  } finally {
+    store.close();
+  }
   const jobIds = [...new Set(record.submissions.map((s) => s.job_id))];
   let accounting: Accounting = { available: false, reason: 'the job was never submitted', tasks: [] };
   if (jobIds.length) {

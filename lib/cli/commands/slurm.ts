@@ -8,7 +8,9 @@
 import { Command, Option } from 'commander';
 import { MlpEnergyError } from '../../errors.js';
 import { prepareJob, resubmitMissing, statusOfJob, submitJob, defaultLauncher, type LoadedJob } from '../../cluster/job.js';
-import { readPlanFile, type PlanLike } from '../../cluster/plan-file.js';
+import { readPlanFile } from '../../cluster/plan-file.js';
+import { makePlan, type Plan } from '../../sweep/plan.js';
+import { resolveSpec } from './sweep.js';
 import type { Submission } from '../../cluster/job-dir.js';
 import type { SbatchOptions } from '../../cluster/sbatch.js';
 import type { JobStatus } from '../../cluster/status.js';
@@ -33,13 +35,11 @@ export type SlurmCommandResult =
   | { mode: 'resubmit'; dir: string; shards: number[]; submission: Submission | null };
 
 /** The plan the job will shard, from exactly one source. */
-function planFrom(options: SlurmCommandOptions): PlanLike | null {
+function planFrom(options: SlurmCommandOptions): Plan | null {
   const sources = (['preset', 'spec', 'plan'] as const).filter((k) => options[k] !== undefined);
   if (sources.length > 1) throw new MlpEnergyError('INVALID_OPTION', `Give one of --preset, --spec or --plan, not ${sources.map((s) => `--${s}`).join(' and ')}.`);
   if (options.plan !== undefined) return readPlanFile(options.plan);
-  if (options.preset !== undefined || options.spec !== undefined) {
-    throw new MlpEnergyError('INVALID_OPTION', '--preset and --spec need the sweep module; pass a frozen --plan FILE instead.');
-  }
+  if (options.preset !== undefined || options.spec !== undefined) return makePlan(resolveSpec({ preset: options.preset, spec: options.spec }));
   return null;
 }
 

@@ -4,6 +4,7 @@ import { MlpEnergyError } from '../../errors.js';
 import { DATA_DIR_ENV, type SyntheticMode } from '../../datasets/load.js';
 import { DEFAULT_STORE, ResultStore } from '../../store/store.js';
 import { makePlan } from '../../sweep/plan.js';
+import { sweepPlan } from '../../cluster/plan-file.js';
 import { preset, PRESET_NAMES } from '../../sweep/presets.js';
 import { humanReporter, jsonReporter } from '../../sweep/progress.js';
 import { runSweep, type SweepSummary } from '../../sweep/runner.js';
@@ -24,6 +25,8 @@ export interface SweepCommandOptions {
   maxRepetitions?: string;
   repetitions?: string;
   dryRun?: boolean;
+  plan?: string;
+  shard?: string;
 }
 
 export interface CommandIo {
@@ -66,8 +69,9 @@ export function resolveSpec(options: SweepCommandOptions): SweepSpec {
 }
 
 export async function sweepCommand(options: SweepCommandOptions, io: CommandIo): Promise<number> {
-  const spec = resolveSpec(options);
-  const plan = makePlan(spec);
+  // --plan FILE / --shard i/N: a frozen plan and this array task's shard of it (sharding lives in lib/cluster).
+  const plan = sweepPlan(options, () => makePlan(resolveSpec(options)));
+  const spec = plan.spec;
   if (options.dryRun) {
     for (const r of plan.runs) {
       io.stdout.write(options.json ? JSON.stringify(r) + '\n' : `${r.index}\t${r.runId}\t${r.role}\t${r.device}\t${r.dataset}\t${r.shape}\t${r.size}\t${r.depth}\t${r.tilingName}\t${r.repetition}\n`);
@@ -109,6 +113,8 @@ export function register(program: Command): void {
     .option('--repetitions <n>', 'repetitions per configuration (overrides the spec)')
     .option('--until-ci <width>', 'repeat until the 95% CI of J/datum is within this relative width, e.g. 2%')
     .option('--max-repetitions <n>', 'cap for --until-ci (default 10)')
+    .option('--plan <file>', 'run a frozen plan file (written by `mlp-energy slurm`) instead of a preset or spec')
+    .option('--shard <i/N>', 'run only shard i of N of the plan (0-based; a Slurm array task runs its own)')
     .option('--dry-run', 'print the frozen plan (index, run id, configuration) and exit')
     .addHelpText('after', `
 Exit codes: 0 done, 1 error, 2 invalid options or spec, 130 stopped by Ctrl-C (rerun to resume).
