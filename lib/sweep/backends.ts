@@ -67,15 +67,16 @@ function meterPort(meters: Meters, device: Device): MeterPort {
 export async function defaultBackends(): Promise<Backends> {
   return {
     async train(request) {
-      if (request.device === 'gpu') {
-        throw new MlpEnergyError('CUDA_UNAVAILABLE', 'This build trains on the CPU only (trainRun has no GPU path yet). Use devices: ["cpu"] or the butter-e-cpu preset.');
-      }
       const { xTrain, yTrain, xTest, yTest, inputs, outputs, task } = request.data;
       const { mc, kc, nc, mr, nr, threads, isa } = request.tiling;
+      // The CPU tiling has no meaning on the GPU; trainRun rejects device 'gpu' with CUDA_UNAVAILABLE and the reason.
+      const placement = request.device === 'gpu'
+        ? { device: 'gpu' as const }
+        : { tiling: { mc, kc, nc, mr, nr, threads, isa: isa as 'reference' | 'avx2' | 'avx512' } };
       const result = await trainRun({
         data: { xTrain, yTrain, xTest, yTest, inputs, outputs, task }, shape: request.shape, size: request.size, depth: request.depth,
         epochs: request.epochs, batchSize: request.batchSize, learningRate: request.learningRate, seed: request.seed,
-        tiling: { mc, kc, nc, mr, nr, threads, isa: isa as 'reference' | 'avx2' | 'avx512' }, signal: request.signal,
+        ...placement, signal: request.signal,
       });
       return { widths: result.widths, numFreeParameters: result.numFreeParameters, epochs: result.epochs };
     },
