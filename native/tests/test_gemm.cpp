@@ -1,6 +1,7 @@
 // sgemm against a naive float64 reference: random shapes (1, primes, 300+), every transpose pair,
 // alpha/beta (beta = 0 with NaN in C), leading dimensions, the fused epilogue, several tilings per
-// available ISA, threads 1–3; then the errors bad arguments and tilings must raise.
+// available ISA, threads 1–3; then the errors bad arguments and tilings must raise; and that calls
+// after the first allocate nothing (the training step calls sgemm several times per batch).
 //
 // Residual bound. Each C entry is a float32 sum of k products accumulated in some order (blocked by kc,
 // FMA or not), then scaled by alpha and added to beta·C. The standard bound for a recursive sum of k
@@ -9,8 +10,11 @@
 // so we accept |C − C_ref| ≤ γ_{k+4} · (|alpha|·Σ_p |a_ip||b_pj| + |beta|·|c_ij| + |bias_j|), with
 // C_ref computed in float64 from the same float32 inputs. A lost or doubled kc block, a wrong edge or
 // a misplaced beta changes entries by O(Σ|a||b| / (k/kc)), far above the bound.
+#include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <new>
 #include <limits>
 #include <random>
 #include <string>
@@ -21,6 +25,16 @@
 #include "gemm/tiling.hpp"
 
 using namespace mlpe::gemm;
+
+// Every heap allocation in the process is counted here.
+static std::atomic<long> g_allocations{0};
+void* operator new(size_t n) {
+  ++g_allocations;
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -235,12 +249,34 @@ void Defaults() {
   EXPECT(ParseIsa("avx2", &parsed) && parsed == Isa::Avx2 && !ParseIsa("sse", &parsed), "ParseIsa");
 }
 
+// Steady state: once the pack buffers and pool threads exist, neither the packed nor the unpacked
+// path may allocate (thread-pool task hand-off included).
+void NoAllocationAfterWarmUp() {
+  const int64_t m = 256, n = 200, k = 300;
+  std::vector<float> a(m * k, 0.5f), b(k * n, 0.25f), c(m * n), bias(n, 1.0f);
+  for (const bool sup : {true, false}) {
+    for (const int threads : {1, 2}) {
+      Tiling t = DefaultTiling(BestIsa(), threads);
+      t.sup = sup;
+      Args g;
+      g.m = m, g.n = n, g.k = k, g.a = a.data(), g.lda = k, g.b = b.data(), g.ldb = n, g.c = c.data(), g.ldc = n;
+      g.epilogue.bias = bias.data(), g.epilogue.relu = true;
+      sgemm(g, t);  // warm-up: buffers and threads
+      const long before = g_allocations;
+      for (int i = 0; i < 5; ++i) sgemm(g, t);
+      EXPECT(g_allocations == before, "5 sgemm calls (sup=%d, threads=%d) allocated %ld times", sup, threads,
+             g_allocations - before);
+    }
+  }
+}
+
 }  // namespace
 
 int main() {
   Correctness();
   Errors();
   Defaults();
+  NoAllocationAfterWarmUp();
   std::printf("%d checks, %d failures\n", checks, failures);
   return failures == 0 ? 0 : 1;
 }

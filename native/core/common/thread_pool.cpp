@@ -125,7 +125,7 @@ void ThreadPool::Run(int team, const Task& task) {
   if (error) std::rethrow_exception(error);
 }
 
-void ParallelFor(int64_t n, int threads, const std::function<void(int64_t, int64_t)>& body, int64_t grain) {
+void ParallelFor(int64_t n, int threads, FunctionRef<void(int64_t, int64_t)> body, int64_t grain) {
   if (n <= 0) return;
   grain = std::max<int64_t>(grain, 1);
   const int64_t chunks = (n + grain - 1) / grain;

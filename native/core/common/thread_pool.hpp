@@ -7,10 +7,11 @@
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
-#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include "common/function_ref.hpp"
 
 namespace mlpe {
 
@@ -29,7 +30,7 @@ class TeamBarrier {
 
 class ThreadPool {
  public:
-  using Task = std::function<void(int tid, int team)>;
+  using Task = FunctionRef<void(int tid, int team)>;
 
   static ThreadPool& Shared();
   ~ThreadPool();
@@ -59,7 +60,7 @@ class ThreadPool {
 
 // Splits [0, n) into `threads` contiguous chunks (each a multiple of `grain` except the last) and runs
 // body(begin, end) on the shared pool.
-void ParallelFor(int64_t n, int threads, const std::function<void(int64_t begin, int64_t end)>& body,
+void ParallelFor(int64_t n, int threads, FunctionRef<void(int64_t begin, int64_t end)> body,
                  int64_t grain = 1);
 
 }  // namespace mlpe
