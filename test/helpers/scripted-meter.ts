@@ -2,18 +2,8 @@
 import type { Tiling } from '../../lib/tiling.js';
 import type { Sample, TuneMeter } from '../../lib/tune/meter.js';
 import type { GemmShape } from '../../lib/tune/shapes.js';
+import { mulberry32 as rng } from '../../lib/datasets/rng.js';
 
-/** mulberry32: a small seeded PRNG so noisy runs are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class ScriptedMeter implements TuneMeter {
   estimated = false;
