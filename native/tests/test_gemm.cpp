@@ -23,6 +23,7 @@
 #include "common/error.hpp"
 #include "gemm/gemm.hpp"
 #include "gemm/tiling.hpp"
+#include "expect.hpp"
 
 using namespace mlpe::gemm;
 
@@ -38,19 +39,10 @@ void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 namespace {
 
-int failures = 0, checks = 0;
+using mlpe::test::checks;
+using mlpe::test::failures;
 std::mt19937 rng(12345);
 
-#define EXPECT(cond, ...)                                   \
-  do {                                                      \
-    ++checks;                                               \
-    if (!(cond)) {                                          \
-      ++failures;                                           \
-      std::printf("FAIL %s:%d: ", __FILE__, __LINE__);      \
-      std::printf(__VA_ARGS__);                             \
-      std::printf("\n");                                    \
-    }                                                       \
-  } while (0)
 
 std::vector<float> Random(size_t n) {
   std::uniform_real_distribution<float> d(-1.0f, 1.0f);

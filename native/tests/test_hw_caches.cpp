@@ -11,22 +11,14 @@
 
 #include "hw/cache.hpp"
 #include "hw/cpu.hpp"
+#include "expect.hpp"
 
 namespace fs = std::filesystem;
 using namespace mlpe::hw;
 
 namespace {
-int failures = 0, checks = 0;
-#define EXPECT(cond, ...)                              \
-  do {                                                 \
-    ++checks;                                          \
-    if (!(cond)) {                                     \
-      ++failures;                                      \
-      std::printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-      std::printf(__VA_ARGS__);                        \
-      std::printf("\n");                               \
-    }                                                  \
-  } while (0)
+using mlpe::test::checks;
+using mlpe::test::failures;
 
 void Write(const fs::path& p, const std::string& s) {
   fs::create_directories(p.parent_path());

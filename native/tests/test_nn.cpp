@@ -27,6 +27,7 @@
 #include "nn/network.hpp"
 #include "nn/random.hpp"
 #include "nn/trainer.hpp"
+#include "expect.hpp"
 
 namespace mlpe::nn {
 // The float64 GEMM for the checks: the textbook triple loop.
@@ -65,17 +66,8 @@ void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 namespace {
 
-int failures = 0, checks = 0;
-#define EXPECT(cond, ...)                              \
-  do {                                                 \
-    ++checks;                                          \
-    if (!(cond)) {                                     \
-      ++failures;                                      \
-      std::printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-      std::printf(__VA_ARGS__);                        \
-      std::printf("\n");                               \
-    }                                                  \
-  } while (0)
+using mlpe::test::checks;
+using mlpe::test::failures;
 
 std::mt19937 rng(2024);
 
