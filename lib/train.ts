@@ -53,8 +53,14 @@ export interface TrainRunOptions {
   learningRate?: number;
   /** Seeds the weights and every epoch's shuffle (same seed, same run). */
   seed?: number;
-  /** GEMM tiling for this run; missing fields come from the default tiling. */
-  tiling?: TilingOptions;
+  /**
+   * GEMM tiling for this run; missing fields come from the default tiling. `'tuned'` takes the tiling that
+   * `mlp-energy tune --scope network` stored for this network's training step on this machine (TUNING_NOT_FOUND
+   * with the command to run when there is none).
+   */
+  tiling?: TilingOptions | 'tuned';
+  /** The results store holding tunings, for `tiling: 'tuned'` (default results.duckdb). */
+  tuningStore?: string;
   /** Threads for this run (overrides tiling.threads); 1 unless given. */
   threads?: number;
   onEpoch?: (epoch: EpochResult & { epoch: number }) => void;
@@ -84,7 +90,7 @@ export function headFor(task: Task, outputs: number): Head {
 }
 
 const OPTIONS = [
-  'data', 'dataset', 'shape', 'size', 'depth', 'epochs', 'batchSize', 'learningRate', 'seed', 'tiling', 'threads',
+  'data', 'dataset', 'shape', 'size', 'depth', 'epochs', 'batchSize', 'learningRate', 'seed', 'tiling', 'tuningStore', 'threads',
   'onEpoch', 'signal', 'device', 'gpu',
 ] as const;
 
@@ -157,7 +163,10 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   const batchSize = integerIn('batchSize', options.batchSize ?? 256, 1, 2 ** 31);
   const learningRate = finiteNumber('learningRate', options.learningRate ?? 1e-4, 0);
   const seed = integerIn('seed', options.seed ?? 0, 0);
-  const tiling = options.tiling === undefined ? {} : checkTilingOptions('tiling', options.tiling);
+  const tiling =
+    options.tiling === undefined ? {}
+    : options.tiling === 'tuned' ? await storedTuning(options.tuningStore, [data.inputs, ...network.widths], batchSize)
+    : checkTilingOptions('tiling', options.tiling);
   const threads = integerIn('threads', options.threads ?? tiling.threads ?? 1, 1, 256);
   if (options.onEpoch !== undefined && typeof options.onEpoch !== 'function') {
     throw invalidOption('onEpoch', 'a function', options.onEpoch, 'type');
@@ -207,6 +216,18 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     };
   } finally {
     signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** `tiling: 'tuned'`: read from the store only when asked, so plain runs never open DuckDB. */
+async function storedTuning(path: unknown, widths: number[], batch: number): Promise<TilingOptions> {
+  if (path !== undefined && (typeof path !== 'string' || path === '')) throw invalidOption('tuningStore', 'a path to a results store', path, 'type');
+  const [{ ResultStore }, { tunedTiling }] = await Promise.all([import('./store/store.js'), import('./tune/tuned.js')]);
+  const store = await ResultStore.open(path);
+  try {
+    return await tunedTiling(store, { widths, batch });
+  } finally {
+    store.close();
   }
 }
 

@@ -4,6 +4,7 @@
  * `openMeters` (RAPL / NVML counters, or the labelled estimate where none is readable).
  */
 import { MlpEnergyError } from '../errors.js';
+import { tunedTiling } from '../tune/tuned.js';
 import { cacheInfo, cpuInfo } from '../hardware.js';
 import { calibrateIdle, openMeters, type Meters } from '../meters.js';
 import { flopsPerEpoch, networkFor, workingSets } from '../networks.js';
@@ -89,7 +90,8 @@ export async function defaultBackends(): Promise<Backends> {
         workingSets: { l: ws.l.bytes, f: ws.f.bytes, b: ws.b.bytes, d: ws.d.bytes },
       };
     },
-    resolveTiling(choice) {
+    async resolveTiling(choice, step) {
+      if (choice === 'tuned') return validateTiling(await tunedTiling(step.store, step));
       const { name: _name, ...fields } = choice === 'default' ? { name: 'default' } : choice;
       return validateTiling(fields);
     },

@@ -92,8 +92,16 @@ export interface MeterPort {
 export interface Backends {
   train(request: TrainRequest): Promise<TrainOutcome>;
   network(options: { inputs: number; outputs: number; shape: Shape; size: number; depth: number; observations: number; batchSize: number }): NetworkFacts;
-  resolveTiling(choice: import('./spec.js').TilingChoice): ResolvedTiling;
+  /** `step` (the network's widths, input first, its batch and the sweep's store) serves the 'tuned' choice. */
+  resolveTiling(choice: import('./spec.js').TilingChoice, step: TilingStep): ResolvedTiling | Promise<ResolvedTiling>;
   openMeters(device: Device): Promise<MeterPort>;
   /** Facts about this machine for the hardware table (caches, ISA, GPUs). */
   hardware(): Record<string, unknown>;
+}
+
+/** What the 'tuned' tiling choice needs to find its tuning. */
+export interface TilingStep {
+  readonly widths: readonly number[];
+  readonly batch: number;
+  readonly store: import('../tune/store.js').SqlStore;
 }

@@ -141,7 +141,7 @@ export async function runSweep(plan: Plan, options: RunnerOptions): Promise<Swee
       }
       const overhead = run.role === 'run' ? await overheadFor(run.device) : null;
       const t0 = Date.now();
-      const row = await executeRun(run, { backends, meter: meters.get(run.device)!, idle: idle.get(run.device)!, overhead, host, sweep: spec.name, data: options.data, cancel: options.cancel });
+      const row = await executeRun(run, { backends, meter: meters.get(run.device)!, idle: idle.get(run.device)!, overhead, host, sweep: spec.name, data: options.data, cancel: options.cancel, store });
       if (typeof row === 'string') { skip(row); continue; }
       await store.writeRun(row.run, row.epochs);
       done.add(run.runId);
@@ -182,6 +182,7 @@ interface ExecuteContext {
   readonly sweep: string;
   readonly data?: DatasetOptions;
   readonly cancel?: AbortSignal;
+  readonly store: ResultStore;
 }
 
 /** One planned run: data, network, tiling, the metered training window, and its record. A string means "skipped: why". */
@@ -198,7 +199,7 @@ async function executeRun(run: PlannedRun, ctx: ExecuteContext): Promise<{ run: 
     if ((error as { code?: string }).code === 'NETWORK_OFF_BUDGET') return `no ${run.shape} network of depth ${run.depth} within 20% of ${run.size} parameters`;
     throw error;
   }
-  const tiling = ctx.backends.resolveTiling(run.tiling);
+  const tiling = await ctx.backends.resolveTiling(run.tiling, { widths: [dataset.inputs, ...facts.widths], batch: run.batchSize, store: ctx.store });
   const split = splitRows(dataset, run.seed);
   const data = { ...split, inputs: dataset.inputs, outputs: dataset.outputs, task: dataset.task, name: dataset.name, synthetic: dataset.synthetic, source: dataset.source };
   const startTime = new Date();

@@ -24,7 +24,8 @@ export interface TilingOverride {
   readonly threads?: number;
   readonly isa?: 'reference' | 'avx2' | 'avx512';
 }
-export type TilingChoice = 'default' | TilingOverride;
+/** 'tuned': the tiling `mlp-energy tune --scope network` stored in this sweep's store for each network. */
+export type TilingChoice = 'default' | 'tuned' | TilingOverride;
 
 export interface UntilCi {
   /** Target half-width of the 95% confidence interval of J/datum, relative to its mean (0.02 = 2%). */
@@ -136,8 +137,8 @@ class Checker {
 }
 
 function checkTiling(ch: Checker, path: string, value: unknown): TilingChoice | undefined {
-  if (value === 'default') return 'default';
-  if (!isPlainObject(value)) return ch.fail(path, `expected "default" or an object with some of ${TILING_FIELDS.join(', ')} but received ${show(value)}`);
+  if (value === 'default' || value === 'tuned') return value;
+  if (!isPlainObject(value)) return ch.fail(path, `expected "default", "tuned" or an object with some of ${TILING_FIELDS.join(', ')} but received ${show(value)}`);
   ch.unknownKeys(path, value, ['name', ...TILING_FIELDS, 'isa']);
   const out: Record<string, unknown> = {};
   if (value.name !== undefined) out.name = typeof value.name === 'string' && value.name !== '' ? value.name : ch.fail(`${path}.name`, `expected a non-empty string but received ${show(value.name)}`);
@@ -151,7 +152,7 @@ function checkTiling(ch: Checker, path: string, value: unknown): TilingChoice | 
 
 /** The label a tiling gets in records: its `name`, else its fields ("kc64-threads1"). */
 export function tilingName(tiling: TilingChoice): string {
-  if (tiling === 'default') return 'default';
+  if (tiling === 'default' || tiling === 'tuned') return tiling;
   return tiling.name ?? Object.entries(tiling).filter(([k]) => k !== 'name').map(([k, v]) => `${k}${v}`).join('-');
 }
 
