@@ -70,6 +70,12 @@ describe("a sweep with tilings: ['tuned']", () => {
     await expect(sweep(join(dir, 'no-tunings.duckdb'))).rejects.toMatchObject({ code: 'TUNING_NOT_FOUND' });
   });
 
+  it('--tiling tuned replaces a preset\'s tilings; other values are refused with the fix', async () => {
+    const { resolveSpec } = await import('../lib/cli/commands/sweep.js');
+    expect(resolveSpec({ preset: 'quick', tiling: 'tuned' }).tilings).toEqual(['tuned']);
+    expect(() => resolveSpec({ preset: 'quick', tiling: 'fast' })).toThrow(/--tiling expects default or tuned/);
+  });
+
   it("trains each network with its stored tuning and records it as tiling 'tuned'", async () => {
     const out = join(dir, 'sweep-tuned.duckdb');
     // The synthetic 529_pollen stand-in's input width decides the network: take it from a dry plan of the same spec.

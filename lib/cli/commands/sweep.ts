@@ -27,6 +27,7 @@ export interface SweepCommandOptions {
   dryRun?: boolean;
   plan?: string;
   shard?: string;
+  tiling?: string;
 }
 
 export interface CommandIo {
@@ -53,10 +54,19 @@ function positiveInt(flag: string, text: string): number {
   return n;
 }
 
+/** `--tiling default|tuned`: one tiling choice for every run instead of the spec's list. */
+function withTiling(spec: SweepSpec, choice: string): SweepSpec {
+  if (choice !== 'default' && choice !== 'tuned') {
+    throw new MlpEnergyError('INVALID_OPTION', `--tiling expects default or tuned but received ${JSON.stringify(choice)}; explicit tilings go in a --spec file.`);
+  }
+  return validateSpec({ ...spec, tilings: [choice] });
+}
+
 /** The spec the options describe: a preset or a file, with the command-line repetition settings applied. */
 export function resolveSpec(options: SweepCommandOptions): SweepSpec {
   if (options.preset && options.spec) throw new MlpEnergyError('INVALID_OPTION', 'Give either --preset or --spec, not both.');
-  const base = options.spec ? readSpecFile(options.spec) : preset(options.preset ?? 'quick');
+  const named = options.spec ? readSpecFile(options.spec) : preset(options.preset ?? 'quick');
+  const base = options.tiling === undefined ? named : withTiling(named, options.tiling);
   if (!options.untilCi && !options.repetitions && !options.maxRepetitions) return base;
   if (options.untilCi && options.repetitions) throw new MlpEnergyError('INVALID_OPTION', 'Give either --until-ci or --repetitions, not both.');
   const { untilCi: _u, repetitions: _r, ...rest } = base;
@@ -110,6 +120,7 @@ export function register(program: Command): void {
     .option('--json', 'one JSON object per line (events, then a summary) instead of text')
     .option('--data-dir <dir>', `where dataset files are (default: $${DATA_DIR_ENV}); absent datasets get shape-true synthetic data`)
     .addOption(new Option('--synthetic <mode>', 'auto: real data when present; never: missing files are errors; always: synthetic only').choices(['auto', 'never', 'always']).default('auto'))
+    .option('--tiling <choice>', 'default or tuned (the tunings `mlp-energy tune --scope network` stored in --out) for every run, instead of the spec\'s tilings')
     .option('--repetitions <n>', 'repetitions per configuration (overrides the spec)')
     .option('--until-ci <width>', 'repeat until the 95% CI of J/datum is within this relative width, e.g. 2%')
     .option('--max-repetitions <n>', 'cap for --until-ci (default 10)')
