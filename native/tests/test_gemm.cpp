@@ -23,19 +23,11 @@
 #include "common/error.hpp"
 #include "gemm/gemm.hpp"
 #include "gemm/tiling.hpp"
+#include "count_allocations.hpp"
 #include "expect.hpp"
 
 using namespace mlpe::gemm;
 
-// Every heap allocation in the process is counted here.
-static std::atomic<long> g_allocations{0};
-void* operator new(size_t n) {
-  ++g_allocations;
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 namespace {
 

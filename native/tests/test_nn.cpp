@@ -27,6 +27,7 @@
 #include "nn/network.hpp"
 #include "nn/random.hpp"
 #include "nn/trainer.hpp"
+#include "count_allocations.hpp"
 #include "expect.hpp"
 
 namespace mlpe::nn {
@@ -55,14 +56,6 @@ struct GemmFor<double> {
 using namespace mlpe;
 using namespace mlpe::nn;
 
-static std::atomic<long> g_allocations{0};
-void* operator new(size_t n) {
-  ++g_allocations;
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 namespace {
 
