@@ -4,22 +4,10 @@
  */
 import type { MeterOptions } from './meters.js';
 
-export interface NativeGemmCall {
-  a: Float32Array;
-  b: Float32Array;
-  c?: Float32Array;
-  m: number;
-  n: number;
-  k: number;
-  transA?: boolean;
-  transB?: boolean;
-  alpha?: number;
-  beta?: number;
-  lda?: number;
-  ldb?: number;
-  ldc?: number;
+/** What the addon's gemm takes: the SDK's options after validation, with the tiling already completed. */
+export type NativeGemmCall = Omit<import('./gemm.js').GemmOptions, 'tiling'> & {
   tiling?: Partial<import('./tiling.js').Tiling>;
-}
+};
 
 export interface NativeAddon {
   readonly napiVersion: number;
