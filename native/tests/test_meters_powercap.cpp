@@ -1,10 +1,15 @@
 // Powercap source, wrap extension, windows, poller period, trace and the errno->fix table, on a fake
 // powercap tree in a temp dir whose counters follow a scripted sequence.
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cmath>
 #include <map>
 #include <memory>
 #include <thread>
+
+#include "count_allocations.hpp"
 
 #include "meters/estimate.hpp"
 #include "meters/explain.hpp"
@@ -197,6 +202,88 @@ void TestTrace() {
   CHECK(s.power_w[0][0] == 3.0 && s.power_w[0][1] == 0.0 && s.power_w[0][2] == 10.0);
 }
 
+// The JS binding's path (Begin + EndInto) allocates nothing once its window slots exist; slots are
+// reused across nested and overlapping windows without mixing up their edges.
+void TestWindowsAllocationFree() {
+  Tree t(999999);
+  t.Add("intel-rapl:0", "package-0", 5);
+  t.Add("intel-rapl:0:0", "core", 7);
+  PollerOptions manual;
+  manual.thread = false;
+  auto m = OpenTree(t, manual);
+  double joules[2], below[2];
+  m->EndInto(m->Begin("warm-up"), joules, below);  // creates the first slot and the End scratch
+  long allocations = 0;  // counted around the meters calls only: the fixture's file writes allocate
+  for (int i = 0; i < 100; ++i) {
+    long before = g_allocations.load();
+    const int w = m->Begin(i % 2 ? "epoch" : "");
+    allocations += g_allocations.load() - before;
+    t.Step("intel-rapl:0", 3);
+    before = g_allocations.load();
+    m->Sample();
+    m->EndInto(w, joules, below);
+    allocations += g_allocations.load() - before;
+    CHECK(joules[0] == 3 * 1e-6);
+  }
+  CHECK(allocations == 0);
+  // Overlapping windows each keep their own begin edge although their slots are reused.
+  const int outer = m->Begin("outer");
+  t.Step("intel-rapl:0", 100);
+  const int inner = m->Begin("inner");
+  t.Step("intel-rapl:0", 20);
+  m->EndInto(outer, joules, below);
+  CHECK(joules[0] == 120 * 1e-6);
+  const int again = m->Begin("outer");  // the freed name and slot are available again
+  t.Step("intel-rapl:0", 1);
+  CHECK(again != outer);
+  WindowResult ri = m->End(inner);
+  CHECK(ri.name == "inner" && ri.joules[0] == 21 * 1e-6 && ri.below_resolution.size() == 2);
+  CHECK(m->EndInto(again, joules, below) >= 0 && joules[0] == 1 * 1e-6);
+  CHECK(m->OpenWindows() == 0);
+  CHECK_THROWS_CODE(m->EndInto(again, joules, below), "METER_WINDOW_UNKNOWN");
+  CHECK_THROWS_CODE(m->EndInto(0, joules, below), "METER_WINDOW_UNKNOWN");
+}
+
+// The estimate's two counters (this process; waited-for children) both land in the one `cpu` domain: a
+// child that burns CPU and is reaped inside the window is counted, one reaped before it is not.
+void TestEstimateCountsReapedChildren() {
+  auto burn_child = [] {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      timespec ts{};
+      do ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+      while (ts.tv_nsec < 50'000'000 && ts.tv_sec == 0);  // 50 ms of CPU
+      ::_exit(0);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+  };
+  std::vector<std::unique_ptr<EnergySource>> sources;
+  sources.push_back(std::make_unique<EstimateSource>(EstimateOptions{10.0}));
+  CHECK(sources[0]->Counters().size() == 2);
+  CHECK(sources[0]->Counters()[0].domain == 0 && sources[0]->Counters()[1].domain == 0);
+  PollerOptions manual;
+  manual.thread = false;
+  Meters m(std::move(sources), manual);
+  burn_child();  // before the window: not counted
+  const int w = m.Begin();
+  burn_child();
+  WindowResult r = m.End(w);
+  // >= 50 ms of child CPU at 10 W; this thread only waited, so well under a further 0.5 J.
+  CHECK(r.joules[0] >= 0.5 && r.joules[0] < 1.0);
+
+  EstimateOptions self_only{10.0};
+  self_only.children = false;
+  std::vector<std::unique_ptr<EnergySource>> one;
+  one.push_back(std::make_unique<EstimateSource>(self_only));
+  CHECK(one[0]->Counters().size() == 1);
+  CHECK(Contains(one[0]->Method(), "this process only"));
+  Meters mine(std::move(one), manual);
+  const int w2 = mine.Begin();
+  burn_child();
+  CHECK(mine.End(w2).joules[0] < 0.5);  // the child's 0.5 J is not this process's
+}
+
 }  // namespace
 
 int main() {
@@ -207,5 +294,7 @@ int main() {
   TestExplain();
   TestOpenFallsBack();
   TestTrace();
+  TestWindowsAllocationFree();
+  TestEstimateCountsReapedChildren();
   return Finish("test_meters_powercap");
 }
