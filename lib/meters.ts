@@ -91,7 +91,14 @@ export interface SourceStatus {
   /** Error code when unavailable (METER_UNAVAILABLE, METER_PERMISSION_DENIED, METER_READ_FAILED). */
   readonly code: string | null;
   readonly reason: string | null;
+  /** The command that makes it work: when unavailable, here; with `rootOnly`, for users other than root. */
   readonly fix: string | null;
+  /**
+   * Set when the source works only because this process runs as root (e.g. energy_uj mode 0400, the
+   * msr driver's CAP_SYS_RAWIO, perf_event_paranoid > 0): why, so a set-up checked as root does not
+   * fail later as a user.
+   */
+  readonly rootOnly: string | null;
   readonly domains: readonly string[];
 }
 
@@ -219,6 +226,7 @@ function toStatus(s: NativeSourceStatus): SourceStatus {
     code: s.code || null,
     reason: s.reason || null,
     fix: s.fix || null,
+    rootOnly: s.rootOnly || null,
     domains: s.domains,
   };
 }

@@ -51,6 +51,7 @@ export interface NativeSourceStatus {
   code: string;
   reason: string;
   fix: string;
+  rootOnly: string;
   domains: string[];
 }
 

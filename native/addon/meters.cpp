@@ -77,6 +77,7 @@ Napi::Array StatusesToJs(Napi::Env env, const std::vector<SourceStatus>& statuse
     o.Set("code", s.code);
     o.Set("reason", s.reason);
     o.Set("fix", s.fix);
+    o.Set("rootOnly", s.root_only);
     Napi::Array domains = Napi::Array::New(env, s.domains.size());
     for (std::size_t d = 0; d < s.domains.size(); ++d) domains.Set(d, s.domains[d]);
     o.Set("domains", domains);

@@ -1,9 +1,11 @@
 // Powercap source, wrap extension, windows, poller period, trace and the errno->fix table, on a fake
 // powercap tree in a temp dir whose counters follow a scripted sequence.
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cmath>
 #include <map>
 #include <memory>
@@ -174,6 +176,49 @@ void TestExplain() {
   CHECK(ExplainPerfOpen("energy-pkg", ENOENT, 23, 0).code() == "METER_UNAVAILABLE");
 }
 
+// Root reads a 0400 energy_uj (the tests run as root), but nobody else can: the source works here only
+// because of root, and `info` says so with the fix. The decision is pure, so every euid is checked.
+void TestRootOnly() {
+  CHECK(ReadableOnlyAsRoot(S_IFREG | 0400, 0));
+  CHECK(ReadableOnlyAsRoot(S_IFREG | 0440, 0));
+  CHECK(!ReadableOnlyAsRoot(S_IFREG | 0444, 0));
+  CHECK(!ReadableOnlyAsRoot(S_IFREG | 0400, 1000));  // a non-root reader is the owner or denied: no note
+
+  Tree t(999999);
+  t.Add("intel-rapl:0", "package-0", 1);
+  t.Add("intel-rapl:0:0", "core", 1);
+  const std::string energy = t.root + "/intel-rapl:0:0/energy_uj";
+  ::chmod(energy.c_str(), 0400);
+  PowercapSource source(PowercapOptions{t.root});  // opens: root may read it
+  struct stat st;
+  CHECK(::stat(energy.c_str(), &st) == 0);
+  ReasonFix as_root = PowercapRootOnly(energy, st.st_mode, 0, t.root);
+  CHECK(Contains(as_root.reason, "only because this process runs as root"));
+  CHECK(Contains(as_root.reason, energy + " is mode 0400"));
+  CHECK(Contains(as_root.fix, PowercapChmodCommand(t.root)) && Contains(as_root.fix, PowercapUdevCommand()));
+  CHECK(PowercapRootOnly(energy, st.st_mode, 1000, t.root).reason.empty());
+  CHECK(PowercapRootOnly(energy, S_IFREG | 0444, 0, t.root).reason.empty());
+  // The source reports the same through the interface `info` reads (as root here; nothing otherwise).
+  CHECK(source.RootOnly().reason == (::geteuid() == 0 ? as_root.reason : ""));
+
+  // The msr driver demands CAP_SYS_RAWIO whatever the mode; msr_safe and plain files go by mode.
+  ReasonFix msr = MsrRootOnly("/dev/cpu/0/msr", "/dev/cpu/%d/msr", S_IFCHR | 0600, 0);
+  CHECK(Contains(msr.reason, "CAP_SYS_RAWIO") && Contains(msr.fix, "setcap cap_sys_rawio=ep"));
+  CHECK(!MsrRootOnly("/dev/cpu/0/msr", "/dev/cpu/%d/msr", S_IFCHR | 0644, 0).reason.empty());
+  CHECK(MsrRootOnly("/dev/cpu/0/msr", "/dev/cpu/%d/msr", S_IFCHR | 0600, 1000).reason.empty());
+  ReasonFix safe = MsrRootOnly("/dev/cpu/0/msr_safe", "/dev/cpu/%d/msr_safe", S_IFCHR | 0600, 0);
+  CHECK(Contains(safe.reason, "mode 0600") && Contains(safe.fix, "sudo chmod a+r /dev/cpu/*/msr_safe"));
+  CHECK(MsrRootOnly("/dev/cpu/0/msr_safe", "/dev/cpu/%d/msr_safe", S_IFCHR | 0644, 0).reason.empty());
+  CHECK(MsrRootOnly("/tmp/f/0-msr", "/tmp/f/%d-msr", S_IFREG | 0644, 0).reason.empty());  // a fixture file
+
+  ReasonFix perf = PerfRootOnly(2, 0);
+  CHECK(Contains(perf.reason, "perf_event_paranoid <= 0 for other users (it is 2)"));
+  CHECK(Contains(perf.fix, "sysctl -w kernel.perf_event_paranoid=0"));
+  CHECK(PerfRootOnly(0, 0).reason.empty() && PerfRootOnly(-1, 0).reason.empty());
+  CHECK(PerfRootOnly(2, 1000).reason.empty());
+  CHECK(PerfRootOnly(INT_MIN, 0).reason.empty());  // unreadable setting: nothing to claim
+}
+
 void TestOpenFallsBack() {
   OpenOptions o;
   o.powercap.root = "/nonexistent/powercap";
@@ -292,6 +337,7 @@ int main() {
   TestPollerThread();
   TestMalformed();
   TestExplain();
+  TestRootOnly();
   TestOpenFallsBack();
   TestTrace();
   TestWindowsAllocationFree();
