@@ -1,7 +1,9 @@
 // Side-by-side SGEMM benchmark: mlp-energy's blocked sgemm vs OpenBLAS (cblas_sgemm, same thread
 // count) in one process, interleaved rep by rep so machine noise hits both alike. Prints GFLOP/s
 // (best of the reps) and the ratio ours/OpenBLAS. Not a test: run `bash bench/gemm/run.sh`.
-//   bench_gemm [--quick] [--section square|butter|sweep|isa|all] [--threads 1,2]
+//   bench_gemm [--quick] [--section square|butter|sweep|isa|all] [--threads 1,2] [--isa avx2|avx512|reference]
+// --isa forces our kernels' ISA (default: the best this CPU has); run.sh pins OpenBLAS to the matching core
+// for a like-for-like ratio (avx2: OPENBLAS_CORETYPE=Haswell).
 #include <cblas.h>
 
 #include <algorithm>
@@ -30,6 +32,7 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 bool quick = false;
+Isa our_isa = BestIsa();  // --isa
 
 struct Shape {
   bool ta, tb;
@@ -117,7 +120,7 @@ std::vector<int> thread_list = {1, 2};
 
 void Row(const Shape& s, int threads) {
   openblas_set_num_threads(threads);
-  const Tiling t = DefaultTiling(BestIsa(), threads);
+  const Tiling t = DefaultTiling(our_isa, threads);
   double ours, blas;
   Time(s, t, true, &ours, &blas);
   std::printf("| %-22s | %2s | %5lld | %5lld | %5lld | %2d | %8.1f | %8.1f | %5.2f |\n", s.label.c_str(),
@@ -164,7 +167,7 @@ void Butter() {
 // GFLOP/s over kc (rows) × mc (columns) on one thread: where the A micro-panel + B micro-panel
 // leave L1 (kc) and where the mc×kc block of A leaves L2 (mc·kc).
 void Sweep() {
-  const Tiling d = DefaultTiling(BestIsa(), 1);
+  const Tiling d = DefaultTiling(our_isa, 1);
   const hw::CacheLevel* l1 = hw::Caches().Data(1);
   const hw::CacheLevel* l2 = hw::Caches().Data(2);
   const int64_t n = quick ? 768 : 1536;
@@ -219,18 +222,26 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) {
       thread_list.clear();
       for (char* tok = std::strtok(argv[++i], ","); tok; tok = std::strtok(nullptr, ",")) thread_list.push_back(std::atoi(tok));
+    } else if (!std::strcmp(argv[i], "--isa") && i + 1 < argc) {
+      if (!ParseIsa(argv[++i], &our_isa) || !IsaAvailable(our_isa)) {
+        std::fprintf(stderr, "--isa %s: not an ISA this CPU offers; use %s or omit --isa\n", argv[i], IsaName(BestIsa()));
+        return 2;
+      }
     } else {
-      std::fprintf(stderr, "usage: bench_gemm [--quick] [--section square|butter|sweep|isa|all] [--threads 1,2]\n");
+      std::fprintf(stderr, "usage: bench_gemm [--quick] [--section square|butter|sweep|isa|all] [--threads 1,2] [--isa avx2|avx512|reference]\n");
       return 2;
     }
   }
   const auto& cpu = hw::Cpu();
-  const Tiling d = DefaultTiling(BestIsa(), 1);
+  const Tiling d = DefaultTiling(our_isa, 1);
   std::printf("# SGEMM: mlp-energy vs OpenBLAS\n\nCPU: %s (%s, family %d model %d), %d logical CPUs\n", cpu.brand.c_str(),
               cpu.vendor.c_str(), cpu.family, cpu.model, cpu.logical_cores);
   std::printf("OpenBLAS: %s, core %s\n", openblas_get_config(), openblas_get_corename());
-  std::printf("ours: isa %s, mr×nr %dx%d, mc %d, kc %d, nc %d (default tiling)\n", IsaName(d.isa), d.mr, d.nr, d.mc,
-              d.kc, d.nc);
+  std::printf("ours: isa %s, mr×nr %dx%d, mc %d, kc %d, nc %d (default tiling%s)\n", IsaName(d.isa), d.mr, d.nr, d.mc,
+              d.kc, d.nc, our_isa == BestIsa() ? "" : ", isa forced by --isa");
+  // A like-for-like ratio needs OpenBLAS on the same vector width: run.sh pins it for --isa avx2.
+  if (our_isa == Isa::Avx2 && std::strcmp(openblas_get_corename(), "Haswell") != 0)
+    std::printf("note: OpenBLAS is not on its Haswell (AVX2) kernel; run `bash bench/gemm/run.sh --isa avx2` or set OPENBLAS_CORETYPE=Haswell\n");
   for (const auto& line : DefaultTilingDerivation(d.isa, 1)) std::printf("  %s\n", line.c_str());
   std::printf("GFLOP/s = 2mnk / best time over the reps; both libraries alternate rep by rep.\n");
   if (section == "all" || section == "square") Square();
