@@ -22,6 +22,8 @@
 
 #include "common/error.hpp"
 #include "gemm/gemm.hpp"
+#include "gemm/kernels.hpp"
+#include "gemm/sup.hpp"
 #include "gemm/tiling.hpp"
 #include "count_allocations.hpp"
 #include "expect.hpp"
@@ -233,6 +235,13 @@ void Defaults() {
     }
     EXPECT(ok, "default tiling for %s must validate", IsaName(isa));
     EXPECT(DefaultTilingDerivation(isa, 2).size() == 3, "derivation names kc, mc and nc");
+    // The vector ISAs' default kernels have the unpacked variants, so Correctness's small shapes run them.
+    if (isa != Isa::Reference) {
+      Args small;
+      small.m = 64, small.n = 64, small.k = 64;
+      EXPECT(SupApplies(small, t, *FindMicroKernel(isa, t.mr, t.nr)), "the %s %dx%d kernel takes the unpacked path",
+             IsaName(isa), t.mr, t.nr);
+    }
   }
   EXPECT(IsaAvailable(BestIsa()), "BestIsa must be available");
   Isa parsed;
@@ -240,24 +249,26 @@ void Defaults() {
 }
 
 // Steady state: once the pack buffers and pool threads exist, neither the packed nor the unpacked
-// path may allocate (thread-pool task hand-off included).
+// path may allocate (thread-pool task hand-off included), on every vector ISA this CPU has.
 void NoAllocationAfterWarmUp() {
   const int64_t m = 256, n = 200, k = 300;
   std::vector<float> a(m * k, 0.5f), b(k * n, 0.25f), c(m * n), bias(n, 1.0f);
-  for (const bool sup : {true, false}) {
-    for (const int threads : {1, 2}) {
-      Tiling t = DefaultTiling(BestIsa(), threads);
-      t.sup = sup;
-      Args g;
-      g.m = m, g.n = n, g.k = k, g.a = a.data(), g.lda = k, g.b = b.data(), g.ldb = n, g.c = c.data(), g.ldc = n;
-      g.epilogue.bias = bias.data(), g.epilogue.relu = true;
-      sgemm(g, t);  // warm-up: buffers and threads
-      const long before = g_allocations;
-      for (int i = 0; i < 5; ++i) sgemm(g, t);
-      EXPECT(g_allocations == before, "5 sgemm calls (sup=%d, threads=%d) allocated %ld times", sup, threads,
-             g_allocations - before);
-    }
-  }
+  std::vector<Isa> isas = {BestIsa()};
+  if (BestIsa() == Isa::Avx512 && IsaAvailable(Isa::Avx2)) isas.push_back(Isa::Avx2);
+  for (const Isa isa : isas)
+    for (const bool sup : {true, false})
+      for (const int threads : {1, 2}) {
+        Tiling t = DefaultTiling(isa, threads);
+        t.sup = sup;
+        Args g;
+        g.m = m, g.n = n, g.k = k, g.a = a.data(), g.lda = k, g.b = b.data(), g.ldb = n, g.c = c.data(), g.ldc = n;
+        g.epilogue.bias = bias.data(), g.epilogue.relu = true;
+        sgemm(g, t);  // warm-up: buffers and threads
+        const long before = g_allocations;
+        for (int i = 0; i < 5; ++i) sgemm(g, t);
+        EXPECT(g_allocations == before, "5 sgemm calls (%s, sup=%d, threads=%d) allocated %ld times", IsaName(isa),
+               sup, threads, g_allocations - before);
+      }
 }
 
 }  // namespace

@@ -5,21 +5,44 @@
 
 namespace mlpe::gemm {
 
-#if defined(__x86_64__) || defined(_M_X64)
-constexpr bool kHaveAvx512Pack = true;
-#else
-constexpr bool kHaveAvx512Pack = false;
-inline void PackTransposedAvx512(const float*, int64_t, int, int64_t, float*, int, int) {}
-inline void PackRowsAvx512(const float*, int64_t, int, int64_t, float*, int, int) {}
-#endif
+namespace {
 
-void PackA(const Args& args, int64_t ic, int64_t pc, int64_t m_cur, int64_t k_cur, int mr, float* dst, bool avx512) {
+struct VectorPack {
+  int width;  // floats per vector: the most lanes one transposed call fills
+  PackTransposedFn transposed;
+  PackRowsFn rows;
+};
+
+// The ISA's vector bodies, or nullptr for the scalar loops (reference, or no x86 build).
+const VectorPack* VectorPackFor(Isa isa) {
+#if defined(__x86_64__) || defined(_M_X64)
+  static const VectorPack avx2{8, PackTransposedAvx2, PackRowsAvx2}, avx512{16, PackTransposedAvx512, PackRowsAvx512};
+  if (isa == Isa::Avx512) return &avx512;
+  if (isa == Isa::Avx2) return &avx2;
+#else
+  (void)isa;
+#endif
+  return nullptr;
+}
+
+// A micro-panel `lanes` wide from `rows` source rows of length k (the transpose of memory order), one
+// vector width of its columns at a time.
+void PackTransposedPanel(const VectorPack& v, const float* src, int64_t ld, int rows, int64_t k, float* panel,
+                         int lanes) {
+  for (int j = 0; j < lanes; j += v.width)
+    v.transposed(src + j * ld, ld, std::clamp(rows - j, 0, v.width), k, panel + j, lanes, std::min(lanes - j, v.width));
+}
+
+}  // namespace
+
+void PackA(const Args& args, int64_t ic, int64_t pc, int64_t m_cur, int64_t k_cur, int mr, float* dst, Isa isa) {
+  const VectorPack* vec = VectorPackFor(isa);
   for (int64_t ip = 0; ip * mr < m_cur; ++ip) {
     const int64_t i0 = ic + ip * mr;
     const int rows = static_cast<int>(std::min<int64_t>(mr, m_cur - ip * mr));
     float* panel = dst + ip * mr * k_cur;
-    if (args.trans_a && kHaveAvx512Pack && avx512) {
-      PackRowsAvx512(args.a + pc * args.lda + i0, args.lda, rows, k_cur, panel, mr, mr);
+    if (args.trans_a && vec) {
+      vec->rows(args.a + pc * args.lda + i0, args.lda, rows, k_cur, panel, mr, mr);
     } else if (args.trans_a) {
       // A is stored k×m: each k step of the micro-panel is a contiguous run of `rows` floats.
       for (int64_t p = 0; p < k_cur; ++p) {
@@ -28,8 +51,8 @@ void PackA(const Args& args, int64_t ic, int64_t pc, int64_t m_cur, int64_t k_cu
         std::memcpy(out, src, rows * sizeof(float));
         for (int i = rows; i < mr; ++i) out[i] = 0.0f;
       }
-    } else if (kHaveAvx512Pack && avx512 && mr <= 16) {
-      PackTransposedAvx512(args.a + i0 * args.lda + pc, args.lda, rows, k_cur, panel, mr, mr);
+    } else if (vec) {
+      PackTransposedPanel(*vec, args.a + i0 * args.lda + pc, args.lda, rows, k_cur, panel, mr);
     } else {
       // A is stored m×k: read each row contiguously, write it with stride mr (a transpose).
       for (int i = 0; i < rows; ++i) {
@@ -43,13 +66,14 @@ void PackA(const Args& args, int64_t ic, int64_t pc, int64_t m_cur, int64_t k_cu
 }
 
 void PackB(const Args& args, int64_t pc, int64_t jc, int64_t k_cur, int64_t n_cur, int nr, int64_t jp_begin,
-           int64_t jp_end, float* dst, bool avx512) {
+           int64_t jp_end, float* dst, Isa isa) {
+  const VectorPack* vec = VectorPackFor(isa);
   for (int64_t jp = jp_begin; jp < jp_end; ++jp) {
     const int64_t j0 = jc + jp * nr;
     const int cols = static_cast<int>(std::min<int64_t>(nr, n_cur - jp * nr));
     float* panel = dst + jp * nr * k_cur;
-    if (!args.trans_b && kHaveAvx512Pack && avx512) {
-      PackRowsAvx512(args.b + pc * args.ldb + j0, args.ldb, cols, k_cur, panel, nr, nr);
+    if (!args.trans_b && vec) {
+      vec->rows(args.b + pc * args.ldb + j0, args.ldb, cols, k_cur, panel, nr, nr);
     } else if (!args.trans_b) {
       // B is stored k×n: each k step is a contiguous run of `cols` floats.
       for (int64_t p = 0; p < k_cur; ++p) {
@@ -58,11 +82,8 @@ void PackB(const Args& args, int64_t pc, int64_t jc, int64_t k_cur, int64_t n_cu
         std::memcpy(out, src, cols * sizeof(float));
         for (int j = cols; j < nr; ++j) out[j] = 0.0f;
       }
-    } else if (kHaveAvx512Pack && avx512 && nr % 16 == 0) {
-      // 16 columns of the panel at a time, each a 16-lane slice of every k step.
-      for (int j = 0; j < nr; j += 16)
-        PackTransposedAvx512(args.b + (j0 + j) * args.ldb + pc, args.ldb, std::clamp(cols - j, 0, 16), k_cur,
-                             panel + j, nr, 16);
+    } else if (vec) {
+      PackTransposedPanel(*vec, args.b + j0 * args.ldb + pc, args.ldb, cols, k_cur, panel, nr);
     } else {
       // B is stored n×k: read each of the panel's columns contiguously, write with stride nr.
       for (int j = 0; j < cols; ++j) {

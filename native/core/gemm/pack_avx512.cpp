@@ -1,5 +1,5 @@
-// AVX-512 packing of the operands whose micro-panels are a transpose of memory order (A not
-// transposed, B transposed): 16×16 blocks are transposed in registers instead of moved one float at
+// AVX-512 bodies of pack.hpp's vector packing, 16 lanes. Panels whose memory order is their transpose
+// (A not transposed, B transposed): 16×16 blocks are transposed in registers instead of moved one float at
 // a time (the scalar loop costs ~1 ns per float, as much as the micro-kernel on small BUTTER layers).
 #include <immintrin.h>
 

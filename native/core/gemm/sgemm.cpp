@@ -75,7 +75,6 @@ void sgemm(const Args& g, const Tiling& t) {
   if (GemvApplies(g, t)) return Gemv(g, t);
 
   const MicroKernel& ukr = *FindMicroKernel(t.isa, t.mr, t.nr);
-  const bool avx512 = t.isa == Isa::Avx512;  // Validate checked the CPU has it
   const int mr = t.mr, nr = t.nr;
   const int64_t mc = t.mc, kc = std::min<int64_t>(t.kc, g.k), nc = std::min<int64_t>(t.nc, (g.n + nr - 1) / nr * nr);
   const double flops = 2.0 * g.m * g.n * g.k;
@@ -108,13 +107,13 @@ void sgemm(const Args& g, const Tiling& t) {
         const int64_t k_cur = std::min(kc, g.k - pc);
         const bool first = pc == 0, last = pc + k_cur == g.k;
         if (sync && !(jc == 0 && first)) sync->Wait();  // everyone is done reading the previous panel
-        PackB(g, pc, jc, k_cur, n_cur, nr, n_panels * tid / size, n_panels * (tid + 1) / size, b_packed, avx512);
+        PackB(g, pc, jc, k_cur, n_cur, nr, n_panels * tid / size, n_panels * (tid + 1) / size, b_packed, t.isa);
         if (sync) sync->Wait();  // the whole panel is packed
         const int64_t jp_begin = n_panels * tj / jr_w, jp_end = n_panels * (tj + 1) / jr_w;
         // 3rd loop (ic): this thread's rows, mc at a time, each block of A packed into private L2.
         for (int64_t ic = row_begin; ic < row_end; ic += mc) {
           const int64_t m_cur = std::min(mc, row_end - ic);
-          PackA(g, ic, pc, m_cur, k_cur, mr, a_packed, avx512);
+          PackA(g, ic, pc, m_cur, k_cur, mr, a_packed, t.isa);
           MacroBlock blk{a_packed, b_packed, m_cur, n_cur, k_cur, jp_begin, jp_end,
                          g.c + ic * g.ldc + jc, g.ldc, g.alpha, first ? g.beta : 1.0f,
                          last && g.epilogue.bias ? g.epilogue.bias + jc : nullptr, last && g.epilogue.relu};

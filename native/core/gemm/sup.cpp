@@ -22,7 +22,6 @@ void SupTiles(const Args& g, const Tiling& t, const MicroKernel& ukr, int64_t ro
               int64_t j_begin, int64_t j_end) {
   const int mr = t.mr, nr = t.nr;
   const int64_t kc = std::min<int64_t>(t.kc, g.k);
-  const bool avx512 = t.isa == Isa::Avx512;
   float* a_edge = sup_a.Reserve(static_cast<size_t>(mr * kc));
   float* b_panel = sup_b.Reserve(static_cast<size_t>(nr * kc));
   alignas(64) float edge[kMaxTile];
@@ -37,7 +36,7 @@ void SupTiles(const Args& g, const Tiling& t, const MicroKernel& ukr, int64_t ro
       const float* b = g.b + pc * g.ldb + j;
       int64_t ldb = g.ldb;
       if (g.trans_b || cols < nr) {
-        PackB(g, pc, j, k_cur, cols, nr, 0, 1, b_panel, avx512);
+        PackB(g, pc, j, k_cur, cols, nr, 0, 1, b_panel, t.isa);
         b = b_panel, ldb = nr;
       }
       // ir loop: A read in place, except a partial last micro-panel (packed, zero-padded).
@@ -49,7 +48,7 @@ void SupTiles(const Args& g, const Tiling& t, const MicroKernel& ukr, int64_t ro
         const int64_t rs = full ? g.ldc : nr;
         const float beta_k = full ? beta : 0.0f;
         if (rows < mr) {
-          PackA(g, i, pc, rows, k_cur, mr, a_edge, avx512);
+          PackA(g, i, pc, rows, k_cur, mr, a_edge, t.isa);
           ukr.sup_cols(k_cur, a_edge, mr, b, ldb, dst, rs, g.alpha, beta_k);
         } else if (g.trans_a) {
           ukr.sup_cols(k_cur, g.a + pc * g.lda + i, g.lda, b, ldb, dst, rs, g.alpha, beta_k);

@@ -1,0 +1,87 @@
+// The MR × (2 vectors) micro-kernels written once for any vector width: AVX2 (6×16, 8 lanes) and AVX-512
+// (MR×32, 16 lanes) — the packed kernel, the unpacked ("sup") kernel and the alpha/beta store of the register
+// tile they share. Only the ISA files include this, each with its own vector type V:
+//   V::Reg, V::kLanes, V::Zero(), V::Set1(float), V::Load(const float*) (unaligned), V::LoadAligned,
+//   V::Store(float*, Reg) (unaligned), V::Mul(x, y), V::Fmadd(x, y, z) = x·y + z.
+// Per k step: 2 loads of B, MR broadcasts of A, 2·MR FMAs into 2·MR accumulators (BLIS haswell layout).
+// V must be declared in an anonymous namespace of the ISA file: the instantiations then have internal
+// linkage, so the linker can never fold the AVX-512 copy into an AVX2 caller (the files are compiled with
+// different -m flags and -ffp-contract=off, hence the explicit Fmadd).
+#pragma once
+#include <cstdint>
+
+namespace mlpe::gemm {
+
+// C[0:MR, 0:2·lanes] := alpha·acc + beta·C; beta == 0: C is not read (it may hold NaN).
+template <class V, int MR>
+inline void StoreTileX2(const typename V::Reg (&c0)[MR], const typename V::Reg (&c1)[MR], float* c, int64_t rs_c,
+                        float alpha, float beta) {
+  const typename V::Reg va = V::Set1(alpha), vb = V::Set1(beta);
+  if (beta == 0.0f) {
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      V::Store(c + i * rs_c, V::Mul(va, c0[i]));
+      V::Store(c + i * rs_c + V::kLanes, V::Mul(va, c1[i]));
+    }
+  } else {
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      float* ci = c + i * rs_c;
+      V::Store(ci, V::Fmadd(va, c0[i], V::Mul(vb, V::Load(ci))));
+      V::Store(ci + V::kLanes, V::Fmadd(va, c1[i], V::Mul(vb, V::Load(ci + V::kLanes))));
+    }
+  }
+}
+
+// The packed kernel (kernels.hpp, MicroKernelFn): a is kc columns of MR floats, b kc rows of 2·lanes floats,
+// both aligned.
+template <class V, int MR>
+void PackedKernelX2(int64_t kc, const float* __restrict a, const float* __restrict b, float* c, int64_t rs_c,
+                    float alpha, float beta) {
+  typename V::Reg c0[MR], c1[MR];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) c0[i] = c1[i] = V::Zero();
+  // Touch the C tile early so its lines arrive while the k loop runs.
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) {
+    __builtin_prefetch(c + i * rs_c);
+    __builtin_prefetch(c + i * rs_c + 2 * V::kLanes - 1);
+  }
+#pragma GCC unroll 4
+  for (int64_t p = 0; p < kc; ++p) {
+    const typename V::Reg b0 = V::LoadAligned(b), b1 = V::LoadAligned(b + V::kLanes);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      const typename V::Reg ai = V::Set1(a[i]);
+      c0[i] = V::Fmadd(ai, b0, c0[i]);
+      c1[i] = V::Fmadd(ai, b1, c1[i]);
+    }
+    a += MR;
+    b += 2 * V::kLanes;
+  }
+  StoreTileX2<V, MR>(c0, c1, c, rs_c, alpha, beta);
+}
+
+// The unpacked kernel (kernels.hpp, SupKernelFn) for small products, where packing costs as much as the
+// multiply: A is broadcast straight from the caller's matrix, B rows are loaded from the caller's matrix
+// (or a packed micro-panel). kRows: A stored m×k, A(i, p) = a[i·lda + p]; else k×m, a[p·lda + i].
+template <class V, int MR, bool kRows>
+void SupKernelX2(int64_t kc, const float* __restrict a, int64_t lda, const float* __restrict b, int64_t ldb, float* c,
+                 int64_t rs_c, float alpha, float beta) {
+  typename V::Reg c0[MR], c1[MR];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) c0[i] = c1[i] = V::Zero();
+#pragma GCC unroll 2
+  for (int64_t p = 0; p < kc; ++p) {
+    const typename V::Reg b0 = V::Load(b + p * ldb), b1 = V::Load(b + p * ldb + V::kLanes);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      const typename V::Reg ai = V::Set1(kRows ? a[i * lda + p] : a[p * lda + i]);
+      c0[i] = V::Fmadd(ai, b0, c0[i]);
+      c1[i] = V::Fmadd(ai, b1, c1[i]);
+    }
+  }
+  StoreTileX2<V, MR>(c0, c1, c, rs_c, alpha, beta);
+}
+
+}  // namespace mlpe::gemm
