@@ -68,6 +68,8 @@ class Meters {
   PollerStats Stats() const;
   TraceSnapshot Trace() const;
   std::string LastError() const;
+  // Seconds since the meters were opened: the clock of window edges and trace samples (TraceSnapshot::t_s).
+  double Now() const;
   // Mean ns per raw read of counter 0 of source s over `iterations` reads (bench; holds the lock).
   double RawReadNs(std::size_t s, std::size_t iterations);
   // Stops the poller; the meters stay readable through Sample/Begin/End.
@@ -91,7 +93,6 @@ class Meters {
     std::vector<double> integrated;
   };
 
-  double Now() const;
   void SampleLocked(double t);
   std::vector<double> DomainJoulesLocked() const;
   void Run();
