@@ -18,6 +18,7 @@ export { runSweep } from './sweep/runner.js';
 export type { SweepEvent, SweepSummary, RunSummary } from './sweep/runner.js';
 export { defaultBackends } from './sweep/backends.js';
 export { normaliseRun, estimateOverhead } from './sweep/normalise.js';
+export { isLongRuntime } from './sweep/normalise.js';
 export {
   EAGLE_CPU,
   EAGLE_GPU,
