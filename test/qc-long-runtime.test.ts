@@ -85,6 +85,7 @@ describe('BUTTER-E filter_1 ("long runtimes", 2_qc.ipynb): run_time > 75,000 s',
     const instance = await DuckDBInstance.create(file);
     const db = await instance.connect();
     await db.run('CREATE TABLE runs (run_id VARCHAR PRIMARY KEY, run_time DOUBLE, source VARCHAR, energy DOUBLE)');
+    await db.run('CREATE TABLE power_traces (run_id VARCHAR, t DOUBLE, domain VARCHAR, watts DOUBLE)');
     await db.run("INSERT INTO runs VALUES ('old-long', 90000, 'mlp-energy', 5)");
     db.closeSync();
     instance.closeSync();
@@ -92,6 +93,8 @@ describe('BUTTER-E filter_1 ("long runtimes", 2_qc.ipynb): run_time > 75,000 s',
     try {
       await store.refreshQc();
       expect(await store.query('SELECT run_id, filter_long_runtime FROM runs')).toEqual([{ run_id: 'old-long', filter_long_runtime: true }]);
+      const cols = await store.query("SELECT column_name FROM duckdb_columns() WHERE table_name = 'power_traces' ORDER BY column_index");
+      expect(cols.map((c) => c.column_name)).toEqual(['run_id', 't', 'domain', 'watts', 'estimated']);
     } finally {
       store.close();
     }

@@ -122,8 +122,9 @@ export const HARDWARE_COLUMNS: readonly Column[] = [
 export const POWER_TRACE_COLUMNS: readonly Column[] = [
   c('run_id', 'VARCHAR', 'runs.run_id'),
   c('t', 'DOUBLE', 'seconds since the run started'),
-  c('domain', 'VARCHAR', 'meter domain'),
-  c('watts', 'DOUBLE', 'power'),
+  c('domain', 'VARCHAR', "meter domain ('package-0', 'dram-0', 'gpu-0', 'cpu' for the estimate)"),
+  c('watts', 'DOUBLE', 'mean power since the previous sample; NULL where the counter could not be read'),
+  c('estimated', 'BOOLEAN', 'true when the domain is an estimate (CPU time × watts per core), not a hardware counter'),
 ];
 
 export const TABLES = {
