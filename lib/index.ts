@@ -79,3 +79,8 @@ export { saveTunings, loadTunings, findTuning } from './tune/store.js';
 export { tunedTiling } from './tune/tuned.js';
 export { gridScan } from './tune/grid-scan.js';
 export { tilingGridChart } from './tune/chart.js';
+export { gridTilings } from './tune/grid-scan.js';
+export type { GridAxis, GridPoint, GridScanOptions } from './tune/grid-scan.js';
+export { saveGridScan, loadGridScans } from './tune/grid-store.js';
+export type { TilingGridScan } from './tune/grid-store.js';
+export { selectShape, heaviestShape } from './tune/shapes.js';

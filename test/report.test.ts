@@ -9,7 +9,11 @@ import { EAGLE_CPU, EAGLE_GPU } from '../lib/model/profiles.js';
 import type { RunRecord } from '../lib/model/records.js';
 import { parameterBoundaries } from '../lib/report/boundaries.js';
 import { writeReport, type ReportResult } from '../lib/report/index.js';
+import { gridScan } from '../lib/tune/grid-scan.js';
+import type { TilingGridScan } from '../lib/tune/grid-store.js';
+import { TilingSpace } from '../lib/tune/space.js';
 import { syntheticRuns } from './model-fixtures.js';
+import { ScriptedMeter, bowl } from './helpers/scripted-meter.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -26,12 +30,25 @@ function reportRuns(): RunRecord[] {
   return [...cpu, ...gpu];
 }
 
+/** A `tune --grid` scan of one shape (kc across, a line per mc) with the scripted meter: estimated energy. */
+async function tilingGrid(): Promise<TilingGridScan> {
+  const machine = { cpu_model: 'Scripted CPU', l1d_bytes: 48 << 10, l2_bytes: 1 << 20, l3_bytes: 32 << 20, isa: 'avx512', cores: 1 };
+  const shape = { orientation: 'NN' as const, m: 256, n: 1024, k: 1024 };
+  const space = new TilingSpace(shape, { microTiles: [{ isa: 'avx512', mr: 6, nr: 32 }], maxThreads: 1, caches: machine });
+  const meter = new ScriptedMeter(bowl);
+  meter.estimated = true;
+  const base = { isa: 'avx512' as const, mr: 6, nr: 32, mc: 96, kc: 256, nc: 1024, threads: 1, sup: false };
+  const points = await gridScan(meter, shape, space, base, { x: 'kc', series: 'mc', repetitions: 1, maxPoints: 24 });
+  return { machine, network: null, shape, callsPerDatum: 1 / 256, x: 'kc', series: 'mc', estimated: true, source: meter.source, scannedAt: '2026-11-27T00:00:00.000Z', points };
+}
+
 let dir: string;
 let result: ReportResult;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mlpe-report-'));
   result = await writeReport({
+    tilingGrids: [await tilingGrid()],
     runs: reportRuns(),
     out: join(dir, 'report.html'),
     svgDir: join(dir, 'svg'),
@@ -68,7 +85,7 @@ describe('report content', () => {
     ]);
   });
 
-  it('has one valid Vega-Lite chart per view, per device, plus error histograms and the power trace', () => {
+  it('has one valid Vega-Lite chart per view, per device, plus error histograms, the power trace and the tiling grid', () => {
     expect(result.charts.map((c) => c.id)).toEqual([
       'jdatum-shape-cpu-eagle-cpu',
       'jdatum-depth-cpu-eagle-cpu',
@@ -78,6 +95,7 @@ describe('report content', () => {
       'model-error-cpu-eagle-cpu',
       'model-error-gpu-eagle-gpu',
       'power-traces',
+      'tiling-grid-nn-256-1024-1024-' + result.charts.at(-1)!.id.slice(-8),
     ]);
     for (const chart of result.charts) {
       expect(() => compile(chart.spec as never)).not.toThrow();
@@ -86,6 +104,13 @@ describe('report content', () => {
     const error = result.charts.find((c) => c.id === 'model-error-cpu-eagle-cpu')!;
     expect(error.title).toMatch(/5-fold CV, datasets held out/);
     expect(error.table.rows.length).toBe(4 * 75);
+    const grid = result.charts.at(-1)!;
+    expect(grid.title).toBe('Tiling grid of NN 256×1024×1024 on Scripted CPU');
+    // the L1 boundary of kc·nr·4 B (48 KiB at kc 384) is a dashed rule; the energy axis says it is an estimate
+    const text = JSON.stringify(grid.spec);
+    expect(text).toContain('"strokeDash"');
+    expect(text).toContain('B micro-panel kc·nr·4 B = L1 48 KiB');
+    expect(text).toContain('J / datum (estimated)');
   });
 
   it('is self-contained: vega inlined, no external scripts or styles, estimated runs counted', () => {
@@ -174,7 +199,7 @@ describe.skipIf(chromiumMissing !== '')(`report in headless Chromium${chromiumMi
       chromium(['--dump-dom', page], mkdtempSync(join(dir, 'profile-a-'))),
       chromium(['--window-size=1000,1400', `--screenshot=${shot}`, page], mkdtempSync(join(dir, 'profile-b-'))),
     ]);
-    expect(dom).toMatch(/<body[^>]*data-rendered="8"/);
+    expect(dom).toMatch(/<body[^>]*data-rendered="9"/);
     expect(dom).not.toMatch(/data-errors=/);
     expect(dom).toMatch(/<pre id="report-errors"><\/pre>/);
     for (const chart of result.charts) {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { compile } from 'vega-lite';
 import { gridScan } from '../lib/tune/grid-scan.js';
-import { cacheBoundaries, tilingGridChart } from '../lib/tune/chart.js';
+import { tilingGridChart } from '../lib/tune/chart.js';
+import { blockBoundaries } from '../lib/report/boundaries.js';
 import { TilingSpace } from '../lib/tune/space.js';
 import type { Tiling } from '../lib/tiling.js';
 import { ScriptedMeter, bowl } from './helpers/scripted-meter.js';
@@ -20,7 +21,7 @@ describe('tiling grid chart', () => {
     expect(meter.seen.length).toBe(points.length * 2);
     for (const p of points) expect(p.joules).toBeCloseTo(bowl(p.tiling), 12);
 
-    const rules = cacheBoundaries(points, 'kc', caches);
+    const rules = blockBoundaries(points, 'kc', caches);
     // kc·nr·4 B = 48 KiB → kc = 384 for every mc: drawn once
     expect(rules.filter((r) => r.level === 'L1')).toEqual([expect.objectContaining({ x: 384, series: null })]);
     // mc·kc·4 B = 1 MiB depends on mc: one rule per mc

@@ -4,37 +4,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { networkWidths, tuneCommand } from '../lib/cli/commands/tune.js';
 import { ResultStore } from '../lib/store/store.js';
-import type { TuneEnvironment } from '../lib/tune/environment.js';
 import { loadTunings } from '../lib/tune/store.js';
 import { parseNetworkSpec } from '../lib/tune/network-spec.js';
 import { blockPlacements, describePlacement } from '../lib/tune/blocks.js';
-import { ScriptedMeter, bowl } from './helpers/scripted-meter.js';
+import { capture, scriptedEnvironment } from './helpers/scripted-environment.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mlpe-tune-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function scriptedEnvironment(estimated: boolean): TuneEnvironment & { closed: boolean } {
-  const caches = { l1d_bytes: 48 << 10, l2_bytes: 1 << 20, l3_bytes: null };
-  const meter = new ScriptedMeter(bowl);
-  meter.estimated = estimated;
-  const env = {
-    machine: { cpu_model: 'Scripted CPU', ...caches, isa: 'avx512', cores: 2 },
-    caches,
-    space: { microTiles: [{ isa: 'avx512' as const, mr: 6, nr: 32 }, { isa: 'avx512' as const, mr: 12, nr: 32 }], maxThreads: 2, caches },
-    start: { isa: 'avx512' as const, mr: 12, nr: 32, mc: 768, kc: 256, nc: 4096, threads: 2, sup: false },
-    meter,
-    closed: false,
-    close: () => {
-      env.closed = true;
-    },
-  };
-  return env;
-}
-
-function capture() {
-  const out = { text: '', write: (t: string) => (out.text += t) };
-  return out;
-}
 
 describe('mlp-energy tune rejects bad input', () => {
   it.each([

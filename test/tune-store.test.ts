@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { ResultStore } from '../lib/store/store.js';
 import { machineKey, type Machine } from '../lib/tune/machine.js';
 import { findTuning, loadTunings, saveTunings, stepKey } from '../lib/tune/store.js';
@@ -57,6 +58,36 @@ describe('tunings in the results store', () => {
       // saving again replaces rather than duplicates
       await saveTunings(store, here, perShape);
       expect((await loadTunings(store, here)).length).toBe(3);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('opens a store written before tunings had tiling_sup: the column is added, old rows keep the native default', async () => {
+    const path = join(dir, 'old.duckdb');
+    // The tunings table as commit 46729af created it (no tiling_sup), with one row.
+    const old = await DuckDBInstance.create(path);
+    const c = await old.connect();
+    await c.run(`CREATE TABLE tunings (machine_key VARCHAR, cpu_model VARCHAR, l1d_bytes BIGINT, l2_bytes BIGINT, l3_bytes BIGINT,
+      isa VARCHAR, cores INTEGER, objective VARCHAR, scope VARCHAR, target VARCHAR, orientation VARCHAR, m INTEGER, n INTEGER,
+      k INTEGER, tiling_mc INTEGER, tiling_kc INTEGER, tiling_nc INTEGER, tiling_mr INTEGER, tiling_nr INTEGER,
+      tiling_threads INTEGER, tiling_isa VARCHAR, joules DOUBLE, seconds DOUBLE, default_joules DOUBLE, default_seconds DOUBLE,
+      ratio DOUBLE, ratio_low DOUBLE, ratio_high DOUBLE, p_value DOUBLE, estimated BOOLEAN, energy_source VARCHAR,
+      candidates INTEGER, tuned_at TIMESTAMPTZ, PRIMARY KEY (machine_key, objective, target))`);
+    await c.run(`INSERT INTO tunings VALUES ('${machineKey(here)}', 'Test CPU A', ${48 << 10}, ${1 << 20}, NULL, 'avx512', 2,
+      'time', 'shape', 'NN 64×64×64', 'NN', 64, 64, 64, 96, 128, 1024, 12, 32, 1, 'avx512', 1e-3, 2e-5, 1e-3, 2e-5,
+      1, NULL, NULL, NULL, true, 'estimate', 4, '2026-11-26 12:00:00+00')`);
+    c.closeSync();
+    old.closeSync();
+
+    const store = await ResultStore.open(path);
+    try {
+      const [row] = await loadTunings(store, here);
+      expect(row.tiling).toEqual({ isa: 'avx512', mr: 12, nr: 32, mc: 96, kc: 128, nc: 1024, threads: 1, sup: true });
+      const perShape = await tune({ gemmShapes: [{ orientation: 'NN', m: 64, n: 64, k: 64 }], meter: new ScriptedMeter(bowl), space, start, budget: 4, objective: 'time' });
+      perShape.perShape[0].tuned.tiling.sup = false;
+      await saveTunings(store, here, perShape);
+      expect((await findTuning(store, here, 'NN 64×64×64', 'time'))?.tiling.sup).toBe(false);
     } finally {
       store.close();
     }

@@ -5,6 +5,11 @@
 import type { DeviceFit, EnergyModelFit, ModelName, RunGroup } from '../model/fit.js';
 import { MODEL_LABELS, MODEL_NAMES } from '../model/fit.js';
 import { trainingDataPerEpoch, type RunRecord } from '../model/records.js';
+import { blockPlacements } from '../tune/blocks.js';
+import { tilingGridChart } from '../tune/chart.js';
+import { machineCaches, type TilingGridScan } from '../tune/grid-store.js';
+import { machineKey } from '../tune/machine.js';
+import { shapeKey } from '../tune/shapes.js';
 import { parameterBoundaries } from './boundaries.js';
 
 export type VegaLiteSpec = Record<string, unknown>;
@@ -189,6 +194,45 @@ function powerChart(traces: readonly RunPowerTrace[]): Chart {
   };
 }
 
+/** One stored `tune --grid` scan: J and s per datum across the tiling axis, rules where blocks fill their cache. */
+function tilingGridReportChart(scan: TilingGridScan): Chart {
+  const caches = machineCaches(scan.machine);
+  const spec = tilingGridChart(scan.points, {
+    shape: scan.shape,
+    x: scan.x,
+    series: scan.series ?? undefined,
+    caches,
+    callsPerDatum: scan.callsPerDatum,
+    estimated: scan.estimated,
+  });
+  const rows = scan.points.map((p) => {
+    const [micro, a, b] = blockPlacements(p.tiling, caches, scan.shape);
+    return {
+      [scan.x]: p.x,
+      ...(scan.series ? { [scan.series]: p.series ?? '' } : {}),
+      tiling: `mc ${p.tiling.mc} kc ${p.tiling.kc} nc ${p.tiling.nc} ${p.tiling.mr}×${p.tiling.nr} t${p.tiling.threads}`,
+      j_per_datum: p.joules * scan.callsPerDatum,
+      s_per_datum: p.seconds * scan.callsPerDatum,
+      estimated: scan.estimated,
+      'B kc·nr level': micro.level,
+      'A mc·kc level': a.level,
+      'B kc·nc level': b.level,
+    };
+  });
+  const lines = scan.series ? `, a line per ${scan.series}` : '';
+  const estimate = scan.estimated ? ` Energy is an ESTIMATE (${scan.source}), not a counter reading, so J/datum follows s/datum.` : '';
+  return {
+    id: slug(`tiling-grid-${shapeKey(scan.shape)}-${machineKey(scan.machine).slice(0, 8)}`),
+    title: `Tiling grid of ${shapeKey(scan.shape)} on ${scan.machine.cpu_model}`,
+    description:
+      `J and seconds per training datum of this GEMM shape${scan.network ? ` of ${scan.network}` : ''} across ${scan.x}${lines}; ` +
+      `the rest of the tiling is the analytical default on the packed path (mlp-energy tune --grid, ${scan.scannedAt}). ` +
+      `Dashed rules: where a packed block (kc·nr of B, mc·kc of A, kc·nc of B) fills the cache level it is sized for.${estimate}`,
+    spec,
+    table: { columns: [scan.x, ...(scan.series ? [scan.series] : []), 'tiling', 'j_per_datum', 's_per_datum', 'estimated', 'B kc·nr level', 'A mc·kc level', 'B kc·nc level'], rows },
+  };
+}
+
 export interface ChartInput {
   readonly runs: readonly RunRecord[];
   /** Runs split by (device class, profile), as the fit splits them. */
@@ -196,6 +240,8 @@ export interface ChartInput {
   /** null when the model could not be fitted (the page says why); the data charts still render. */
   readonly fit: EnergyModelFit | null;
   readonly traces?: readonly RunPowerTrace[];
+  /** Stored `mlp-energy tune --grid` scans (table tuning_grid): one chart each. */
+  readonly tilingGrids?: readonly TilingGridScan[];
 }
 
 export function buildCharts(input: ChartInput): Chart[] {
@@ -205,5 +251,6 @@ export function buildCharts(input: ChartInput): Chart[] {
   for (const group of input.fit?.groups ?? []) charts.push(errorChart(group));
   const traces = (input.traces ?? []).filter((t) => t.samples.length > 0);
   if (traces.length > 0) charts.push(powerChart(traces));
+  for (const scan of input.tilingGrids ?? []) if (scan.points.length > 0) charts.push(tilingGridReportChart(scan));
   return charts;
 }

@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { MlpEnergyError } from '../errors.js';
 import { fitEnergyModel, groupRuns, type EnergyModelFit, type FitOptions } from '../model/fit.js';
 import type { RunRecord } from '../model/records.js';
+import type { TilingGridScan } from '../tune/grid-store.js';
 import { buildCharts, type Chart, type RunPowerTrace } from './charts.js';
 import { renderHtml } from './html.js';
 import { writeSvgs } from './svg.js';
@@ -18,6 +19,8 @@ export interface ReportOptions extends FitOptions {
   readonly out: string;
   readonly svgDir?: string;
   readonly traces?: readonly RunPowerTrace[];
+  /** `mlp-energy tune --grid` scans to chart (loadGridScans); none: no tiling-grid chart. */
+  readonly tilingGrids?: readonly TilingGridScan[];
   readonly source?: string;
   readonly title?: string;
 }
@@ -31,21 +34,23 @@ export interface ReportResult {
 }
 
 export async function writeReport(options: ReportOptions): Promise<ReportResult> {
-  if (options.runs.length === 0) {
+  const grids = options.tilingGrids?.length ?? 0;
+  if (options.runs.length === 0 && grids === 0) {
     throw new MlpEnergyError('INVALID_DATA', 'No runs to report; run `mlp-energy sweep` first (or pass --store with the results file).');
   }
   const groups = groupRuns(options.runs, options);
   const runs = groups.flatMap((g) => g.runs);
   let fit: EnergyModelFit | null = null;
-  let fitError: string | null = null;
+  // A store with only `tune --grid` scans still gets its tiling-grid charts.
+  let fitError: string | null = runs.length === 0 ? 'no runs yet; run `mlp-energy sweep` for the energy model' : null;
   try {
-    fit = fitEnergyModel(runs, options);
+    if (runs.length > 0) fit = fitEnergyModel(runs, options);
   } catch (error) {
     // An underdetermined model still leaves a useful report of the measurements; say why there is no model.
     if ((error as { code?: string }).code !== 'MODEL_UNDERDETERMINED') throw error;
     fitError = (error as Error).message;
   }
-  const charts = buildCharts({ runs, groups, fit, traces: options.traces });
+  const charts = buildCharts({ runs, groups, fit, traces: options.traces, tilingGrids: options.tilingGrids });
   const html = renderHtml({
     title: options.title ?? 'mlp-energy report',
     generatedAt: new Date().toISOString(),

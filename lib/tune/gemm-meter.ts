@@ -61,7 +61,9 @@ export class GemmMeter implements TuneMeter {
     // An empty probe window says whether these meters estimate and how.
     const probe = meters.end(meters.begin());
     this.estimated = probe.estimated;
-    this.source = probe.estimated ? `estimate: ${probe.estimate ?? 'CPU time × watts per core'}` : 'hardware energy counters';
+    // The meters' own text usually starts with "estimated: …"; say it once.
+    const how = probe.estimate ?? 'CPU time × watts per core';
+    this.source = !probe.estimated ? 'hardware energy counters' : /^estimat/i.test(how) ? how : `estimate: ${how}`;
   }
 
   async sample(shape: GemmShape, tiling: Tiling): Promise<Sample> {

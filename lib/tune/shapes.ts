@@ -84,3 +84,23 @@ export function checkGemmShapes(value: unknown): CountedShape[] {
     };
   });
 }
+
+/** The shape that does the most work per step (FLOPs × calls); the first of a tie. */
+export function heaviestShape(shapes: readonly CountedShape[]): CountedShape {
+  return shapes.reduce((best, s) => (flops(s) * s.count > flops(best) * best.count ? s : best));
+}
+
+/**
+ * One shape of a step, named as shapeKey() prints it ('NN 256×214×784'; 'x' for '×' is fine) or 'largest' for
+ * heaviestShape(). An unknown name lists the step's shapes.
+ */
+export function selectShape(shapes: readonly CountedShape[], name: string, option = 'shape'): CountedShape {
+  if (name.trim().toLowerCase() === 'largest') return heaviestShape(shapes);
+  const normal = (text: string) => text.trim().replace(/\s*[x×*]\s*/gi, '×').replace(/\s+/g, ' ').toUpperCase();
+  const found = shapes.find((s) => normal(shapeKey(s)) === normal(name));
+  if (!found) {
+    const known = shapes.map((s) => `'${shapeKey(s)}' (${s.roles.join(', ')})`).join(', ');
+    throw invalidOption(option, `'largest' or one of this network's GEMM shapes: ${known}`, name);
+  }
+  return found;
+}

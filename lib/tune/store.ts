@@ -15,7 +15,10 @@ export interface SqlStore {
   run(sql: string, params?: unknown[]): Promise<void>;
 }
 
-const COLUMNS: ReadonlyArray<[string, string]> = [
+export type SqlColumns = ReadonlyArray<[name: string, type: string]>;
+
+/** The machine a row belongs to; tunings and tuning_grid both start with these. */
+export const MACHINE_COLUMNS: SqlColumns = [
   ['machine_key', 'VARCHAR'], // sha256 prefix of the fields below (machine.ts)
   ['cpu_model', 'VARCHAR'],
   ['l1d_bytes', 'BIGINT'],
@@ -23,13 +26,26 @@ const COLUMNS: ReadonlyArray<[string, string]> = [
   ['l3_bytes', 'BIGINT'],
   ['isa', 'VARCHAR'], // best ISA of the machine
   ['cores', 'INTEGER'],
-  ['objective', 'VARCHAR'], // 'energy' | 'time' | 'edp'
-  ['scope', 'VARCHAR'], // 'shape' | 'network'
-  ['target', 'VARCHAR'], // what was tuned: shapeKey() or stepKey()
-  ['orientation', 'VARCHAR'], // 'NN' | 'NT' | 'TN' (null for a network's step)
-  ['m', 'INTEGER'],
-  ['n', 'INTEGER'],
-  ['k', 'INTEGER'],
+];
+
+export function machineValues(machine: Machine): unknown[] {
+  return [machineKey(machine), machine.cpu_model, machine.l1d_bytes, machine.l2_bytes, machine.l3_bytes, machine.isa, machine.cores];
+}
+
+/** The machine of a stored row (its MACHINE_COLUMNS). */
+export function machineOfRow(r: Record<string, unknown>): Machine {
+  return {
+    cpu_model: String(r.cpu_model),
+    l1d_bytes: Number(r.l1d_bytes),
+    l2_bytes: Number(r.l2_bytes),
+    l3_bytes: r.l3_bytes === null || r.l3_bytes === undefined ? null : Number(r.l3_bytes),
+    isa: String(r.isa),
+    cores: Number(r.cores),
+  };
+}
+
+/** A tiling, as tunings and tuning_grid store it (values in tilingValues' order). */
+export const TILING_COLUMNS: SqlColumns = [
   ['tiling_mc', 'INTEGER'],
   ['tiling_kc', 'INTEGER'],
   ['tiling_nc', 'INTEGER'],
@@ -38,6 +54,43 @@ const COLUMNS: ReadonlyArray<[string, string]> = [
   ['tiling_threads', 'INTEGER'],
   ['tiling_isa', 'VARCHAR'],
   ['tiling_sup', 'BOOLEAN'], // the unpacked small-product path allowed
+];
+
+export function tilingValues(t: Tiling): unknown[] {
+  return [t.mc, t.kc, t.nc, t.mr, t.nr, t.threads, t.isa, t.sup];
+}
+
+/** The tiling of a stored row (its TILING_COLUMNS). */
+export function tilingOfRow(r: Record<string, unknown>): Tiling {
+  return {
+    mc: Number(r.tiling_mc), kc: Number(r.tiling_kc), nc: Number(r.tiling_nc),
+    mr: Number(r.tiling_mr), nr: Number(r.tiling_nr), threads: Number(r.tiling_threads),
+    isa: r.tiling_isa as Tiling['isa'],
+    sup: Boolean(r.tiling_sup),
+  };
+}
+
+export function createTableSql(table: string, columns: SqlColumns, constraint = ''): string {
+  const list = columns.map(([name, type]) => `${name} ${type}`).join(', ');
+  return `CREATE TABLE IF NOT EXISTS ${table} (${list}${constraint ? `, ${constraint}` : ''})`;
+}
+
+/** INSERT with every value cast to its column type (DuckDB's parameters are untyped). */
+export function insertSql(table: string, columns: SqlColumns, replace = false): string {
+  const placeholders = columns.map(([, type], i) => `CAST($${i + 1} AS ${type})`).join(', ');
+  return `INSERT ${replace ? 'OR REPLACE ' : ''}INTO ${table} (${columns.map(([n]) => n).join(', ')}) VALUES (${placeholders})`;
+}
+
+const COLUMNS: SqlColumns = [
+  ...MACHINE_COLUMNS,
+  ['objective', 'VARCHAR'], // 'energy' | 'time' | 'edp'
+  ['scope', 'VARCHAR'], // 'shape' | 'network'
+  ['target', 'VARCHAR'], // what was tuned: shapeKey() or stepKey()
+  ['orientation', 'VARCHAR'], // 'NN' | 'NT' | 'TN' (null for a network's step)
+  ['m', 'INTEGER'],
+  ['n', 'INTEGER'],
+  ['k', 'INTEGER'],
+  ...TILING_COLUMNS,
   ['joules', 'DOUBLE'], // per GEMM call (per step for a network), tuned tiling
   ['seconds', 'DOUBLE'],
   ['default_joules', 'DOUBLE'], // per GEMM call, the analytical default
@@ -53,8 +106,10 @@ const COLUMNS: ReadonlyArray<[string, string]> = [
 ];
 
 export async function ensureTuningsTable(store: SqlStore): Promise<void> {
-  const columns = COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ');
-  await store.run(`CREATE TABLE IF NOT EXISTS tunings (${columns}, PRIMARY KEY (machine_key, objective, target))`);
+  await store.run(createTableSql('tunings', COLUMNS, 'PRIMARY KEY (machine_key, objective, target)'));
+  // Migration: stores written before tunings recorded `sup` lack the column. Their tilings ran with the native
+  // default (the unpacked path allowed), so that is what their rows get.
+  await store.run('ALTER TABLE tunings ADD COLUMN IF NOT EXISTS tiling_sup BOOLEAN DEFAULT true');
 }
 
 /** What a network-scope tuning is for: its step's shapes with their counts. */
@@ -64,9 +119,7 @@ export function stepKey(shapes: readonly CountedShape[]): string {
 
 export async function saveTunings(store: SqlStore, machine: Machine, result: TuneResult): Promise<number> {
   await ensureTuningsTable(store);
-  const key = machineKey(machine);
-  const placeholders = COLUMNS.map(([, type], i) => `CAST($${i + 1} AS ${type})`).join(', ');
-  const sql = `INSERT OR REPLACE INTO tunings (${COLUMNS.map(([n]) => n).join(', ')}) VALUES (${placeholders})`;
+  const sql = insertSql('tunings', COLUMNS, true);
   const now = new Date().toISOString();
   const rows: Array<[string, GemmShape | null, ShapeSearch]> = result.step
     ? [[stepKey(result.shapes), null, result.step]]
@@ -75,9 +128,9 @@ export async function saveTunings(store: SqlStore, machine: Machine, result: Tun
     const t = s.tuned.tiling;
     const c = s.confidence && !s.rejected ? s.confidence : null;
     await store.run(sql, [
-      key, machine.cpu_model, machine.l1d_bytes, machine.l2_bytes, machine.l3_bytes, machine.isa, machine.cores,
+      ...machineValues(machine),
       result.objective, result.scope, target, shape?.orientation ?? null, shape?.m ?? null, shape?.n ?? null, shape?.k ?? null,
-      t.mc, t.kc, t.nc, t.mr, t.nr, t.threads, t.isa, t.sup,
+      ...tilingValues(t),
       s.tuned.joules, s.tuned.seconds, s.default.joules, s.default.seconds,
       c ? c.ratio : 1, c ? c.low : null, c ? c.high : null, c ? c.p : null,
       result.estimated, result.source, s.candidates, now,
@@ -109,12 +162,7 @@ export async function loadTunings(store: SqlStore, machine: Machine, objective?:
     scope: r.scope as TuneScope,
     target: String(r.target),
     objective: r.objective as Objective,
-    tiling: {
-      mc: Number(r.tiling_mc), kc: Number(r.tiling_kc), nc: Number(r.tiling_nc),
-      mr: Number(r.tiling_mr), nr: Number(r.tiling_nr), threads: Number(r.tiling_threads),
-      isa: r.tiling_isa as Tiling['isa'],
-      sup: Boolean(r.tiling_sup),
-    },
+    tiling: tilingOfRow(r),
     joules: Number(r.joules),
     seconds: Number(r.seconds),
     ratio: Number(r.ratio),

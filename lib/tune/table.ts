@@ -1,7 +1,9 @@
-/** The text table `mlp-energy tune` prints: per shape and in total, default vs tuned, and where the blocks sit. */
+/** The text tables `mlp-energy tune` prints: default vs tuned per shape and in total, and a tiling grid; each says where the blocks sit. */
 import { blockPlacements, describePlacement } from './blocks.js';
 import type { Tiling } from '../tiling.js';
 import type { CacheSizes } from './blocks.js';
+import type { GridPoint } from './grid-scan.js';
+import { machineCaches, type TilingGridScan } from './grid-store.js';
 import { objectiveValue } from './meter.js';
 import { shapeKey, type GemmShape } from './shapes.js';
 import type { ShapeSearch } from './search.js';
@@ -63,5 +65,37 @@ export function formatTuneTable(result: TuneResult, caches: CacheSizes): string 
       `${sci(totals.tuned.joules)} J ${sci(totals.tuned.seconds)} s; tuned/default on ${result.objective}: ` +
       `${(value(totals.tuned) / value(totals.default)).toFixed(3)}`,
   );
+  return lines.join('\n');
+}
+
+/** The short table `mlp-energy tune --grid` prints: one line per measured tiling, cheapest marked. */
+export function formatGridTable(scan: TilingGridScan): string {
+  const caches = machineCaches(scan.machine);
+  const per = (p: GridPoint) => ({ j: p.joules * scan.callsPerDatum, s: p.seconds * scan.callsPerDatum });
+  const cheapest = (pick: 'j' | 's') => scan.points.reduce((best, p) => (per(p)[pick] < per(best)[pick] ? p : best));
+  const [leastJ, leastS] = [cheapest('j'), cheapest('s')];
+  const energy = scan.estimated ? 'J/datum (estimated)' : 'J/datum';
+  const rows: string[][] = [
+    [scan.series ?? '', scan.x, 'tiling', energy, 's/datum', 'least', 'B kc·nr (L1)', 'A mc·kc (L2)', 'B kc·nc (L3)'],
+  ];
+  for (const p of scan.points) {
+    const least = [p === leastJ ? 'J' : '', p === leastS ? 's' : ''].filter(Boolean).join(',');
+    rows.push([
+      p.series === null ? '' : String(p.series),
+      String(p.x),
+      formatTiling(p.tiling),
+      sci(per(p).j),
+      sci(per(p).s),
+      least,
+      ...blockPlacements(p.tiling, caches, scan.shape).map(describePlacement),
+    ]);
+  }
+  const lines = [
+    `${shapeKey(scan.shape)}${scan.network ? ` of ${scan.network}` : ''}: ${scan.points.length} tilings, ` +
+      `${scan.points[0]?.repetitions ?? 0} windows each (median), ${+scan.callsPerDatum.toPrecision(4)} calls per datum`,
+    `energy source: ${scan.source}`,
+  ];
+  if (scan.estimated) lines.push('NOTE: no hardware energy counter here; joules are an ESTIMATE from CPU time, so J/datum follows s/datum.');
+  lines.push(pad(rows));
   return lines.join('\n');
 }

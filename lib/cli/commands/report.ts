@@ -7,6 +7,7 @@ import { resolveProfiles, withStore } from '../../model/source.js';
 import { runsFromStore } from '../../model/from-store.js';
 import { writeReport, type ReportResult } from '../../report/index.js';
 import { tracesFromStore } from '../../report/traces.js';
+import { loadGridScans } from '../../tune/grid-store.js';
 import { addModelOptions, deviceOption, foldsOption, type ModelCommandOptions } from './fit.js';
 
 export interface ReportCommandOptions extends ModelCommandOptions {
@@ -16,13 +17,15 @@ export interface ReportCommandOptions extends ModelCommandOptions {
 
 export async function reportCommand(opts: ReportCommandOptions): Promise<ReportResult> {
   const device = deviceOption(opts.device);
-  const { runs, traces } = await withStore(opts.store, async (store) => ({
+  const { runs, traces, tilingGrids } = await withStore(opts.store, async (store) => ({
     runs: await runsFromStore(store),
     traces: await tracesFromStore(store),
+    tilingGrids: await loadGridScans(store),
   }));
   return writeReport({
     runs,
     traces,
+    tilingGrids,
     out: opts.out,
     svgDir: opts.svg,
     source: opts.store,

