@@ -12,13 +12,13 @@
       "target_name": "mlpe_avx512",
       "type": "static_library",
       "sources": ["<!@(node scripts/gyp-sources.cjs avx512)"],
-      "cflags_cc": ["-mavx512f", "-mavx512vl", "-mavx512bw", "-mavx512dq", "-mfma", "-mavx2"]
+      "cflags_cc": ["-mavx512f", "-mavx512vl", "-mavx512bw", "-mavx512dq", "-mfma", "-mavx2", "-ffp-contract=off"]
     },
     {
       "target_name": "mlpe_avx2",
       "type": "static_library",
       "sources": ["<!@(node scripts/gyp-sources.cjs avx2)"],
-      "cflags_cc": ["-mavx2", "-mfma"]
+      "cflags_cc": ["-mavx2", "-mfma", "-ffp-contract=off"]
     },
     {
       "target_name": "mlp_energy",

@@ -152,6 +152,12 @@ void Correctness() {
       Run({false, false, 37, 70, 129, 1.0f, 0.0f, 0, true, true}, t);
       Run({false, true, 29, 65, 300, 0.7f, 1.0f, 3, true, false}, t);
       Run({true, false, 50, 33, 40, 1.0f, 0.0f, 0, false, true}, t);
+      // One output column (the gemv path where sup is on): every transpose pair, lda/ldb padding, the
+      // epilogue, m and k across the 4-row and 16/64-lane blocks.
+      for (int tt = 0; tt < 4; ++tt) {
+        Run({bool(tt & 1), bool(tt & 2), 150, 1, 301, -0.5f, tt == 1 ? 1.5f : 0.0f, tt == 2 ? 4 : 0, tt != 3, tt != 0}, t);
+        Run({bool(tt & 1), bool(tt & 2), 7, 1, 3, 2.0f, 0.0f, 1, true, true}, t);
+      }
     }
   }
   // Degenerate shapes on the default path: k = 0 (C = beta·C), alpha = 0, 1×1, k = 1, tall-skinny.

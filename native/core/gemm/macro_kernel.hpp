@@ -29,6 +29,10 @@ void MergeEdge(const float* edge, int nr, float* c, int64_t ldc, int rows, int c
 // Fused epilogue on a finished tile, while it is still in L1: C += bias (per column), then ReLU.
 void ApplyEpilogue(float* c, int64_t ldc, int rows, int cols, const float* bias, bool relu);
 
+// The same two, 16 columns at a time (tile_avx512.cpp; x86-64 only, used when cpuid says AVX-512 is usable).
+void MergeEdgeAvx512(const float* edge, int nr, float* c, int64_t ldc, int rows, int cols, float beta);
+void ApplyEpilogueAvx512(float* c, int64_t ldc, int rows, int cols, const float* bias, bool relu);
+
 // Splits a team into ic_ways × jr_ways minimising the largest per-thread share of micro-tiles,
 // preferring ic (threads then share B and keep private A blocks, BLIS's advice for private L2).
 void SplitTeam(int team, int64_t m_iter, int64_t n_iter, int* ic_ways, int* jr_ways);

@@ -10,6 +10,7 @@
 #include "common/error.hpp"
 #include "common/thread_pool.hpp"
 #include "gemm/gemm.hpp"
+#include "gemm/gemv.hpp"
 #include "gemm/kernels.hpp"
 #include "gemm/macro_kernel.hpp"
 #include "gemm/pack.hpp"
@@ -71,6 +72,7 @@ void sgemm(const Args& g, const Tiling& t) {
   Validate(t);
   if (g.m == 0 || g.n == 0) return;
   if (g.k == 0 || g.alpha == 0.0f) return ScaleOnly(g);
+  if (GemvApplies(g, t)) return Gemv(g, t);
 
   const MicroKernel& ukr = *FindMicroKernel(t.isa, t.mr, t.nr);
   const bool avx512 = t.isa == Isa::Avx512;  // Validate checked the CPU has it

@@ -6,18 +6,21 @@
 // Layout: layer l's kernel W_l is fan_in × width row-major (Keras's layout) and is followed by its bias;
 // layer outputs are m × width row-major. Forward: H_l = relu(H_{l−1}·W_l + b_l) (+ H_{l−1} when
 // residual), one GEMM with the bias and ReLU in its epilogue. Backward, with G = ∂L/∂H_l:
-//   dZ = G ⊙ [A_l > 0]            (A_l the ReLU output; one pass, in place)
+//   dZ = G ⊙ [A_l > 0]            (A_l the ReLU output; in place)
+//   ∂b_l = column sums of dZ       (the same sweep, nn/dense_backward.hpp)
 //   ∂W_l = H_{l−1}ᵀ·dZ             (GEMM, A transposed)
-//   ∂b_l = column sums of dZ
 //   ∂L/∂H_{l−1} = dZ·W_lᵀ (+ G)    (GEMM, B transposed; the skip enters as beta = 1 on a copy of G)
 #pragma once
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "common/thread_pool.hpp"
+#include "nn/adam.hpp"
+#include "nn/dense_backward.hpp"
 #include "nn/gemm_call.hpp"
 #include "nn/head.hpp"
 #include "nn/random.hpp"
@@ -106,11 +109,12 @@ class Network {
     for (int l = depth - 1; l >= 0; --l) {
       const int64_t fan_in = spec_.FanIn(l), width = spec_.widths[l];
       const T* in = l == 0 ? x : outputs_[l - 1].data();
+      const T* relu_out = nullptr;  // the output layer's G is already ∂L/∂Z
       if (l < depth - 1) {
         if (spec_.residual[l]) std::memcpy(g_prev, g, sizeof(T) * m * width);  // the skip's gradient
-        const T* relu_out = spec_.residual[l] ? relu_out_[l].data() : outputs_[l].data();
-        for (int64_t i = 0; i < m * width; ++i) g[i] = relu_out[i] > T(0) ? g[i] : T(0);
+        relu_out = spec_.residual[l] ? relu_out_[l].data() : outputs_[l].data();
       }
+      MaskAndBiasGradient(g, relu_out, m, width, grads_.data() + bias_offset_[l]);
       GemmCall<T> dw;  // ∂W = inᵀ·dZ
       dw.trans_a = true;
       dw.m = fan_in, dw.n = width, dw.k = m;
@@ -118,10 +122,6 @@ class Network {
       dw.b = g, dw.ldb = width;
       dw.c = grads_.data() + kernel_offset_[l], dw.ldc = width;
       GemmFor<T>::Run(dw, tiling);
-      T* db = grads_.data() + bias_offset_[l];
-      std::fill(db, db + width, T(0));
-      for (int64_t r = 0; r < m; ++r)
-        for (int64_t j = 0; j < width; ++j) db[j] += g[r * width + j];
       if (l > 0) {
         GemmCall<T> dx;  // ∂L/∂in = dZ·Wᵀ (+ the skip)
         dx.trans_b = true;
@@ -137,25 +137,21 @@ class Network {
     return loss;
   }
 
-  // Keras Adam (TF's ApplyAdam): lr_t = lr·sqrt(1 − β2^t)/(1 − β1^t); m ← β1·m + (1 − β1)·g;
-  // v ← β2·v + (1 − β2)·g²; θ ← θ − lr_t·m/(sqrt(v) + ε). Elementwise, so splitting it over threads
-  // cannot change the result.
+  // Keras Adam (TF's ApplyAdam, nn/adam.hpp) with lr_t = lr·sqrt(1 − β2^t)/(1 − β1^t). Elementwise, so
+  // splitting it over threads cannot change the result.
   void AdamStep(const Adam& adam, int threads) {
     ++step_;
     const double t = static_cast<double>(step_);
-    const T lr_t = static_cast<T>(adam.learning_rate * std::sqrt(1.0 - std::pow(adam.beta2, t)) /
-                                  (1.0 - std::pow(adam.beta1, t)));
-    const T b1 = static_cast<T>(adam.beta1), b2 = static_cast<T>(adam.beta2), eps = static_cast<T>(adam.epsilon);
+    const AdamFactors<T> f{static_cast<T>(adam.learning_rate * std::sqrt(1.0 - std::pow(adam.beta2, t)) /
+                                          (1.0 - std::pow(adam.beta1, t))),
+                           static_cast<T>(adam.beta1), static_cast<T>(adam.beta2), static_cast<T>(adam.epsilon)};
     T* theta = params_.data();
     T* m1 = moment1_.data();
     T* m2 = moment2_.data();
     const T* g = grads_.data();
     auto update = [=](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) {
-        m1[i] = b1 * m1[i] + (T(1) - b1) * g[i];
-        m2[i] = b2 * m2[i] + (T(1) - b2) * g[i] * g[i];
-        theta[i] -= lr_t * m1[i] / (std::sqrt(m2[i]) + eps);
-      }
+      if constexpr (std::is_same_v<T, float>) AdamUpdate(f, g, m1, m2, theta, begin, end);
+      else AdamUpdateScalar(f, g, m1, m2, theta, begin, end);
     };
     const int64_t n = static_cast<int64_t>(params_.size());
     // Below ~64k parameters one thread is faster than waking the others.

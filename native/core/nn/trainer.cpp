@@ -34,9 +34,15 @@ void CheckShape(const char* name, const std::vector<float>& values, int64_t cols
 using Clock = std::chrono::steady_clock;
 double Since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-// Copies the rows order[first .. first+m) of a (rows × cols) into out (m × cols).
+// Copies the rows order[first .. first+m) of a (rows × cols) into out (m × cols). Narrow rows (BUTTER's
+// 1–64 columns) are copied inline: a memcpy call per 4–256-byte row costs more than the copy.
 void Gather(const float* a, int64_t cols, const uint32_t* order, int64_t m, float* out) {
-  for (int64_t r = 0; r < m; ++r) std::memcpy(out + r * cols, a + static_cast<int64_t>(order[r]) * cols, sizeof(float) * cols);
+  for (int64_t r = 0; r < m; ++r) {
+    const float* src = a + static_cast<int64_t>(order[r]) * cols;
+    float* dst = out + r * cols;
+    if (cols > 64) std::memcpy(dst, src, sizeof(float) * cols);
+    else for (int64_t c = 0; c < cols; ++c) dst[c] = src[c];
+  }
 }
 
 }  // namespace
