@@ -16,10 +16,10 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'mlpe-trace-'));
 const sink = () => ({ write: (_: string) => {} });
 const HZ = 200;
 
-/** Two runs long enough (~0.15 s each here) for a few dozen samples at 200 Hz. */
+/** Two runs long enough (0.3–0.45 s each on this 2-core VM) for dozens of samples at 200 Hz. */
 const spec = {
-  name: 'traced', datasets: ['529_pollen'], shapes: ['rectangle', 'trapezoid'], sizes: [16384], depths: [3],
-  epochs: 12, batchSize: 32, idleSeconds: 0, overhead: false,
+  name: 'traced', datasets: ['529_pollen'], shapes: ['rectangle', 'trapezoid'], sizes: [65536], depths: [3],
+  epochs: 20, batchSize: 32, idleSeconds: 0, overhead: false,
 };
 
 async function sweep(out: string, options: object = {}, backends?: Backends): Promise<number> {

@@ -165,7 +165,7 @@ describe('kill -9 mid-sweep, then rerun', () => {
     const data = dataDir();
     const root = resolve(import.meta.dirname, '..');
     const child = spawn(process.execPath, [join(root, 'node_modules/vite-node/vite-node.mjs'), join(root, 'lib/cli/main.ts'), '--', 'sweep',
-      '--spec', join(dir, 's.json'), '--out', out, '--json', '--data-dir', data, '--trace-hz', '200'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+      '--spec', join(dir, 's.json'), '--out', out, '--json', '--data-dir', data, '--trace-hz', '1000'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let seen = 0;
     let stderr = '';
     child.stderr.on('data', (b) => { stderr += b; });
@@ -178,7 +178,7 @@ describe('kill -9 mid-sweep, then rerun', () => {
       child.on('error', fail);
     });
     expect(child.signalCode, stderr).toBe('SIGKILL');
-    const { code, events } = await runSpec(spec, out, { dataDir: data, traceHz: '200' });
+    const { code, events } = await runSpec(spec, out, { dataDir: data, traceHz: '1000' });
     expect(code).toBe(0);
     const summary = events.at(-1).summary;
     expect(summary.skippedDone).toBeGreaterThanOrEqual(6);
