@@ -52,7 +52,8 @@ export function formatTuneTable(result: TuneResult, caches: CacheSizes): string 
         `${label}: ${formatTiling(m.tiling)}`,
         sci(m.joules * calls),
         sci(m.seconds * calls),
-        label === 'tuned' ? (s.rejected && c ? `${ratio} not confirmed` : ratio) : '',
+        // A rival that was not confirmed leaves the default in place: say so, then its ratio.
+        label === 'tuned' ? (s.rejected && c ? `1 (default kept; rival ${ratio} unconfirmed)` : ratio) : '',
         ...blocks,
       ]);
     }
