@@ -51,6 +51,7 @@ export interface NativeSourceStatus {
   code: string;
   reason: string;
   fix: string;
+  rootOnly: string;
   domains: string[];
 }
 
@@ -69,7 +70,8 @@ export interface NativeMeterDomain {
 export interface NativeMeters {
   domains(): NativeMeterDomain[];
   sources(): NativeSourceStatus[];
-  begin(name: string): number;
+  /** Unnamed windows pass undefined. */
+  begin(name?: string): number;
   /** out[0] = seconds, out[1..n] = joules per domain (NaN: unreadable), out[1+n..2n] = below-resolution 0/1. */
   end(id: number, out: Float64Array): void;
   sample(): void;
@@ -77,6 +79,7 @@ export interface NativeMeters {
   stats(): { periodS: number | null; samples: number; cpuS: number; wallS: number };
   trace(): { tS: Float64Array; powerW: Float64Array[]; dropped: number };
   lastError(): string;
-  rawReadNs(source: number, iterations: number): number;
+  rawReadNs(source: number, iterations: number, counter?: number): number;
+  edgeNs(iterations: number): number;
   close(): void;
 }

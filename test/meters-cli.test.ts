@@ -1,3 +1,4 @@
+import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatInfo, info } from '../lib/cli/commands/info.js';
@@ -75,5 +76,25 @@ describe('mlp-energy info', () => {
     expect(r.sources[0]).toMatchObject({ source: 'powercap', available: true, domains: ['package-0', 'core-0', 'uncore-0', 'dram-0', 'package-1', 'core-1', 'psys'] });
     expect(r.selected).toMatchObject({ sources: ['powercap'], estimated: false });
     expect(formatInfo(r)).toMatch(/openMeters\(\) here uses powercap: package-0, core-0/);
+    expect(r.sources[0]).toMatchObject({ rootOnly: null, fix: null }); // 0644 fixture files: anyone may read them
+  });
+
+  it('says when a counter works only because this process runs as root, with the fix for other users', () => {
+    const t = twoSocketTree();
+    fixtures.push(t);
+    chmodSync(join(t.root, 'intel-rapl:0', 'energy_uj'), 0o400); // energy_uj as Linux >= 5.10 ships it
+    const r = info({ powercapRoot: t.root, nvmlLibrary: '/nonexistent/libnvidia-ml.so.1' });
+    const powercap = r.sources[0];
+    expect(powercap).toMatchObject({ source: 'powercap', available: true });
+    if (process.geteuid?.() !== 0) {
+      expect(powercap.rootOnly).toBeNull(); // the owner reads its own 0400 file: nothing root-only about it
+      return;
+    }
+    expect(powercap.rootOnly).toMatch(/only because this process runs as root: .*intel-rapl:0\/energy_uj is mode 0400/);
+    expect(powercap.fix).toContain(`sudo chmod a+r ${t.root}/intel-rapl:*/energy_uj`);
+    expect(powercap.fix).toContain('udev');
+    const text = formatInfo(r);
+    expect(text).toMatch(/powercap\s+yes\s+RAPL .*\n\s+root only: readable here only because this process runs as root/);
+    expect(text).toMatch(/\n\s+fix: for other users, grant read access until reboot with `sudo chmod a\+r/);
   });
 });

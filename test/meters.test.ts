@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openMeters, measure, calibrateIdle, subtractIdle, Meters } from '../lib/index.js';
 import type { MeterOptions } from '../lib/index.js';
@@ -29,6 +30,7 @@ describe('openMeters rejects bad input', () => {
     expect(() => openMeters({ wattsPerCore: 0 })).toThrow(/between 0.01 and 1000 for wattsPerCore but received 0/);
     expect(() => openMeters({ gpus: [-1] })).toThrow(/gpus\[0\]/);
     expect(() => openMeters({ trace: { hz: 10, every: 1 } } as never)).toThrow(/Unknown option "every" for trace/);
+    expect(() => openMeters({ estimateChildren: 'yes' } as never)).toThrow(/estimateChildren/);
     expect(() => openMeters('fast' as never)).toThrow(/an object for options/);
   });
 
@@ -243,6 +245,22 @@ describe('estimate', () => {
     expect(energy.joules.cpu).toBeGreaterThan(0);
     expect(energy.joules.cpu! / 20).toBeCloseTo(cpuS, 2);
     expect(energy.cpuJ).toBe(energy.joules.cpu);
+  });
+
+  it('counts waited-for child processes unless estimateChildren is false', () => {
+    // A child burning ~150 ms of CPU, spawned and reaped inside each window.
+    const child = () => spawnSync(process.execPath, ['-e', 'const t = process.cpuUsage(); while (process.cpuUsage(t).user < 150e3);']);
+    const withChildren = open({ cpu: 'estimate', gpu: 'none', poll: false });
+    const thisOnly = open({ cpu: 'estimate', gpu: 'none', poll: false, estimateChildren: false });
+    expect(thisOnly.domains[0].method).toMatch(/this process only, not its children/);
+    const a = withChildren.begin();
+    const b = thisOnly.begin();
+    child();
+    const only = thisOnly.end(b).joules.cpu!;
+    const all = withChildren.end(a).joules.cpu!;
+    // >= 0.15 s of child CPU x 10 W, seen only by the meters that count children.
+    expect(all - only).toBeGreaterThan(1.4);
+    expect(only).toBeLessThan(1);
   });
 
   it('auto falls back to it with the reason each counter failed', () => {

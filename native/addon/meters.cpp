@@ -3,6 +3,8 @@
 
 #include <cmath>
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "errors.hpp"
 #include "meters/explain.hpp"
@@ -52,6 +54,7 @@ OpenOptions ToOptions(const Napi::Value& value) {
     for (std::uint32_t i = 0; i < gpus.Length(); ++i) o.nvml.devices.push_back(gpus.Get(i).As<Napi::Number>().Int32Value());
   }
   o.estimate.watts_per_core = OptNumber(js, "wattsPerCore", o.estimate.watts_per_core);
+  o.estimate.children = OptBool(js, "estimateChildren", o.estimate.children);
   o.poller.thread = OptBool(js, "poll", o.poller.thread);
   o.poller.power_ceiling_w = OptNumber(js, "powerCeilingW", o.poller.power_ceiling_w);
   o.poller.min_period_s = OptNumber(js, "minPeriodS", o.poller.min_period_s);
@@ -74,6 +77,7 @@ Napi::Array StatusesToJs(Napi::Env env, const std::vector<SourceStatus>& statuse
     o.Set("code", s.code);
     o.Set("reason", s.reason);
     o.Set("fix", s.fix);
+    o.Set("rootOnly", s.root_only);
     Napi::Array domains = Napi::Array::New(env, s.domains.size());
     for (std::size_t d = 0; d < s.domains.size(); ++d) domains.Set(d, s.domains[d]);
     o.Set("domains", domains);
@@ -96,6 +100,7 @@ class MetersWrap : public Napi::ObjectWrap<MetersWrap> {
                         InstanceMethod<&MetersWrap::Trace>("trace"),
                         InstanceMethod<&MetersWrap::LastError>("lastError"),
                         InstanceMethod<&MetersWrap::RawReadNs>("rawReadNs"),
+                        InstanceMethod<&MetersWrap::EdgeNs>("edgeNs"),
                         InstanceMethod<&MetersWrap::Close>("close")});
   }
 
@@ -137,9 +142,22 @@ class MetersWrap : public Napi::ObjectWrap<MetersWrap> {
 
   Napi::Value Sources(const Napi::CallbackInfo& info) { return StatusesToJs(info.Env(), statuses_); }
 
+  // begin(name?: string): window id. Unnamed windows pass nothing; a name up to 255 bytes is copied
+  // into a stack buffer, so a window costs no allocation here.
   Napi::Value Begin(const Napi::CallbackInfo& info) {
     Meters& m = Get(info.Env());
-    std::string name = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : std::string();
+    char buf[256];
+    std::size_t length = 0;
+    std::string long_name;
+    std::string_view name;
+    if (info[0].IsString()) {
+      if (napi_get_value_string_utf8(info.Env(), info[0], buf, sizeof buf, &length) == napi_ok && length + 1 < sizeof buf) {
+        name = std::string_view(buf, length);
+      } else {
+        long_name = info[0].As<Napi::String>().Utf8Value();  // longer than the buffer: the whole name
+        name = long_name;
+      }
+    }
     return Guard(info.Env(), [&] { return Napi::Number::New(info.Env(), m.Begin(name)); });
   }
 
@@ -152,13 +170,8 @@ class MetersWrap : public Napi::ObjectWrap<MetersWrap> {
     const std::size_t nd = m.Domains().size();
     if (out.ElementLength() < 1 + 2 * nd) ThrowError(info.Env(), "INVALID_OPTION", "end: result buffer too small", ErrorKind::Range);
     Guard(info.Env(), [&] {
-      WindowResult r = m.End(id);
       double* p = out.Data();
-      p[0] = r.seconds;
-      for (std::size_t d = 0; d < nd; ++d) {
-        p[1 + d] = r.joules[d];
-        p[1 + nd + d] = r.below_resolution[d];
-      }
+      p[0] = m.EndInto(id, p + 1, p + 1 + nd);
     });
     return info.Env().Undefined();
   }
@@ -207,11 +220,19 @@ class MetersWrap : public Napi::ObjectWrap<MetersWrap> {
 
   Napi::Value LastError(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), Get(info.Env()).LastError()); }
 
+  // rawReadNs(source, iterations, counter = 0); edgeNs(iterations): bench timings, loops inside C++.
   Napi::Value RawReadNs(const Napi::CallbackInfo& info) {
     Meters& m = Get(info.Env());
     const auto s = static_cast<std::size_t>(info[0].As<Napi::Number>().Uint32Value());
     const auto n = static_cast<std::size_t>(info[1].As<Napi::Number>().Uint32Value());
-    return Guard(info.Env(), [&] { return Napi::Number::New(info.Env(), m.RawReadNs(s, n)); });
+    const auto c = info[2].IsNumber() ? static_cast<std::size_t>(info[2].As<Napi::Number>().Uint32Value()) : 0;
+    return Guard(info.Env(), [&] { return Napi::Number::New(info.Env(), m.RawReadNs(s, n, c)); });
+  }
+
+  Napi::Value EdgeNs(const Napi::CallbackInfo& info) {
+    Meters& m = Get(info.Env());
+    const auto n = static_cast<std::size_t>(info[0].As<Napi::Number>().Uint32Value());
+    return Guard(info.Env(), [&] { return Napi::Number::New(info.Env(), m.EdgeNs(n)); });
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {

@@ -1,10 +1,17 @@
 // Powercap source, wrap extension, windows, poller period, trace and the errno->fix table, on a fake
 // powercap tree in a temp dir whose counters follow a scripted sequence.
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <climits>
 #include <cmath>
 #include <map>
 #include <memory>
 #include <thread>
+
+#include "count_allocations.hpp"
 
 #include "meters/estimate.hpp"
 #include "meters/explain.hpp"
@@ -169,6 +176,49 @@ void TestExplain() {
   CHECK(ExplainPerfOpen("energy-pkg", ENOENT, 23, 0).code() == "METER_UNAVAILABLE");
 }
 
+// Root reads a 0400 energy_uj (the tests run as root), but nobody else can: the source works here only
+// because of root, and `info` says so with the fix. The decision is pure, so every euid is checked.
+void TestRootOnly() {
+  CHECK(ReadableOnlyAsRoot(S_IFREG | 0400, 0));
+  CHECK(ReadableOnlyAsRoot(S_IFREG | 0440, 0));
+  CHECK(!ReadableOnlyAsRoot(S_IFREG | 0444, 0));
+  CHECK(!ReadableOnlyAsRoot(S_IFREG | 0400, 1000));  // a non-root reader is the owner or denied: no note
+
+  Tree t(999999);
+  t.Add("intel-rapl:0", "package-0", 1);
+  t.Add("intel-rapl:0:0", "core", 1);
+  const std::string energy = t.root + "/intel-rapl:0:0/energy_uj";
+  ::chmod(energy.c_str(), 0400);
+  PowercapSource source(PowercapOptions{t.root});  // opens: root may read it
+  struct stat st;
+  CHECK(::stat(energy.c_str(), &st) == 0);
+  ReasonFix as_root = PowercapRootOnly(energy, st.st_mode, 0, t.root);
+  CHECK(Contains(as_root.reason, "only because this process runs as root"));
+  CHECK(Contains(as_root.reason, energy + " is mode 0400"));
+  CHECK(Contains(as_root.fix, PowercapChmodCommand(t.root)) && Contains(as_root.fix, PowercapUdevCommand()));
+  CHECK(PowercapRootOnly(energy, st.st_mode, 1000, t.root).reason.empty());
+  CHECK(PowercapRootOnly(energy, S_IFREG | 0444, 0, t.root).reason.empty());
+  // The source reports the same through the interface `info` reads (as root here; nothing otherwise).
+  CHECK(source.RootOnly().reason == (::geteuid() == 0 ? as_root.reason : ""));
+
+  // The msr driver demands CAP_SYS_RAWIO whatever the mode; msr_safe and plain files go by mode.
+  ReasonFix msr = MsrRootOnly("/dev/cpu/0/msr", "/dev/cpu/%d/msr", S_IFCHR | 0600, 0);
+  CHECK(Contains(msr.reason, "CAP_SYS_RAWIO") && Contains(msr.fix, "setcap cap_sys_rawio=ep"));
+  CHECK(!MsrRootOnly("/dev/cpu/0/msr", "/dev/cpu/%d/msr", S_IFCHR | 0644, 0).reason.empty());
+  CHECK(MsrRootOnly("/dev/cpu/0/msr", "/dev/cpu/%d/msr", S_IFCHR | 0600, 1000).reason.empty());
+  ReasonFix safe = MsrRootOnly("/dev/cpu/0/msr_safe", "/dev/cpu/%d/msr_safe", S_IFCHR | 0600, 0);
+  CHECK(Contains(safe.reason, "mode 0600") && Contains(safe.fix, "sudo chmod a+r /dev/cpu/*/msr_safe"));
+  CHECK(MsrRootOnly("/dev/cpu/0/msr_safe", "/dev/cpu/%d/msr_safe", S_IFCHR | 0644, 0).reason.empty());
+  CHECK(MsrRootOnly("/tmp/f/0-msr", "/tmp/f/%d-msr", S_IFREG | 0644, 0).reason.empty());  // a fixture file
+
+  ReasonFix perf = PerfRootOnly(2, 0);
+  CHECK(Contains(perf.reason, "perf_event_paranoid <= 0 for other users (it is 2)"));
+  CHECK(Contains(perf.fix, "sysctl -w kernel.perf_event_paranoid=0"));
+  CHECK(PerfRootOnly(0, 0).reason.empty() && PerfRootOnly(-1, 0).reason.empty());
+  CHECK(PerfRootOnly(2, 1000).reason.empty());
+  CHECK(PerfRootOnly(INT_MIN, 0).reason.empty());  // unreadable setting: nothing to claim
+}
+
 void TestOpenFallsBack() {
   OpenOptions o;
   o.powercap.root = "/nonexistent/powercap";
@@ -197,6 +247,88 @@ void TestTrace() {
   CHECK(s.power_w[0][0] == 3.0 && s.power_w[0][1] == 0.0 && s.power_w[0][2] == 10.0);
 }
 
+// The JS binding's path (Begin + EndInto) allocates nothing once its window slots exist; slots are
+// reused across nested and overlapping windows without mixing up their edges.
+void TestWindowsAllocationFree() {
+  Tree t(999999);
+  t.Add("intel-rapl:0", "package-0", 5);
+  t.Add("intel-rapl:0:0", "core", 7);
+  PollerOptions manual;
+  manual.thread = false;
+  auto m = OpenTree(t, manual);
+  double joules[2], below[2];
+  m->EndInto(m->Begin("warm-up"), joules, below);  // creates the first slot and the End scratch
+  long allocations = 0;  // counted around the meters calls only: the fixture's file writes allocate
+  for (int i = 0; i < 100; ++i) {
+    long before = g_allocations.load();
+    const int w = m->Begin(i % 2 ? "epoch" : "");
+    allocations += g_allocations.load() - before;
+    t.Step("intel-rapl:0", 3);
+    before = g_allocations.load();
+    m->Sample();
+    m->EndInto(w, joules, below);
+    allocations += g_allocations.load() - before;
+    CHECK(joules[0] == 3 * 1e-6);
+  }
+  CHECK(allocations == 0);
+  // Overlapping windows each keep their own begin edge although their slots are reused.
+  const int outer = m->Begin("outer");
+  t.Step("intel-rapl:0", 100);
+  const int inner = m->Begin("inner");
+  t.Step("intel-rapl:0", 20);
+  m->EndInto(outer, joules, below);
+  CHECK(joules[0] == 120 * 1e-6);
+  const int again = m->Begin("outer");  // the freed name and slot are available again
+  t.Step("intel-rapl:0", 1);
+  CHECK(again != outer);
+  WindowResult ri = m->End(inner);
+  CHECK(ri.name == "inner" && ri.joules[0] == 21 * 1e-6 && ri.below_resolution.size() == 2);
+  CHECK(m->EndInto(again, joules, below) >= 0 && joules[0] == 1 * 1e-6);
+  CHECK(m->OpenWindows() == 0);
+  CHECK_THROWS_CODE(m->EndInto(again, joules, below), "METER_WINDOW_UNKNOWN");
+  CHECK_THROWS_CODE(m->EndInto(0, joules, below), "METER_WINDOW_UNKNOWN");
+}
+
+// The estimate's two counters (this process; waited-for children) both land in the one `cpu` domain: a
+// child that burns CPU and is reaped inside the window is counted, one reaped before it is not.
+void TestEstimateCountsReapedChildren() {
+  auto burn_child = [] {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      timespec ts{};
+      do ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+      while (ts.tv_nsec < 50'000'000 && ts.tv_sec == 0);  // 50 ms of CPU
+      ::_exit(0);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+  };
+  std::vector<std::unique_ptr<EnergySource>> sources;
+  sources.push_back(std::make_unique<EstimateSource>(EstimateOptions{10.0}));
+  CHECK(sources[0]->Counters().size() == 2);
+  CHECK(sources[0]->Counters()[0].domain == 0 && sources[0]->Counters()[1].domain == 0);
+  PollerOptions manual;
+  manual.thread = false;
+  Meters m(std::move(sources), manual);
+  burn_child();  // before the window: not counted
+  const int w = m.Begin();
+  burn_child();
+  WindowResult r = m.End(w);
+  // >= 50 ms of child CPU at 10 W; this thread only waited, so well under a further 0.5 J.
+  CHECK(r.joules[0] >= 0.5 && r.joules[0] < 1.0);
+
+  EstimateOptions self_only{10.0};
+  self_only.children = false;
+  std::vector<std::unique_ptr<EnergySource>> one;
+  one.push_back(std::make_unique<EstimateSource>(self_only));
+  CHECK(one[0]->Counters().size() == 1);
+  CHECK(Contains(one[0]->Method(), "this process only"));
+  Meters mine(std::move(one), manual);
+  const int w2 = mine.Begin();
+  burn_child();
+  CHECK(mine.End(w2).joules[0] < 0.5);  // the child's 0.5 J is not this process's
+}
+
 }  // namespace
 
 int main() {
@@ -205,7 +337,10 @@ int main() {
   TestPollerThread();
   TestMalformed();
   TestExplain();
+  TestRootOnly();
   TestOpenFallsBack();
   TestTrace();
+  TestWindowsAllocationFree();
+  TestEstimateCountsReapedChildren();
   return Finish("test_meters_powercap");
 }

@@ -78,6 +78,10 @@ export function formatInfo(r: InfoReport): string {
     const head = `  ${s.source.padEnd(width)}  ${s.available ? 'yes' : 'no '}  `;
     if (s.available) {
       lines.push(head + `${s.method}${s.domains.length ? ` [${s.domains.join(', ')}]` : ''}`);
+      if (s.rootOnly) {
+        lines.push(' '.repeat(head.length) + `root only: ${s.rootOnly}`);
+        if (s.fix) lines.push(' '.repeat(head.length) + `fix: ${s.fix}`);
+      }
     } else {
       lines.push(head + `${s.reason}`);
       if (s.fix) lines.push(' '.repeat(head.length) + `fix: ${s.fix}`);

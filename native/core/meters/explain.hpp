@@ -19,11 +19,28 @@ Error ExplainPerfOpen(const std::string& event, int err, int pmu_type, int paran
 // The exact commands that grant read access to energy_uj under `root` (until reboot, and for good).
 std::string PowercapChmodCommand(const std::string& root);
 std::string PowercapUdevCommand();
+// The fixes the errors above and the root-only notes below share, one place each.
+std::string PowercapAccessFix(const std::string& root);
+std::string MsrAccessFix();
+std::string PerfParanoidFix();
 
 // "<reason>. Fix: <fix>" -> {reason, fix}; fix is "" when the message has none.
 struct ReasonFix {
   std::string reason, fix;
 };
 ReasonFix SplitFix(const std::string& message);
+
+// Sources that open only because this process runs as root (euid 0): `info` says so, with the command
+// that gives other users access, so a setup tested as root does not fail later as a user. Each returns
+// {"", ""} when any user could read the source the same way. `mode` is st_mode from stat(). These are
+// pure so the tests (which run as root) can check every branch.
+bool ReadableOnlyAsRoot(unsigned mode, unsigned euid);  // euid 0 and no read permission for others
+ReasonFix PowercapRootOnly(const std::string& energy_path, unsigned mode, unsigned euid, const std::string& root);
+// The msr driver also demands CAP_SYS_RAWIO of whoever opens /dev/cpu/N/msr (a character device), whatever
+// its mode; msr_safe and fixture files go by their mode alone.
+// `pattern` is the device path with %d for the CPU ("/dev/cpu/%d/msr_safe"), for the chmod command.
+ReasonFix MsrRootOnly(const std::string& path, const std::string& pattern, unsigned mode, unsigned euid);
+// System-wide power events need perf_event_paranoid <= 0 unless root (INT_MIN: unknown, no note).
+ReasonFix PerfRootOnly(int paranoid, unsigned euid);
 
 }  // namespace mlpe::meters

@@ -179,77 +179,95 @@ std::vector<double> Meters::TotalJoules() {
   return DomainJoulesLocked();
 }
 
-int Meters::Begin(const std::string& name) {
+int Meters::Begin(std::string_view name) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (!name.empty()) {
-    for (const auto& [id, w] : windows_) {
-      if (w.name == name) {
-        throw Error("METER_WINDOW_EXISTS", "a window named \"" + name +
-                                               "\" is already open: end it first or give this one another name",
-                    ErrorKind::State);
-      }
+  Window* slot = nullptr;
+  for (Window& w : windows_) {
+    if (w.id == 0) {
+      if (!slot) slot = &w;
+    } else if (!name.empty() && w.name == name) {
+      throw Error("METER_WINDOW_EXISTS", "a window named \"" + std::string(name) +
+                                             "\" is already open: end it first or give this one another name",
+                  ErrorKind::State);
     }
+  }
+  if (!slot) {
+    slot = &windows_.emplace_back();
+    slot->marks.resize(tracks_.size());
   }
   const double t = Now();
   SampleLocked(t);
-  Window w;
-  w.name = name;
-  w.t0 = t;
-  w.extended.reserve(tracks_.size());
-  w.errors.reserve(tracks_.size());
-  w.integrated.reserve(tracks_.size());
-  for (const Track& tr : tracks_) {
-    w.extended.push_back(tr.extended);
-    w.errors.push_back(tr.errors);
-    w.integrated.push_back(tr.integrated_j);
+  slot->id = next_id_++;
+  slot->name.assign(name);  // reuses the slot's capacity
+  slot->t0 = t;
+  for (std::size_t i = 0; i < tracks_.size(); ++i) {
+    const Track& tr = tracks_[i];
+    slot->marks[i] = Mark{tr.extended, tr.errors, tr.integrated_j};
   }
-  const int id = next_id_++;
-  windows_.emplace(id, std::move(w));
-  return id;
+  return slot->id;
+}
+
+Meters::Window& Meters::FindLocked(int id) {
+  for (Window& w : windows_) {
+    if (w.id == id && id != 0) return w;
+  }
+  throw Error("METER_WINDOW_UNKNOWN", "window " + std::to_string(id) + " is not open (never begun, or already ended)",
+              ErrorKind::State);
 }
 
 WindowResult Meters::End(int id) {
+  WindowResult r;
+  r.joules.resize(domains_.size());
+  std::vector<double> below(domains_.size());
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = windows_.find(id);
-  if (it == windows_.end()) {
-    throw Error("METER_WINDOW_UNKNOWN",
-                "window " + std::to_string(id) + " is not open (never begun, or already ended)", ErrorKind::State);
-  }
+  Window& w = FindLocked(id);
+  r.name = w.name;
+  r.seconds = EndLocked(w, r.joules.data(), below.data());
+  r.below_resolution.assign(below.begin(), below.end());
+  return r;
+}
+
+double Meters::EndInto(int id, double* joules, double* below_resolution) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return EndLocked(FindLocked(id), joules, below_resolution);
+}
+
+double Meters::EndLocked(Window& w, double* joules, double* below_resolution) {
   const double t = Now();
   SampleLocked(t);
-  const Window& w = it->second;
-  WindowResult r;
-  r.name = w.name;
-  r.seconds = t - w.t0;
-  r.joules.assign(domains_.size(), 0.0);
-  r.below_resolution.assign(domains_.size(), 0);
-  std::vector<std::uint8_t> zero(domains_.size(), 1);
+  const double seconds = t - w.t0;
+  const std::size_t nd = domains_.size();
+  read_zero_.assign(nd, 1);
+  for (std::size_t d = 0; d < nd; ++d) joules[d] = 0;
   for (std::size_t i = 0; i < tracks_.size(); ++i) {
     const Track& tr = tracks_[i];
-    double& j = r.joules[tr.domain];
-    if (tr.errors != w.errors[i]) {
+    const Mark& mark = w.marks[i];
+    double& j = joules[tr.domain];
+    if (tr.errors != mark.errors) {
       j = kNaN;
       continue;
     }
     if (tr.info.reading == Reading::Power) {
-      j += tr.integrated_j - w.integrated[i];
-      zero[tr.domain] = 0;  // integrated power is never "read zero"; resolution is the sampling period
+      j += tr.integrated_j - mark.integrated;
+      read_zero_[tr.domain] = 0;  // integrated power is never "read zero"; resolution is the sampling period
       continue;
     }
-    const std::uint64_t counts = tr.extended - w.extended[i];
-    if (counts != 0) zero[tr.domain] = 0;
+    const std::uint64_t counts = tr.extended - mark.extended;
+    if (counts != 0) read_zero_[tr.domain] = 0;
     j += static_cast<double>(counts) * tr.info.joules_per_count;
   }
-  for (std::size_t d = 0; d < domains_.size(); ++d) {
-    r.below_resolution[d] = !std::isnan(r.joules[d]) && (zero[d] || r.seconds < update_interval_s_[d]);
+  for (std::size_t d = 0; d < nd; ++d) {
+    below_resolution[d] = !std::isnan(joules[d]) && (read_zero_[d] || seconds < update_interval_s_[d]) ? 1 : 0;
   }
-  windows_.erase(it);
-  return r;
+  w.id = 0;  // free the slot; its name and marks keep their capacity for the next Begin
+  return seconds;
 }
 
 std::size_t Meters::OpenWindows() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return windows_.size();
+  std::size_t open = 0;
+  for (const Window& w : windows_) open += w.id != 0;
+  return open;
 }
 
 PollerStats Meters::Stats() const {
@@ -273,15 +291,26 @@ std::string Meters::LastError() const {
   return last_error_;
 }
 
-double Meters::RawReadNs(std::size_t s, std::size_t iterations) {
-  if (s >= sources_.size() || iterations == 0) throw Error("INVALID_OPTION", "RawReadNs: no such source or 0 iterations");
+double Meters::RawReadNs(std::size_t s, std::size_t iterations, std::size_t counter) {
+  if (s >= sources_.size() || iterations == 0 || counter >= sources_[s]->Counters().size()) {
+    throw Error("INVALID_OPTION", "RawReadNs: no such source or counter, or 0 iterations");
+  }
   std::lock_guard<std::mutex> lock(mu_);
   EnergySource& src = *sources_[s];
   volatile std::uint64_t sink = 0;
   const auto t0 = std::chrono::steady_clock::now();
-  for (std::size_t i = 0; i < iterations; ++i) sink = sink + src.ReadRaw(0);
+  for (std::size_t i = 0; i < iterations; ++i) sink = sink + src.ReadRaw(counter);
   const auto t1 = std::chrono::steady_clock::now();
   (void)sink;
+  return std::chrono::duration<double, std::nano>(t1 - t0).count() / static_cast<double>(iterations);
+}
+
+double Meters::EdgeNs(std::size_t iterations) {
+  if (iterations == 0) throw Error("INVALID_OPTION", "EdgeNs: 0 iterations");
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto t0 = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < iterations; ++i) SampleLocked(Now());
+  const auto t1 = std::chrono::steady_clock::now();
   return std::chrono::duration<double, std::nano>(t1 - t0).count() / static_cast<double>(iterations);
 }
 

@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -58,9 +59,14 @@ class Meters {
   void Sample();
   // Opens a window (reads every counter). Duplicate names among open windows are an error
   // (METER_WINDOW_EXISTS); an empty name is allowed any number of times. Returns the window id.
-  int Begin(const std::string& name = "");
+  // Allocates nothing once as many windows have been open at once before (window slots are reused).
+  int Begin(std::string_view name = {});
   // Closes window `id` (reads every counter). Unknown or already ended id: METER_WINDOW_UNKNOWN.
   WindowResult End(int id);
+  // End without allocating, for per-call hot paths (the JS binding): writes joules (NaN: a read failed
+  // inside the window) and 1/0 below-resolution flags for each of Domains().size() domains into the
+  // caller's arrays and returns the window's seconds.
+  double EndInto(int id, double* joules, double* below_resolution);
   std::size_t OpenWindows() const;
 
   // Cumulative joules per domain since opening (NaN for a domain whose counter has failed).
@@ -68,8 +74,10 @@ class Meters {
   PollerStats Stats() const;
   TraceSnapshot Trace() const;
   std::string LastError() const;
-  // Mean ns per raw read of counter 0 of source s over `iterations` reads (bench; holds the lock).
-  double RawReadNs(std::size_t s, std::size_t iterations);
+  // Mean ns per raw read of counter `counter` of source s over `iterations` reads (bench; holds the lock).
+  double RawReadNs(std::size_t s, std::size_t iterations, std::size_t counter = 0);
+  // Mean ns to read and extend every counter once, i.e. one window edge without the binding (bench).
+  double EdgeNs(std::size_t iterations);
   // Stops the poller; the meters stay readable through Sample/Begin/End.
   void StopPoller();
 
@@ -84,15 +92,21 @@ class Meters {
     double last_w = 0, last_t = 0;
     std::uint64_t errors = 0;
   };
-  struct Window {
+  struct Mark {                 // a track's state at a window's begin edge
+    std::uint64_t extended = 0, errors = 0;
+    double integrated = 0;
+  };
+  struct Window {               // a reusable slot: id 0 = free
+    int id = 0;
     std::string name;
     double t0 = 0;
-    std::vector<std::uint64_t> extended, errors;
-    std::vector<double> integrated;
+    std::vector<Mark> marks;    // per track
   };
 
   double Now() const;
   void SampleLocked(double t);
+  Window& FindLocked(int id);  // METER_WINDOW_UNKNOWN unless open
+  double EndLocked(Window& w, double* joules, double* below_resolution);
   std::vector<double> DomainJoulesLocked() const;
   void Run();
 
@@ -100,7 +114,8 @@ class Meters {
   std::vector<MeterDomain> domains_;
   std::vector<double> update_interval_s_;  // per domain
   std::vector<Track> tracks_;
-  std::map<int, Window> windows_;
+  std::vector<Window> windows_;    // slots, reused: open windows are few, a scan beats a map
+  std::vector<std::uint8_t> read_zero_;  // EndInto scratch, per domain
   int next_id_ = 1;
   std::string last_error_;
   std::chrono::steady_clock::time_point origin_;

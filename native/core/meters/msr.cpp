@@ -1,5 +1,8 @@
 #include "meters/msr.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cmath>
 
@@ -172,6 +175,16 @@ MsrSource::MsrSource(const MsrOptions& options) : stride_(options.register_strid
 std::uint64_t MsrSource::ReadRaw(std::size_t counter) {
   const Reg& r = regs_[counter];
   return PreadU64(fds_[r.fd].get(), r.address * stride_, fd_path_[r.fd]) & kCounterMask;
+}
+
+ReasonFix MsrSource::RootOnly() const {
+  for (std::size_t i = 0; i < fds_.size(); ++i) {
+    struct stat st;
+    if (::fstat(fds_[i].get(), &st) != 0) continue;
+    ReasonFix note = MsrRootOnly(fd_path_[i], pattern_used_, st.st_mode, ::geteuid());
+    if (!note.reason.empty()) return note;
+  }
+  return {};
 }
 
 std::string MsrSource::Method() const {

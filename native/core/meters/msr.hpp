@@ -54,6 +54,7 @@ class MsrSource final : public EnergySource {
   std::uint64_t ReadRaw(std::size_t counter) override;
   double UpdateIntervalS() const override { return 0.001; }
   std::string Method() const override;
+  ReasonFix RootOnly() const override;  // the msr driver's CAP_SYS_RAWIO, or a root-only device mode
 
  private:
   struct Reg {

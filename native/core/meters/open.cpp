@@ -41,6 +41,9 @@ std::unique_ptr<EnergySource> Try(const Candidate& c, SourceStatus& status) {
     status.estimated = source->Estimated();
     status.method = source->Method();
     for (const Domain& d : source->Domains()) status.domains.push_back(d.key);
+    ReasonFix root_only = source->RootOnly();
+    status.root_only = root_only.reason;
+    status.fix = root_only.fix;
     return source;
   } catch (const Error& e) {
     if (e.code() == "INVALID_OPTION") throw;  // the user's input, not the machine: say so

@@ -36,6 +36,9 @@ struct SourceStatus {
   std::string method;            // how its joules come about (when available)
   std::string code;              // error code when not available
   std::string reason, fix;       // why not, and the command that fixes it
+  // Available only because this process runs as root (EnergySource::RootOnly): why; `fix` then holds
+  // the command that gives other users access.
+  std::string root_only;
   std::vector<std::string> domains;
 };
 

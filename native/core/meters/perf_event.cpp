@@ -141,6 +141,7 @@ PerfEventSource::PerfEventSource(const PerfOptions& options) : root_(options.roo
     const long v = std::strtol(t.c_str(), &end, 10);
     if (end != t.c_str() && *end == '\0') paranoid = static_cast<int>(v);
   }
+  paranoid_ = paranoid;
   for (const PerfEventSpec& ev : pmu.events) {
     DomainKind kind;
     const char* prefix;
@@ -187,6 +188,8 @@ std::uint64_t PerfEventSource::ReadRaw(std::size_t counter) {
   }
   return value;
 }
+
+ReasonFix PerfEventSource::RootOnly() const { return PerfRootOnly(paranoid_, ::geteuid()); }
 
 std::string PerfEventSource::Method() const {
   return "RAPL perf events (" + root_ + "), 64-bit counts extended by the kernel";

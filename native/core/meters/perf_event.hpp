@@ -47,9 +47,11 @@ class PerfEventSource final : public EnergySource {
   std::uint64_t ReadRaw(std::size_t counter) override;
   double UpdateIntervalS() const override { return 0.001; }
   std::string Method() const override;
+  ReasonFix RootOnly() const override;  // root bypasses perf_event_paranoid
 
  private:
   std::string root_;
+  int paranoid_;  // perf_event_paranoid at open; INT_MIN when unreadable
   std::vector<Domain> domains_;
   std::vector<Counter> counters_;
   std::vector<Fd> fds_;

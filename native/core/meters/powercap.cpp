@@ -1,6 +1,8 @@
 #include "meters/powercap.hpp"
 
 #include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <map>
@@ -157,6 +159,16 @@ PowercapSource::PowercapSource(const PowercapOptions& options) : root_(options.r
 
 std::uint64_t PowercapSource::ReadRaw(std::size_t counter) {
   return PreadDecimal(fds_[counter].get(), energy_paths_[counter]);
+}
+
+ReasonFix PowercapSource::RootOnly() const {
+  for (std::size_t i = 0; i < fds_.size(); ++i) {
+    struct stat st;
+    if (::fstat(fds_[i].get(), &st) != 0) continue;
+    ReasonFix note = PowercapRootOnly(energy_paths_[i], st.st_mode, ::geteuid(), root_);
+    if (!note.reason.empty()) return note;
+  }
+  return {};
 }
 
 std::string PowercapSource::Method() const {

@@ -26,6 +26,7 @@ class PowercapSource final : public EnergySource {
   std::uint64_t ReadRaw(std::size_t counter) override;
   double UpdateIntervalS() const override { return 0.001; }  // RAPL refreshes about every 1 ms (Intel SDM)
   std::string Method() const override;
+  ReasonFix RootOnly() const override;  // an energy_uj that only root may read
   // The zone directory behind each counter (for messages and `info`).
   const std::vector<std::string>& ZonePaths() const { return zone_paths_; }
 

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "meters/explain.hpp"
+
 namespace mlpe::meters {
 
 enum class DomainKind { Package, Core, Uncore, Dram, Psys, Gpu, Cpu };
@@ -55,6 +57,9 @@ class EnergySource {
   virtual bool Estimated() const { return false; }
   // One line saying how the joules come about (shown in results and `mlp-energy info`).
   virtual std::string Method() const = 0;
+  // Non-empty when the source works only because this process runs as root: why, and the command that
+  // gives other users access (shown by `mlp-energy info`). Not called on the hot path.
+  virtual ReasonFix RootOnly() const { return {}; }
 };
 
 }  // namespace mlpe::meters
