@@ -8,14 +8,18 @@ namespace mlpe::gemm {
 
 #if defined(__x86_64__) || defined(_M_X64)
 static const bool kAvx512Tiles = hw::Cpu().UsableAvx512();  // tile_avx512.cpp
+static const bool kAvx2Tiles = hw::Cpu().UsableAvx2();      // tile_avx2.cpp
 #else
-constexpr bool kAvx512Tiles = false;
+constexpr bool kAvx512Tiles = false, kAvx2Tiles = false;
 void ApplyEpilogueAvx512(float*, int64_t, int, int, const float*, bool) {}
 void MergeEdgeAvx512(const float*, int, float*, int64_t, int, int, float) {}
+void ApplyEpilogueAvx2(float*, int64_t, int, int, const float*, bool) {}
+void MergeEdgeAvx2(const float*, int, float*, int64_t, int, int, float) {}
 #endif
 
 void ApplyEpilogue(float* c, int64_t ldc, int rows, int cols, const float* bias, bool relu) {
   if (kAvx512Tiles) return ApplyEpilogueAvx512(c, ldc, rows, cols, bias, relu);
+  if (kAvx2Tiles) return ApplyEpilogueAvx2(c, ldc, rows, cols, bias, relu);
   for (int i = 0; i < rows; ++i) {
     float* ci = c + i * ldc;
     if (bias)
@@ -27,6 +31,7 @@ void ApplyEpilogue(float* c, int64_t ldc, int rows, int cols, const float* bias,
 
 void MergeEdge(const float* edge, int nr, float* c, int64_t ldc, int rows, int cols, float beta) {
   if (kAvx512Tiles) return MergeEdgeAvx512(edge, nr, c, ldc, rows, cols, beta);
+  if (kAvx2Tiles) return MergeEdgeAvx2(edge, nr, c, ldc, rows, cols, beta);
   for (int r = 0; r < rows; ++r)
     for (int s = 0; s < cols; ++s) {
       float& cij = c[r * ldc + s];

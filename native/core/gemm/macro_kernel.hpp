@@ -32,6 +32,9 @@ void ApplyEpilogue(float* c, int64_t ldc, int rows, int cols, const float* bias,
 // The same two, 16 columns at a time (tile_avx512.cpp; x86-64 only, used when cpuid says AVX-512 is usable).
 void MergeEdgeAvx512(const float* edge, int nr, float* c, int64_t ldc, int rows, int cols, float beta);
 void ApplyEpilogueAvx512(float* c, int64_t ldc, int rows, int cols, const float* bias, bool relu);
+// And 8 columns at a time (tile_avx2.cpp; x86-64 only, used when cpuid says AVX2 but not AVX-512).
+void MergeEdgeAvx2(const float* edge, int nr, float* c, int64_t ldc, int rows, int cols, float beta);
+void ApplyEpilogueAvx2(float* c, int64_t ldc, int rows, int cols, const float* bias, bool relu);
 
 // Splits a team into ic_ways × jr_ways minimising the largest per-thread share of micro-tiles,
 // preferring ic (threads then share B and keep private A blocks, BLIS's advice for private L2).
