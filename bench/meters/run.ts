@@ -20,24 +20,32 @@ const row = (...cells: (string | number)[]) => rows.push(cells.map(String));
 const ns = (x: number) => x.toFixed(0);
 const us = (x: number) => (x / 1000).toFixed(2);
 
-// The machine may be shared: time in 20 batches and keep the median batch, so one preempted batch does
-// not move the figure (on a quiet machine median and mean agree).
+// Figures are CPU time of this process (user + system) per call, the median of 20 batches: on a machine
+// shared with other jobs a preempted batch costs no more CPU, so the figures hold still; on a quiet machine
+// CPU and wall time agree (every source here reads synchronously, nothing waits).
 const BATCHES = 20;
 const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1];
-function timeNs(iterations: number, fn: () => void): number {
-  for (let i = 0; i < Math.min(1000, iterations); i++) fn(); // warm-up (JIT, page cache)
-  const per = Math.max(1, Math.floor(iterations / BATCHES));
+const cpuNs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) * 1000;
+};
+/** ns per call of fn, or per inner iteration when fn loops `callsPerFn` times itself (native timers). */
+function timeNs(iterations: number, fn: () => void, callsPerFn = 1): number {
+  for (let i = 0; i < Math.min(1000, iterations / callsPerFn); i++) fn(); // warm-up (JIT, page cache)
+  const per = Math.max(1, Math.floor(iterations / BATCHES / callsPerFn));
   const batches: number[] = [];
   for (let b = 0; b < BATCHES; b++) {
-    const t0 = process.hrtime.bigint();
+    const t0 = cpuNs();
     for (let i = 0; i < per; i++) fn();
-    batches.push(Number(process.hrtime.bigint() - t0) / per);
+    batches.push((cpuNs() - t0) / (per * callsPerFn));
   }
   return median(batches);
 }
-/** Median of BATCHES calls of a native timer that loops `per` times inside C++. */
-const nativeNs = (iterations: number, timer: (per: number) => number) =>
-  median(Array.from({ length: BATCHES }, () => timer(Math.max(1, Math.floor(iterations / BATCHES)))));
+/** ns per iteration of a native timer that loops `per` times inside C++ (its own wall-clock result is not used). */
+function nativeNs(iterations: number, timer: (per: number) => number): number {
+  const per = Math.max(1, Math.floor(iterations / BATCHES));
+  return timeNs(iterations, () => void timer(per), per);
+}
 
 const cleanup: Array<() => void> = [];
 function open(options: MeterOptions): Meters {
@@ -71,7 +79,7 @@ const sources: Array<[string, MeterOptions, number]> = [
   ['estimate, waited-for children (getrusage CHILDREN)', estimate, 1],
 ];
 
-console.log(`# meters bench (${quick ? 'quick' : 'full'}; N=${N}; node ${process.version}; median of ${BATCHES} batches)`);
+console.log(`# meters bench (${quick ? 'quick' : 'full'}; N=${N}; node ${process.version}; CPU time, median of ${BATCHES} batches)`);
 // Every read is a system call: with kernel page-table isolation and no PCID each one also flushes the TLB,
 // which makes the call and the code right after it several times dearer. Say which case this machine is.
 const meltdown = (() => {
@@ -101,7 +109,8 @@ const getegid = process.getegid!.bind(process);
 const syscallFloor = timeNs(Math.min(N, 50_000), () => void getegid());
 const energyFile = join(tree.root, 'intel-rapl:0', 'energy_uj');
 const jsRead = timeNs(Math.min(N, 50_000), () => void Number.parseInt(readFileSync(energyFile, 'utf8'), 10));
-const nativeRead = nativeNs(N, (per) => open(powercap).rawReadNs(0, per));
+const powercapMeters = open(powercap);
+const nativeRead = nativeNs(N, (per) => powercapMeters.rawReadNs(0, per));
 row('floor: JS process.getegid() (one trivial system call + the JS call)', ns(syscallFloor));
 row('peer: JS readFileSync + parseInt of energy_uj', ns(jsRead));
 console.table(rows.splice(0).map(([what, value]) => ({ what, 'ns/read': value })));
