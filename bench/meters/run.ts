@@ -61,7 +61,8 @@ const msr = new FakeMsr(1, 2);
 cleanup.push(() => msr.remove());
 msr.set(0, 0x606, 0xa0e03n);
 msr.set(0, 0x611, 12345n);
-const pmu = fakePmu(1, { 'energy-pkg': { config: 0, scale: '1e-9' } }); // software cpu-clock: a real perf fd
+// Software cpu-clock (type 1, config 0) twice: real perf fds on CPU 0 forming one group (one read per edge).
+const pmu = fakePmu(1, { 'energy-pkg': { config: 0, scale: '1e-9' }, 'energy-ram': { config: 0, scale: '1e-9' } });
 cleanup.push(() => pmu.remove());
 const nvml = new FakeNvml({ count: 1, name0: 'fake', arch0: 9, energy0: 1000 });
 cleanup.push(() => nvml.remove());
@@ -69,11 +70,12 @@ cleanup.push(() => nvml.remove());
 const powercap: MeterOptions = { cpu: 'powercap', gpu: 'none', powercapRoot: tree.root };
 const estimate: MeterOptions = { cpu: 'estimate', gpu: 'none' };
 const fakeNvml: MeterOptions = { cpu: 'none', gpu: 'nvml', nvmlLibrary: nvml.library };
+const perfFixture: MeterOptions = { cpu: 'perf_event', gpu: 'none', perfRoot: pmu.root };
 const msrFixture: MeterOptions = { cpu: 'msr', gpu: 'none', msrPath: msr.pattern, cpuSysfsRoot: msr.cpuRoot, cpuid: { vendor: 'GenuineIntel', family: 6, model: 0x9a } };
 const sources: Array<[string, MeterOptions, number]> = [
   ['powercap (fixture: pread of energy_uj on tmpfs)', powercap, 0],
   ['msr (fixture: pread of a sparse file)', msrFixture, 0],
-  ['perf_event (real fd: software cpu-clock, system-wide)', { cpu: 'perf_event', gpu: 'none', perfRoot: pmu.root }, 0],
+  ['perf_event (real fds: software cpu-clock x2, one group read)', perfFixture, 0],
   ['nvml (fake libnvidia-ml via dlopen: fopen+fscanf per call)', fakeNvml, 0],
   ['estimate, this process (clock_gettime PROCESS_CPUTIME)', estimate, 0],
   ['estimate, waited-for children (getrusage CHILDREN)', estimate, 1],
@@ -122,6 +124,7 @@ console.log('directly minus the reads (N-API calls, window bookkeeping); result 
 const windows: Array<[string, MeterOptions]> = [
   ['powercap fixture', powercap],
   ['msr fixture', msrFixture],
+  ['perf_event fixture (one group)', perfFixture],
   ['estimate (self + children)', estimate],
   ['estimate, estimateChildren: false', { ...estimate, estimateChildren: false }],
   ['nvml (fake library)', fakeNvml],
