@@ -3,13 +3,16 @@
  *
  * The unit of merging is a run: a run_id absent from the target is copied with every row that carries its
  * run_id (runs, epochs, power traces, …) in one transaction; a run_id already there is left alone. Tables
- * without a run_id (hardware, idle calibrations) are merged as sets of rows. So merging twice, or merging a
- * shard again after its task resumed, changes nothing that was already merged. Only runs the plan assigns to
+ * without a run_id (hardware, idle calibrations) are merged as sets of rows. Tables a later save replaces by key
+ * (tunings, tiling-grid scans: lib/tune) keep the newest save of each key across shards, the target's on a tie.
+ * So merging twice, or merging a shard again after its task resumed, changes nothing that was already merged. Only runs the plan assigns to
  * that shard are taken; anything else in a shard store is reported as foreign and skipped.
  */
 import { existsSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { MlpEnergyError } from '../errors.js';
+import { TUNE_MERGES } from '../tune/grid-store.js';
+import type { NewestWins } from '../tune/store.js';
 
 export interface ShardInput {
   index: number;
@@ -35,6 +38,8 @@ export interface ShardMergeReport {
   foreign: number;
   /** Planned run ids still to do. */
   missing: string[];
+  /** Per newest-wins table (tunings, tuning_grid): keys whose rows this merge took from the shard (0 when merging again). */
+  keysTaken: Record<string, number>;
 }
 
 export interface MergeReport {
@@ -43,6 +48,8 @@ export interface MergeReport {
   planned: number;
   done: number;
   merged: number;
+  /** keysTaken summed over the shards. */
+  keysTaken: Record<string, number>;
   complete: boolean;
 }
 
@@ -50,6 +57,8 @@ const RUNS = 'runs';
 const RUN_KEY = 'run_id';
 /** Alias of the attached shard store (a name no store file is likely to carry). */
 const SOURCE = 'mlpe_merge_source';
+/** Tables whose rows a later save replaces by key: merged newest-first instead of first-copy-wins. */
+const NEWEST_WINS = new Map<string, NewestWins>(TUNE_MERGES.map((rule) => [rule.table, rule]));
 
 export const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 export const quoteLiteral = (text: string) => `'${text.replace(/'/g, "''")}'`;
@@ -82,6 +91,33 @@ async function tablesOf(db: DuckDBConnection, catalog: string): Promise<Map<stri
   for (const c of columns) info.get(c.table_name)?.columns.push(c.column_name);
   for (const k of keys) info.get(k.table_name)?.primaryKey.push(...k.constraint_column_names);
   return info;
+}
+
+/**
+ * Takes from the shard each key of `rule` whose newest save is newer than the target's (or absent there): the
+ * target's rows of that key are replaced by the shard's rows of that save. A tie keeps the target's rows. Returns
+ * the number of keys taken.
+ */
+async function takeNewest(db: DuckDBConnection, rule: NewestWins, table: TableInfo, report: ShardMergeReport): Promise<number> {
+  const absent = [...rule.key, rule.time].filter((c) => !table.columns.includes(c));
+  if (absent.length) {
+    throw new MlpEnergyError('STORE_ERROR', `Shard ${report.index} (${report.file}) has a table ${table.name} without ${absent.join(', ')}: it was not written by mlp-energy. Remove or rename that table in the shard store.`);
+  }
+  const name = quoteIdent(rule.table);
+  const time = quoteIdent(rule.time);
+  const keys = rule.key.map(quoteIdent);
+  const same = (a: string, b: string) => keys.map((k) => `${a}.${k} IS NOT DISTINCT FROM ${b}.${k}`).join(' AND ');
+  const list = table.columns.map(quoteIdent).join(', ');
+  // A key without a timestamp (never written so) counts as oldest: taken only where the target lacks the key.
+  await db.run(`CREATE OR REPLACE TEMP TABLE mlpe_taken AS
+    SELECT * FROM (SELECT ${keys.join(', ')}, max(${time}) AS newest FROM ${SOURCE}.${name} GROUP BY ALL) s
+    WHERE NOT EXISTS (SELECT 1 FROM ${name} t WHERE ${same('t', 's')} AND (s.newest IS NULL OR t.${time} >= s.newest))`);
+  await db.run(`DELETE FROM ${name} t WHERE EXISTS (SELECT 1 FROM mlpe_taken k WHERE ${same('t', 'k')})`);
+  await db.run(`INSERT INTO ${name} (${list}) SELECT ${table.columns.map((c) => `s.${quoteIdent(c)}`).join(', ')} FROM ${SOURCE}.${name} s
+    JOIN mlpe_taken k ON ${same('s', 'k')} AND s.${time} IS NOT DISTINCT FROM k.newest`);
+  const [{ n }] = await rows<{ n: number | bigint }>(db, 'SELECT count(*) AS n FROM mlpe_taken');
+  await db.run('DROP TABLE mlpe_taken');
+  return Number(n);
 }
 
 function shortReason(error: unknown): string {
@@ -137,7 +173,10 @@ async function mergeAttached(db: DuckDBConnection, report: ShardMergeReport, pla
     for (const table of source.values()) {
       const list = table.columns.map(quoteIdent).join(', ');
       const name = quoteIdent(table.name);
-      if (table.columns.includes(RUN_KEY)) {
+      const newest = NEWEST_WINS.get(table.name);
+      if (newest) {
+        report.keysTaken[table.name] = await takeNewest(db, newest, table, report);
+      } else if (table.columns.includes(RUN_KEY)) {
         await db.run(`INSERT INTO ${name} (${list}) SELECT ${list} FROM ${SOURCE}.${name} WHERE ${RUN_KEY} IN (SELECT run_id FROM incoming)`);
       } else if (table.primaryKey.length) {
         // Keyed rows (hardware by hash, calibrations by id): the first copy wins, as for runs.
@@ -177,6 +216,7 @@ export async function mergeStores(out: string, inputs: readonly ShardInput[]): P
         merged: 0,
         foreign: 0,
         missing: [...input.planned],
+        keysTaken: {},
       };
       reports.push(report);
       if (!existsSync(input.file)) continue;
@@ -212,6 +252,13 @@ export async function mergeStores(out: string, inputs: readonly ShardInput[]): P
     planned,
     done,
     merged: reports.reduce((n, r) => n + r.merged, 0),
+    keysTaken: sumKeysTaken(reports),
     complete: done === planned,
   };
+}
+
+function sumKeysTaken(reports: readonly ShardMergeReport[]): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const r of reports) for (const [table, n] of Object.entries(r.keysTaken)) sum[table] = (sum[table] ?? 0) + n;
+  return sum;
 }

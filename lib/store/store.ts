@@ -162,12 +162,21 @@ export class ResultStore {
     await this.connection.run(`UPDATE runs SET filter_zero_energy = (energy IS NULL OR energy <= 0) WHERE source = 'mlp-energy'`);
   }
 
-  /** One Parquet file per table (and the experiments view), readable by DuckDB, pandas and Arrow. */
-  async exportParquet(dir: string): Promise<string[]> {
+  /** Whether the store has this table (those other modules add when first used, e.g. tunings). */
+  async hasTable(name: string): Promise<boolean> {
+    const [row] = await this.query("SELECT count(*) AS n FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1", [name]);
+    return Number(row.n) > 0;
+  }
+
+  /**
+   * One Parquet file per table (and the experiments view), readable by DuckDB, pandas and Arrow; `extra` names tables
+   * outside the schema to export too (the caller checks they exist: exporting never creates one).
+   */
+  async exportParquet(dir: string, extra: readonly string[] = []): Promise<string[]> {
     const out = resolve(dir);
     mkdirSync(out, { recursive: true });
     const files: string[] = [];
-    for (const name of [...Object.keys(TABLES), 'experiments']) {
+    for (const name of [...Object.keys(TABLES), 'experiments', ...extra]) {
       const file = join(out, `${name}.parquet`);
       await this.connection.run(`COPY (SELECT * FROM ${name}) TO '${file.replace(/'/g, "''")}' (FORMAT parquet)`);
       files.push(file);

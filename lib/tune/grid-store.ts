@@ -7,7 +7,7 @@ import { blockPlacements, type CacheSizes } from './blocks.js';
 import type { GridAxis, GridPoint } from './grid-scan.js';
 import { machineKey, type Machine } from './machine.js';
 import { shapeKey, type GemmShape, type Orientation } from './shapes.js';
-import { createTableSql, insertSql, MACHINE_COLUMNS, machineOfRow, machineValues, TILING_COLUMNS, tilingOfRow, tilingValues, type SqlColumns, type SqlStore } from './store.js';
+import { createTableSql, insertSql, MACHINE_COLUMNS, machineOfRow, machineValues, TILING_COLUMNS, tilingOfRow, tilingValues, TUNINGS_MERGE, type NewestWins, type SqlColumns, type SqlStore } from './store.js';
 
 /** One scan: a slice of one shape's tiling grid on one machine. */
 export interface TilingGridScan {
@@ -57,6 +57,13 @@ const COLUMNS: SqlColumns = [
   ['b_panel_level', 'VARCHAR'],
   ['scanned_at', 'TIMESTAMPTZ'],
 ];
+
+/** A scan is replaced whole per (machine, shape), as saveGridScan does: the newest scan's points win, never a mix. */
+export const GRID_MERGE: NewestWins = { table: 'tuning_grid', key: ['machine_key', 'target'], time: 'scanned_at' };
+
+/** The tables tuning adds to a store when first used (absent from stores that never tuned). */
+export const TUNE_MERGES: readonly NewestWins[] = [TUNINGS_MERGE, GRID_MERGE];
+export const TUNE_TABLES: readonly string[] = TUNE_MERGES.map((m) => m.table);
 
 export async function ensureGridTable(store: SqlStore): Promise<void> {
   await store.run(createTableSql('tuning_grid', COLUMNS));

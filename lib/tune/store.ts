@@ -66,7 +66,8 @@ export function tilingOfRow(r: Record<string, unknown>): Tiling {
     mc: Number(r.tiling_mc), kc: Number(r.tiling_kc), nc: Number(r.tiling_nc),
     mr: Number(r.tiling_mr), nr: Number(r.tiling_nr), threads: Number(r.tiling_threads),
     isa: r.tiling_isa as Tiling['isa'],
-    sup: Boolean(r.tiling_sup),
+    // Null: a row merged from a store written before sup existed; those ran with the native default (allowed).
+    sup: r.tiling_sup === null || r.tiling_sup === undefined ? true : Boolean(r.tiling_sup),
   };
 }
 
@@ -80,6 +81,21 @@ export function insertSql(table: string, columns: SqlColumns, replace = false): 
   const placeholders = columns.map(([, type], i) => `CAST($${i + 1} AS ${type})`).join(', ');
   return `INSERT ${replace ? 'OR REPLACE ' : ''}INTO ${table} (${columns.map(([n]) => n).join(', ')}) VALUES (${placeholders})`;
 }
+
+/**
+ * How merging stores (lib/cluster/merge.ts) settles a key found in two stores: the rows of the key with the newest
+ * `time` win, as a new save replaces an older one; on a tie the rows already merged stay, so merging twice is a no-op.
+ */
+export interface NewestWins {
+  table: string;
+  /** The columns a save replaces by. */
+  key: readonly string[];
+  /** The save's timestamp, the same on every row of a key. */
+  time: string;
+}
+
+/** A tuning is replaced per (machine, objective, target): saveTunings' INSERT OR REPLACE on the primary key. */
+export const TUNINGS_MERGE: NewestWins = { table: 'tunings', key: ['machine_key', 'objective', 'target'], time: 'tuned_at' };
 
 const COLUMNS: SqlColumns = [
   ...MACHINE_COLUMNS,
@@ -148,6 +164,7 @@ export interface StoredTuning {
   seconds: number;
   ratio: number;
   estimated: boolean;
+  /** ISO time of the save. */
   tunedAt: string;
 }
 
@@ -167,7 +184,7 @@ export async function loadTunings(store: SqlStore, machine: Machine, objective?:
     seconds: Number(r.seconds),
     ratio: Number(r.ratio),
     estimated: Boolean(r.estimated),
-    tunedAt: String(r.tuned_at),
+    tunedAt: new Date(r.tuned_at as string).toISOString(),
   }));
 }
 

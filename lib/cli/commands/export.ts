@@ -1,9 +1,13 @@
-/** `mlp-energy export --parquet DIR`: every table of the store as Parquet, one file per table. */
+/**
+ * `mlp-energy export --parquet DIR`: every table of the store as Parquet, one file per table. The tables tuning adds
+ * (tunings, tuning_grid) go too when the store has them; a store that never tuned gets them listed as skipped.
+ */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { MlpEnergyError } from '../../errors.js';
 import { DEFAULT_STORE, ResultStore } from '../../store/store.js';
+import { TUNE_TABLES } from '../../tune/grid-store.js';
 import { withExitCode, type Output } from './exit-codes.js';
 
 export interface ExportOptions {
@@ -18,10 +22,16 @@ export async function exportCommand(options: ExportOptions, io: { stdout: Output
   if (!existsSync(from)) throw new MlpEnergyError('INVALID_OPTION', `No results store at ${from}. Run \`mlp-energy sweep\` first or point --from at your .duckdb file.`);
   const store = await ResultStore.open(from);
   try {
-    const files = await store.exportParquet(options.parquet);
+    const present: string[] = [];
+    for (const table of TUNE_TABLES) if (await store.hasTable(table)) present.push(table);
+    const skipped = TUNE_TABLES.filter((table) => !present.includes(table)).map((table) => ({ table, reason: 'not in the store (nothing tuned into it)' }));
+    const files = await store.exportParquet(options.parquet, present);
     const counts = await Promise.all(files.map(async (f) => (await store.query(`SELECT count(*) AS n FROM read_parquet('${f.replace(/'/g, "''")}')`))[0].n as number));
-    if (options.json) io.stdout.write(JSON.stringify({ store: from, files: files.map((file, i) => ({ file, rows: counts[i] })) }) + '\n');
-    else files.forEach((f, i) => io.stdout.write(`${f}\t${counts[i]} rows\n`));
+    if (options.json) io.stdout.write(JSON.stringify({ store: from, files: files.map((file, i) => ({ file, rows: counts[i] })), skipped }) + '\n');
+    else {
+      files.forEach((f, i) => io.stdout.write(`${f}\t${counts[i]} rows\n`));
+      for (const s of skipped) io.stdout.write(`${s.table}: ${s.reason}, skipped\n`);
+    }
   } finally {
     store.close();
   }
@@ -31,7 +41,7 @@ export async function exportCommand(options: ExportOptions, io: { stdout: Output
 export function register(program: Command): void {
   program
     .command('export')
-    .description('Export the results store as Parquet, one file per table (runs, epochs, idle_calibrations, hardware, power_traces, experiments).')
+    .description('Export the results store as Parquet, one file per table (runs, epochs, idle_calibrations, hardware, power_traces, experiments, and tunings and tuning_grid when the store has them).')
     .option('--parquet <dir>', 'directory to write the .parquet files into (created if absent)')
     .option('--from <file>', 'results store', DEFAULT_STORE)
     .option('--json', 'print the files written as JSON')

@@ -17,6 +17,10 @@ const LISTED = 5;
 
 function format(dir: string, report: JobMergeReport): string {
   const lines = [`Merged ${report.merged} new runs into ${report.out}: ${report.done}/${report.planned} planned runs present.`];
+  const taken = Object.entries(report.keysTaken);
+  if (taken.length) {
+    lines.push(`Tunings: ${taken.map(([table, n]) => `${n} ${table} key(s)`).join(', ')} taken from the shards (the newest save per machine and shape wins).`);
+  }
   for (const s of report.shards) {
     if (s.state === 'complete') continue;
     const shown = s.missing.slice(0, LISTED).join(', ') + (s.missing.length > LISTED ? `, … (${s.missing.length - LISTED} more)` : '');
