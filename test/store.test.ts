@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exportCommand } from '../lib/cli/commands/export.js';
+import { SLURM_TASKS_SQL } from '../lib/cluster/accounting.js';
 import { importButterECommand } from '../lib/cli/commands/import-butter-e.js';
 import { importButterE } from '../lib/store/butter-e.js';
 import { RUN_COLUMNS, TABLES } from '../lib/store/schema.js';
@@ -89,6 +90,23 @@ describe('store: schema, idempotent writes, Parquet', () => {
     const check = await open(join(dir, 'check.duckdb'));
     expect(await check.query(`SELECT run_id, energy, widths FROM read_parquet('${join(dir, 'pq', 'runs.parquet')}')`)).toEqual([{ run_id: 'p', energy: 1.5, widths: [4, 1] }]);
     expect(await check.query(`SELECT test_loss FROM read_parquet('${join(dir, 'pq', 'epochs.parquet')}')`)).toEqual([{ test_loss: 0.25 }]);
+    expect(report.skipped.map((x: { table: string }) => x.table)).toContain('slurm_tasks');
+  });
+  it('exports slurm_tasks when a merge of a Slurm job wrote it', async () => {
+    const dir = tmp();
+    const path = join(dir, 'r.duckdb');
+    const s = await open(path);
+    await s.query(SLURM_TASKS_SQL);
+    await s.query(`INSERT INTO slurm_tasks VALUES ('42', 0, 0, 'node1', 'COMPLETED', 12.5, 900, 'acct_gather_energy/rapl', 3, 850, now())`);
+    s.close();
+    const out = sink();
+    expect(await exportCommand({ parquet: join(dir, 'pq'), from: path, json: true }, { stdout: out })).toBe(0);
+    const report = JSON.parse(out.lines.join(''));
+    expect(report.skipped.map((x: { table: string }) => x.table)).not.toContain('slurm_tasks');
+    const check = await open(join(dir, 'check.duckdb'));
+    expect(await check.query(`SELECT job_id, consumed_energy_j, energy_j FROM read_parquet('${join(dir, 'pq', 'slurm_tasks.parquet')}')`)).toEqual([
+      { job_id: '42', consumed_energy_j: 900, energy_j: 850 },
+    ]);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
- * `mlp-energy export --parquet DIR`: every table of the store as Parquet, one file per table. The tables tuning adds
- * (tunings, tuning_grid) go too when the store has them; a store that never tuned gets them listed as skipped.
+ * `mlp-energy export --parquet DIR`: every table of the store as Parquet, one file per table. The tables that only
+ * some stores have (tuning's tunings and tuning_grid, merge's slurm_tasks) go too when present, else are listed as
+ * skipped with the reason.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -8,6 +9,12 @@ import type { Command } from 'commander';
 import { MlpEnergyError } from '../../errors.js';
 import { DEFAULT_STORE, ResultStore } from '../../store/store.js';
 import { TUNE_TABLES } from '../../tune/grid-store.js';
+
+/** Tables a store has only after some command wrote them, with why one would be missing. */
+const OPTIONAL_TABLES: ReadonlyArray<{ table: string; reason: string }> = [
+  ...TUNE_TABLES.map((table) => ({ table, reason: 'not in the store (nothing tuned into it)' })),
+  { table: 'slurm_tasks', reason: 'not in the store (only `mlp-energy merge` of a Slurm job writes it)' },
+];
 import { withExitCode, type Output } from './exit-codes.js';
 
 export interface ExportOptions {
@@ -23,8 +30,8 @@ export async function exportCommand(options: ExportOptions, io: { stdout: Output
   const store = await ResultStore.open(from);
   try {
     const present: string[] = [];
-    for (const table of TUNE_TABLES) if (await store.hasTable(table)) present.push(table);
-    const skipped = TUNE_TABLES.filter((table) => !present.includes(table)).map((table) => ({ table, reason: 'not in the store (nothing tuned into it)' }));
+    for (const { table } of OPTIONAL_TABLES) if (await store.hasTable(table)) present.push(table);
+    const skipped = OPTIONAL_TABLES.filter(({ table }) => !present.includes(table));
     const files = await store.exportParquet(options.parquet, present);
     const counts = await Promise.all(files.map(async (f) => (await store.query(`SELECT count(*) AS n FROM read_parquet('${f.replace(/'/g, "''")}')`))[0].n as number));
     if (options.json) io.stdout.write(JSON.stringify({ store: from, files: files.map((file, i) => ({ file, rows: counts[i] })), skipped }) + '\n');
@@ -41,7 +48,7 @@ export async function exportCommand(options: ExportOptions, io: { stdout: Output
 export function register(program: Command): void {
   program
     .command('export')
-    .description('Export the results store as Parquet, one file per table (runs, epochs, idle_calibrations, hardware, power_traces, experiments, and tunings and tuning_grid when the store has them).')
+    .description('Export the results store as Parquet, one file per table (runs, epochs, idle_calibrations, hardware, power_traces, experiments, and tunings, tuning_grid and slurm_tasks when the store has them).')
     .option('--parquet <dir>', 'directory to write the .parquet files into (created if absent)')
     .option('--from <file>', 'results store', DEFAULT_STORE)
     .option('--json', 'print the files written as JSON')
