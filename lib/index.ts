@@ -17,7 +17,9 @@ export type { Plan, PlannedRun } from './sweep/plan.js';
 export { runSweep } from './sweep/runner.js';
 export type { SweepEvent, SweepSummary, RunSummary } from './sweep/runner.js';
 export { defaultBackends } from './sweep/backends.js';
+export type { BackendOptions } from './sweep/backends.js';
 export { normaliseRun, estimateOverhead } from './sweep/normalise.js';
+export { isLongRuntime } from './sweep/normalise.js';
 export {
   EAGLE_CPU,
   EAGLE_GPU,

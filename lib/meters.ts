@@ -367,6 +367,11 @@ export class Meters {
     };
   }
 
+  /** Seconds since the meters were opened: the clock of `trace().tS`, so callers can cut a trace to a window. */
+  nowS(): number {
+    return this.#get().now();
+  }
+
   /** Why the last counter read failed ('' when none has). */
   lastError(): string {
     return this.#get().lastError();

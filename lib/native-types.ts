@@ -78,6 +78,8 @@ export interface NativeMeters {
   totals(): Float64Array;
   stats(): { periodS: number | null; samples: number; cpuS: number; wallS: number };
   trace(): { tS: Float64Array; powerW: Float64Array[]; dropped: number };
+  /** Seconds since opening, on the clock of window edges and trace samples. */
+  now(): number;
   lastError(): string;
   rawReadNs(source: number, iterations: number, counter?: number): number;
   edgeNs(iterations: number): number;

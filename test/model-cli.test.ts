@@ -72,7 +72,7 @@ beforeAll(async () => {
   writeFileSync(json, JSON.stringify(rows));
   const store = await ResultStore.open(storePath);
   await store.run(`INSERT INTO runs BY NAME SELECT * FROM read_json_auto('${json}')`);
-  await store.run("INSERT INTO power_traces VALUES ('wine_quality_white-rectangle-1024-3-r0', 0, 'package-0', 10), ('wine_quality_white-rectangle-1024-3-r0', 1, 'package-0', 12)");
+  await store.run("INSERT INTO power_traces (run_id, t, domain, watts) VALUES ('wine_quality_white-rectangle-1024-3-r0', 0, 'package-0', 10), ('wine_quality_white-rectangle-1024-3-r0', 1, 'package-0', 12)");
   store.close();
 });
 

@@ -157,7 +157,7 @@ describe('a tiny sweep end to end into a temp DuckDB', () => {
 });
 
 describe('kill -9 mid-sweep, then rerun', () => {
-  it('loses nothing, duplicates nothing, and the store stays readable', async () => {
+  it('loses nothing, duplicates nothing (runs, epochs, power traces), and the store stays readable', async () => {
     const dir = tmp();
     const out = join(dir, 'r.duckdb');
     const spec = { ...tiny, shapes: ['rectangle', 'trapezoid', 'exponential'], sizes: [256, 1024, 4096] };
@@ -165,7 +165,7 @@ describe('kill -9 mid-sweep, then rerun', () => {
     const data = dataDir();
     const root = resolve(import.meta.dirname, '..');
     const child = spawn(process.execPath, [join(root, 'node_modules/vite-node/vite-node.mjs'), join(root, 'lib/cli/main.ts'), '--', 'sweep',
-      '--spec', join(dir, 's.json'), '--out', out, '--json', '--data-dir', data], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+      '--spec', join(dir, 's.json'), '--out', out, '--json', '--data-dir', data, '--trace-hz', '1000'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let seen = 0;
     let stderr = '';
     child.stderr.on('data', (b) => { stderr += b; });
@@ -178,7 +178,7 @@ describe('kill -9 mid-sweep, then rerun', () => {
       child.on('error', fail);
     });
     expect(child.signalCode, stderr).toBe('SIGKILL');
-    const { code, events } = await runSpec(spec, out, { dataDir: data });
+    const { code, events } = await runSpec(spec, out, { dataDir: data, traceHz: '1000' });
     expect(code).toBe(0);
     const summary = events.at(-1).summary;
     expect(summary.skippedDone).toBeGreaterThanOrEqual(6);
@@ -190,6 +190,17 @@ describe('kill -9 mid-sweep, then rerun', () => {
       // Every stored run has all its epochs: a run is written whole or not at all.
       const partial = await store.query('SELECT r.run_id FROM runs r LEFT JOIN epochs e USING (run_id) GROUP BY r.run_id, r.epochs HAVING count(e.epoch) <> r.epochs');
       expect(partial).toEqual([]);
+      // Each run's trace is written with it: exactly the samples that run recorded, none twice, none orphaned.
+      const traced = await store.query(`SELECT r.run_id, any_value(json_extract(r.run_data, '$.trace.samples')::INTEGER) AS samples,
+          count(p.t) AS n, count(DISTINCT p.t) AS times, count(DISTINCT p.domain) AS domains
+        FROM runs r LEFT JOIN power_traces p USING (run_id) GROUP BY r.run_id`);
+      expect(traced).toHaveLength(summary.planned);
+      for (const t of traced) {
+        expect(t.times, String(t.run_id)).toBe(t.samples);
+        expect(t.n).toBe((t.times as number) * (t.domains as number)); // one row per sample and domain
+      }
+      expect(traced.reduce((n, t) => n + (t.n as number), 0)).toBeGreaterThan(0);
+      expect(await store.query('SELECT count(*) AS n FROM power_traces WHERE run_id NOT IN (SELECT run_id FROM runs)')).toEqual([{ n: 0 }]);
     } finally {
       store.close();
     }

@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 /** The CLI entry registers commands and nothing else; each command lives in commands/<name>.ts. */
 import { Command } from 'commander';
+import { exitQuietlyWhenOutputCloses } from './closed-output.js';
 import { commands } from './commands/index.js';
+
+exitQuietlyWhenOutputCloses();
 
 const program = new Command('mlp-energy')
   .description('Measure and model the energy of training dense fully connected networks (BUTTER-E).')

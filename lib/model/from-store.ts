@@ -19,7 +19,7 @@ const RUNS_SQL = `SELECT
   median(energy_per_training_datum) AS energy_per_training_datum, median(energy_per_epoch) AS energy_per_epoch,
   median(flops_per_epoch) AS flops_per_epoch, bool_or(estimated) AS estimated, count(*) AS repetitions
 FROM runs
-WHERE coalesce(role, 'run') = 'run' AND NOT coalesce(filter_zero_energy, false)
+WHERE coalesce(role, 'run') = 'run' AND NOT coalesce(filter_long_runtime, false) AND NOT coalesce(filter_zero_energy, false)
   AND NOT coalesce(filter_runtime_outlier, false) AND NOT coalesce(filter_nonpositive_energy, false)
   AND energy_per_training_datum > 0
 GROUP BY experiment_id, is_gpu

@@ -26,7 +26,7 @@ export interface Chart {
 
 export interface RunPowerTrace {
   readonly run_id: string;
-  readonly samples: ReadonlyArray<{ readonly t_s: number; readonly power_w: number; readonly domain?: string }>;
+  readonly samples: ReadonlyArray<{ readonly t_s: number; readonly power_w: number; readonly domain?: string; readonly estimated?: boolean }>;
 }
 
 const WIDTH = 560;
@@ -169,7 +169,7 @@ function errorChart(group: DeviceFit): Chart {
 
 function powerChart(traces: readonly RunPowerTrace[]): Chart {
   const rows = traces.flatMap((trace) =>
-    trace.samples.map((s) => ({ run_id: trace.run_id, domain: s.domain ?? 'total', t_s: s.t_s, power_w: s.power_w })),
+    trace.samples.map((s) => ({ run_id: trace.run_id, domain: s.domain ?? 'total', t_s: s.t_s, power_w: s.power_w, estimated: s.estimated ?? false })),
   );
   const spec: VegaLiteSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -187,9 +187,10 @@ function powerChart(traces: readonly RunPowerTrace[]): Chart {
   return {
     id: 'power-traces',
     title: 'Power traces',
-    description: 'Sampled power of the runs that recorded a trace (energies themselves come from counter reads at the window edges).',
+    description: 'Sampled power of the runs that recorded a trace (energies themselves come from counter reads at the window edges). '
+      + 'Rows marked estimated are the CPU-time estimate, not a hardware counter.',
     spec,
-    table: { columns: ['run_id', 'domain', 't_s', 'power_w'], rows },
+    table: { columns: ['run_id', 'domain', 't_s', 'power_w', 'estimated'], rows },
   };
 }
 

@@ -14,7 +14,7 @@ import { resolve } from 'node:path';
 import { MlpEnergyError } from '../errors.js';
 import { DATASETS } from '../datasets/specs.js';
 import { TEST_FRACTION } from '../datasets/split.js';
-import { RUN_COLUMNS } from './schema.js';
+import { LONG_RUNTIME_S, RUN_COLUMNS } from './schema.js';
 import type { ResultStore } from './store.js';
 
 /** BUTTER-E's core runs: 3000 epochs (reference §3). */
@@ -112,6 +112,7 @@ export async function importButterE(store: ResultStore, file: string, options: {
     num_training_batches_per_epoch: `CAST(ceil((d.rows - ceil(${TEST_FRACTION} * d.rows)) / ${col('batch_size', 'DOUBLE')}) AS INTEGER)`,
     energy_per_training_batch: `${energy('non_overhead_energy')} / (ceil((d.rows - ceil(${TEST_FRACTION} * d.rows)) / ${col('batch_size', 'DOUBLE')}) * ep)`,
     energy_per_training_datum: `${energy('non_overhead_energy')} / (ceil((d.rows - ceil(${TEST_FRACTION} * d.rows)) / ${col('batch_size', 'DOUBLE')}) * ep) / ${col('batch_size', 'DOUBLE')}`,
+    filter_long_runtime: has('filter_1') ? bool('filter_1') : has('run_time') ? `coalesce(${col('run_time', 'DOUBLE')} > ${LONG_RUNTIME_S}, false)` : 'NULL',
     filter_zero_energy: has('filter_2') ? bool('filter_2') : has('energy') ? `(${col('energy', 'DOUBLE')} IS NULL OR ${col('energy', 'DOUBLE')} <= 0)` : 'NULL',
     filter_runtime_outlier: has('filter_3') ? bool('filter_3') : 'NULL',
     filter_nonpositive_energy: has('non_overhead_energy') ? `(${col('non_overhead_energy', 'DOUBLE')} <= 0)` : 'NULL',

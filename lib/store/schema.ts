@@ -11,6 +11,9 @@ export interface Column {
 
 const c = (name: string, type: string, doc: string): Column => ({ name, type, doc });
 
+/** BUTTER-E filter_1 (2_qc.ipynb, "long runtimes"): runs longer than this many seconds are flagged and left out. */
+export const LONG_RUNTIME_S = 75_000;
+
 export const RUN_COLUMNS: readonly Column[] = [
   c('run_id', 'VARCHAR PRIMARY KEY', 'stable id of the run: hash of its configuration, repetition and seed (same plan → same ids)'),
   c('experiment_id', 'VARCHAR', 'id of the configuration without repetition/seed; repetitions share it'),
@@ -77,6 +80,7 @@ export const RUN_COLUMNS: readonly Column[] = [
   c('final_train_loss', 'DOUBLE', 'training loss after the last epoch'),
   c('final_test_loss', 'DOUBLE', 'test loss after the last epoch'),
   c('final_test_accuracy', 'DOUBLE', 'test accuracy after the last epoch (classification)'),
+  c('filter_long_runtime', 'BOOLEAN', 'QC: run_time above 75,000 s (BUTTER-E filter_1, "long runtimes")'),
   c('filter_zero_energy', 'BOOLEAN', 'QC: energy is zero or missing (BUTTER-E filter_2)'),
   c('filter_runtime_outlier', 'BOOLEAN', 'QC: log run_time beyond 4 SD of its (device, dataset, size) group (filter_3)'),
   c('filter_nonpositive_energy', 'BOOLEAN', 'QC: non_overhead_energy ≤ 0 (BUTTER-E dropped these)'),
@@ -118,8 +122,9 @@ export const HARDWARE_COLUMNS: readonly Column[] = [
 export const POWER_TRACE_COLUMNS: readonly Column[] = [
   c('run_id', 'VARCHAR', 'runs.run_id'),
   c('t', 'DOUBLE', 'seconds since the run started'),
-  c('domain', 'VARCHAR', 'meter domain'),
-  c('watts', 'DOUBLE', 'power'),
+  c('domain', 'VARCHAR', "meter domain ('package-0', 'dram-0', 'gpu-0', 'cpu' for the estimate)"),
+  c('watts', 'DOUBLE', 'mean power since the previous sample; NULL where the counter could not be read'),
+  c('estimated', 'BOOLEAN', 'true when the domain is an estimate (CPU time × watts per core), not a hardware counter'),
 ];
 
 export const TABLES = {
@@ -150,6 +155,6 @@ SELECT experiment_id, is_gpu, any_value(device) AS device, any_value(dataset) AS
   median(energy_per_training_datum) AS energy_per_training_datum, median(flops_per_epoch) AS flops_per_epoch,
   median(final_test_loss) AS final_test_loss
 FROM runs
-WHERE role = 'run' AND NOT coalesce(filter_zero_energy, false) AND NOT coalesce(filter_runtime_outlier, false)
-  AND NOT coalesce(filter_nonpositive_energy, false)
+WHERE role = 'run' AND NOT coalesce(filter_long_runtime, false) AND NOT coalesce(filter_zero_energy, false)
+  AND NOT coalesce(filter_runtime_outlier, false) AND NOT coalesce(filter_nonpositive_energy, false)
 GROUP BY experiment_id, is_gpu`;

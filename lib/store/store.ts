@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DuckDBConnection, DuckDBInstance, listValue, type DuckDBValue } from '@duckdb/node-api';
 import { MlpEnergyError } from '../errors.js';
-import { createTableSql, EXPERIMENTS_VIEW_SQL, TABLES, type Column, type TableName } from './schema.js';
+import { createTableSql, EXPERIMENTS_VIEW_SQL, LONG_RUNTIME_S, TABLES, type Column, type TableName } from './schema.js';
 
 export const DEFAULT_STORE = 'results.duckdb';
 
@@ -55,8 +55,20 @@ export class ResultStore {
     const connection = await instance.connect();
     const store = new ResultStore(instance, connection, file);
     for (const name of Object.keys(TABLES) as TableName[]) await connection.run(createTableSql(name));
+    await store.addMissingColumns();
     await connection.run(EXPERIMENTS_VIEW_SQL);
     return store;
+  }
+
+  /** A store written by an earlier mlp-energy lacks columns added since: add them (NULL in its rows) so it stays usable. */
+  private async addMissingColumns(): Promise<void> {
+    const rows = await this.query(`SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main'`);
+    const present = new Set(rows.map((r) => `${r.table_name}.${r.column_name}`));
+    for (const [table, columns] of Object.entries(TABLES)) {
+      for (const col of columns) {
+        if (!present.has(`${table}.${col.name}`)) await this.connection.run(`ALTER TABLE ${table} ADD COLUMN ${col.name} ${baseType(col)}`);
+      }
+    }
   }
 
   async query(sql: string, params: DuckDBValue[] = []): Promise<Row[]> {
@@ -150,8 +162,9 @@ export class ResultStore {
   }
 
   /**
-   * BUTTER-E's QC filter_3, flagged rather than deleted: log run_time more than 4 SD from its mean within
-   * (device, dataset, size). Recomputed over the whole store because each new run moves the group statistics.
+   * BUTTER-E's QC, flagged rather than deleted: filter_3, log run_time more than 4 SD from its mean within
+   * (device, dataset, size), recomputed over the whole store because each new run moves the group statistics;
+   * filter_1 (run_time > 75,000 s) and filter_2 (zero energy) per run.
    */
   async refreshQc(): Promise<void> {
     await this.connection.run(`UPDATE runs SET filter_runtime_outlier = coalesce(q.outlier, false)
@@ -159,7 +172,8 @@ export class ResultStore {
             FROM runs WHERE run_time > 0 AND source = 'mlp-energy'
             WINDOW w AS (PARTITION BY device, dataset, size)) q
       WHERE runs.run_id = q.run_id`);
-    await this.connection.run(`UPDATE runs SET filter_zero_energy = (energy IS NULL OR energy <= 0) WHERE source = 'mlp-energy'`);
+    await this.connection.run(`UPDATE runs SET filter_zero_energy = (energy IS NULL OR energy <= 0),
+      filter_long_runtime = coalesce(run_time > ${LONG_RUNTIME_S}, false) WHERE source = 'mlp-energy'`);
   }
 
   /** Whether the store has this table (those other modules add when first used, e.g. tunings). */

@@ -6,12 +6,13 @@
 import { MlpEnergyError } from '../errors.js';
 import { tunedTiling } from '../tune/tuned.js';
 import { cacheInfo, cpuInfo } from '../hardware.js';
-import { calibrateIdle, openMeters, type Meters } from '../meters.js';
+import { calibrateIdle, openMeters, type MeterOptions, type Meters } from '../meters.js';
 import { flopsPerEpoch, networkFor, workingSets } from '../networks.js';
 import { validateTiling } from '../tiling.js';
 import { trainRun } from '../train.js';
 import type { Backends, IdleCalibration, Measurement, MeterPort } from './ports.js';
 import type { Device } from './spec.js';
+import { TRACE_BUFFER_S, TraceCapture } from './trace.js';
 
 /**
  * Smallest energy step of each source, joules. RAPL counts in energy-status units of 2^-ESU J: ESU is 14 on
@@ -22,7 +23,7 @@ const RESOLUTION_J: Readonly<Record<string, number>> = {
   powercap: 2 ** -14, msr: 2 ** -14, perf_event: 2 ** -14, nvml: 1e-3, estimate: 0,
 };
 
-function meterPort(meters: Meters, device: Device): MeterPort {
+function meterPort(meters: Meters, device: Device, traceCapacity: number): MeterPort {
   // The domains that count for this device: CPU package + DRAM (or the estimate) for CPU runs; for GPU runs the GPUs
   // and the host CPU together, as BUTTER-E's node meters saw both.
   const counted = meters.domains.filter((d) => d.inTotal && (device === 'gpu' || d.kind !== 'gpu'));
@@ -45,13 +46,21 @@ function meterPort(meters: Meters, device: Device): MeterPort {
     estimated,
     resolution: Math.max(...sources.map((s) => RESOLUTION_J[s] ?? 0)),
     begin() {
+      const capture = traceCapacity > 0 ? new TraceCapture(meters, traceCapacity) : null;
       const window = meters.begin();
       return {
         async end(): Promise<Measurement> {
-          const e = meters.end(window);
+          let e;
+          try {
+            e = meters.end(window);
+          } catch (error) {
+            capture?.finish();
+            throw error;
+          }
+          const trace = capture?.finish();
           return {
             energy: sum(e.joules), domains: { ...e.joules }, seconds: e.seconds, source: sources.join('+'),
-            estimated: e.estimated, belowResolution: e.belowResolution,
+            estimated: e.estimated, belowResolution: e.belowResolution, ...(trace ? { trace } : {}),
           };
         },
       };
@@ -65,7 +74,12 @@ function meterPort(meters: Meters, device: Device): MeterPort {
   };
 }
 
-export async function defaultBackends(): Promise<Backends> {
+export interface BackendOptions {
+  /** Meter options for every device (a fixture's `powercapRoot`, `cpu: 'powercap'`, …); the sweep sets `trace`. */
+  readonly meters?: Omit<MeterOptions, 'trace'>;
+}
+
+export async function defaultBackends(options: BackendOptions = {}): Promise<Backends> {
   return {
     async train(request) {
       const { xTrain, yTrain, xTest, yTest, inputs, outputs, task } = request.data;
@@ -95,8 +109,13 @@ export async function defaultBackends(): Promise<Backends> {
       const { name: _name, ...fields } = choice === 'default' ? { name: 'default' } : choice;
       return validateTiling(fields);
     },
-    async openMeters(device) {
-      return meterPort(openMeters(device === 'gpu' ? {} : { gpu: 'none' }), device);
+    async openMeters(device, port = {}) {
+      const hz = port.traceHz ?? 0;
+      const capacity = hz > 0 ? Math.ceil(hz * TRACE_BUFFER_S) : 0;
+      const meters = openMeters({
+        ...(device === 'gpu' ? {} : { gpu: 'none' as const }), ...options.meters, ...(hz > 0 ? { trace: { hz, capacity } } : {}),
+      });
+      return meterPort(meters, device, capacity);
     },
     hardware() {
       return { cpu: cpuInfo(), caches: cacheInfo() };

@@ -8,9 +8,17 @@
  *   energy_per_epoch          = non_overhead_energy / epochs
  *   energy_per_training_batch = non_overhead_energy / (ceil(n_train / batch) × epochs)
  *   energy_per_training_datum = energy_per_training_batch / batch               ("J/datum")
+ * and QC (2_qc.ipynb), flagged, never deleted: filter_1 "long runtimes" (run_time > 75,000 s), filter_2 zero energy.
+ * The study drops flagged runs before standardising, so they count in neither the overhead nor the medians.
  */
 
+import { LONG_RUNTIME_S } from '../store/schema.js';
+
 export const OVERHEAD_PERCENTILE = 5;
+
+export function isLongRuntime(runTime: number | null): boolean {
+  return runTime !== null && runTime > LONG_RUNTIME_S;
+}
 
 /** numpy's default percentile: linear interpolation between closest ranks. */
 export function percentile(values: readonly number[], p: number): number {
@@ -34,8 +42,9 @@ export interface Overhead {
   readonly runs: number;
 }
 
+/** The overhead from the reference runs that pass filter_1 (the study estimated it after QC). */
 export function estimateOverhead(references: readonly { stdEnergy: number; runTime: number }[]): Overhead | null {
-  const ok = references.filter((r) => Number.isFinite(r.stdEnergy) && Number.isFinite(r.runTime));
+  const ok = references.filter((r) => Number.isFinite(r.stdEnergy) && Number.isFinite(r.runTime) && !isLongRuntime(r.runTime));
   if (ok.length === 0) return null;
   return {
     energy: percentile(ok.map((r) => r.stdEnergy), OVERHEAD_PERCENTILE),
@@ -72,6 +81,7 @@ export interface Normalised {
   readonly num_training_batches_per_epoch: number;
   readonly energy_per_training_batch: number | null;
   readonly energy_per_training_datum: number | null;
+  readonly filter_long_runtime: boolean;
   readonly filter_zero_energy: boolean;
   readonly filter_nonpositive_energy: boolean | null;
 }
@@ -99,6 +109,7 @@ export function normaliseRun(input: NormaliseInput): Normalised {
     num_training_batches_per_epoch: batches,
     energy_per_training_batch: perBatch,
     energy_per_training_datum: perBatch === null ? null : perBatch / batchSize,
+    filter_long_runtime: isLongRuntime(runTime),
     filter_zero_energy: energy === null || !(energy > 0),
     filter_nonpositive_energy: nonOverhead === null ? null : nonOverhead <= 0,
   };

@@ -4,6 +4,7 @@
  */
 import type { TrainData } from '../datasets/load.js';
 import type { Shape } from '../networks.js';
+import type { RunTrace } from './trace.js';
 import type { Device } from './spec.js';
 
 export interface ResolvedTiling {
@@ -60,6 +61,8 @@ export interface Measurement {
   readonly source: string;
   readonly estimated: boolean;
   readonly belowResolution: boolean;
+  /** The window's power trace, when the meters were opened with a trace rate. */
+  readonly trace?: RunTrace;
 }
 
 export interface IdleCalibration {
@@ -94,9 +97,14 @@ export interface Backends {
   network(options: { inputs: number; outputs: number; shape: Shape; size: number; depth: number; observations: number; batchSize: number }): NetworkFacts;
   /** `step` (the network's widths, input first, its batch and the sweep's store) serves the 'tuned' choice. */
   resolveTiling(choice: import('./spec.js').TilingChoice, step: TilingStep): ResolvedTiling | Promise<ResolvedTiling>;
-  openMeters(device: Device): Promise<MeterPort>;
+  openMeters(device: Device, options?: MeterPortOptions): Promise<MeterPort>;
   /** Facts about this machine for the hardware table (caches, ISA, GPUs). */
   hardware(): Record<string, unknown>;
+}
+
+export interface MeterPortOptions {
+  /** Power trace samples per second stored with each run (0: none). */
+  readonly traceHz?: number;
 }
 
 /** What the 'tuned' tiling choice needs to find its tuning. */

@@ -86,7 +86,7 @@ export async function runSweep(plan: Plan, options: RunnerOptions): Promise<Swee
 
   const meters = new Map<Device, MeterPort>();
   try {
-    for (const device of spec.devices) meters.set(device, await backends.openMeters(device));
+    for (const device of spec.devices) meters.set(device, await backends.openMeters(device, { traceHz: spec.traceHz }));
     await recordHardware(store, backends, meters, host);
     onEvent({
       type: 'start', sweep: spec.name, total: plan.runs.length, alreadyDone, store: store.path,
@@ -143,7 +143,7 @@ export async function runSweep(plan: Plan, options: RunnerOptions): Promise<Swee
       const t0 = Date.now();
       const row = await executeRun(run, { backends, meter: meters.get(run.device)!, idle: idle.get(run.device)!, overhead, host, sweep: spec.name, data: options.data, cancel: options.cancel, store });
       if (typeof row === 'string') { skip(row); continue; }
-      await store.writeRun(row.run, row.epochs);
+      await store.writeRun(row.run, row.epochs, row.trace);
       done.add(run.runId);
       ran++;
       processed++;
@@ -186,7 +186,7 @@ interface ExecuteContext {
 }
 
 /** One planned run: data, network, tiling, the metered training window, and its record. A string means "skipped: why". */
-async function executeRun(run: PlannedRun, ctx: ExecuteContext): Promise<{ run: Row; epochs: Row[] } | string> {
+async function executeRun(run: PlannedRun, ctx: ExecuteContext): Promise<{ run: Row; epochs: Row[]; trace: readonly Row[] } | string> {
   const dataset = prepareDataset(run.dataset, ctx.data);
   let facts;
   try {
@@ -240,12 +240,15 @@ async function executeRun(run: PlannedRun, ctx: ExecuteContext): Promise<{ run: 
     working_set_b_bytes: facts.workingSets.b, working_set_d_bytes: facts.workingSets.d,
     final_train_loss: num(last?.trainLoss), final_test_loss: num(last?.testLoss), final_test_accuracy: num(last?.testAccuracy),
     filter_runtime_outlier: false, ci_limited_by_resolution: false,
-    run_data: { data_source: dataset.source, tiling_requested: run.tiling, meter_resolution_j: ctx.meter.resolution },
+    run_data: {
+      data_source: dataset.source, tiling_requested: run.tiling, meter_resolution_j: ctx.meter.resolution,
+      ...(measured.trace ? { trace: { samples: measured.trace.samples, lost: measured.trace.lost } } : {}),
+    },
   };
   const epochs: Row[] = outcome.epochs.map((e, i) => ({
     epoch: i + 1, train_loss: num(e.trainLoss), test_loss: num(e.testLoss), test_accuracy: num(e.testAccuracy), seconds: num(e.seconds),
   }));
-  return { run: row, epochs };
+  return { run: row, epochs, trace: measured.trace?.rows ?? [] };
 }
 
 /** Should repetition `run.repetition` of its experiment still run, given the repetitions already stored? */

@@ -60,6 +60,7 @@ export interface SweepSpecInput {
   seed?: number;
   overhead?: Partial<OverheadSpec> | false | null;
   idleSeconds?: number;
+  traceHz?: number;
 }
 
 export interface SweepSpec {
@@ -78,7 +79,12 @@ export interface SweepSpec {
   readonly seed: number;
   readonly overhead: OverheadSpec | null;
   readonly idleSeconds: number;
+  /** Power trace samples per second stored with every run (`power_traces`); 0, the default, stores none. */
+  readonly traceHz: number;
 }
+
+/** Highest trace rate: RAPL refreshes every ~1 ms, so faster samples would repeat the same counter value. */
+export const MAX_TRACE_HZ = 1000;
 
 /** BUTTER-E's overhead reference: 505_tecator runs with size ≤ 2^10 (reference §5, cell 16). */
 export const DEFAULT_OVERHEAD: OverheadSpec = {
@@ -91,7 +97,7 @@ export interface SpecIssue {
 }
 
 const KNOWN = ['name', 'datasets', 'shapes', 'sizes', 'depths', 'devices', 'tilings', 'repetitions', 'untilCi', 'epochs',
-  'batchSize', 'learningRate', 'seed', 'overhead', 'idleSeconds', '$schema', 'description'];
+  'batchSize', 'learningRate', 'seed', 'overhead', 'idleSeconds', 'traceHz', '$schema', 'description'];
 const MAX_REPETITIONS = 1000;
 
 function show(value: unknown): string {
@@ -174,6 +180,7 @@ export function validateSpec(input: unknown, where = 'sweep spec'): SweepSpec {
   const learningRate = input.learningRate === undefined ? 1e-4 : ch.num('learningRate', input.learningRate, 0, 10, true);
   const seed = input.seed === undefined ? 0 : ch.int('seed', input.seed, 0, 2 ** 31 - 1);
   const idleSeconds = input.idleSeconds === undefined ? 10 : ch.num('idleSeconds', input.idleSeconds, 0, 3600);
+  const traceHz = input.traceHz === undefined ? 0 : ch.num('traceHz', input.traceHz, 0, MAX_TRACE_HZ);
   let repetitions = input.repetitions === undefined ? 1 : ch.int('repetitions', input.repetitions, 1, MAX_REPETITIONS);
   let untilCi: UntilCi | null | undefined = null;
   if (input.untilCi !== undefined && input.untilCi !== null) {
@@ -223,7 +230,7 @@ export function validateSpec(input: unknown, where = 'sweep spec'): SweepSpec {
   return {
     name: name!, datasets: datasets!, shapes: shapes!, sizes: sizes!, depths: depths!, devices: devices!, tilings: tilings!,
     repetitions: repetitions!, untilCi: untilCi!, epochs: epochs!, batchSize: batchSize!, learningRate: learningRate!,
-    seed: seed!, overhead: overhead!, idleSeconds: idleSeconds!,
+    seed: seed!, overhead: overhead!, idleSeconds: idleSeconds!, traceHz: traceHz!,
   };
 }
 

@@ -98,6 +98,7 @@ class MetersWrap : public Napi::ObjectWrap<MetersWrap> {
                         InstanceMethod<&MetersWrap::Totals>("totals"),
                         InstanceMethod<&MetersWrap::Stats>("stats"),
                         InstanceMethod<&MetersWrap::Trace>("trace"),
+                        InstanceMethod<&MetersWrap::Now>("now"),
                         InstanceMethod<&MetersWrap::LastError>("lastError"),
                         InstanceMethod<&MetersWrap::RawReadNs>("rawReadNs"),
                         InstanceMethod<&MetersWrap::EdgeNs>("edgeNs"),
@@ -217,6 +218,8 @@ class MetersWrap : public Napi::ObjectWrap<MetersWrap> {
     o.Set("dropped", static_cast<double>(t.dropped));
     return o;
   }
+
+  Napi::Value Now(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), Get(info.Env()).Now()); }
 
   Napi::Value LastError(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), Get(info.Env()).LastError()); }
 

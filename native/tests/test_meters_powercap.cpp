@@ -245,6 +245,20 @@ void TestTrace() {
   CHECK(s.t_s.size() == 3 && s.dropped == 1);
   CHECK(s.t_s[0] == 2.0 && s.t_s[2] == 5.0);
   CHECK(s.power_w[0][0] == 3.0 && s.power_w[0][1] == 0.0 && s.power_w[0][2] == 10.0);
+
+  // A poller every 0.1 s folded to a 1 s trace: about one sample per second, each the mean power since the last.
+  PowerTrace folded(16, 1, 1.0);
+  auto energy = [](int i) { return i < 15 ? 0.2 * i : 3.0 + 0.6 * (i - 15); };  // 2 W, then 6 W
+  for (int i = 0; i <= 30; ++i) folded.Add(0.1 * i, {energy(i)});
+  TraceSnapshot f = folded.Snapshot();
+  CHECK(f.t_s.size() == 3);
+  double integral = 0, last = 0;
+  for (std::size_t k = 0; k < f.t_s.size(); ++k) {
+    CHECK(f.t_s[k] - last > 0.45 && f.t_s[k] - last < 1.05);
+    integral += f.power_w[0][k] * (f.t_s[k] - last);
+    last = f.t_s[k];
+  }
+  CHECK(std::fabs(integral - energy(static_cast<int>(std::lround(last * 10)))) < 1e-9);  // back to the counter
 }
 
 // The JS binding's path (Begin + EndInto) allocates nothing once its window slots exist; slots are

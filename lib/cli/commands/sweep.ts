@@ -3,12 +3,12 @@ import { Command, Option } from 'commander';
 import { MlpEnergyError } from '../../errors.js';
 import { DATA_DIR_ENV, type SyntheticMode } from '../../datasets/load.js';
 import { DEFAULT_STORE, ResultStore } from '../../store/store.js';
-import { makePlan } from '../../sweep/plan.js';
+import { makePlan, type Plan } from '../../sweep/plan.js';
 import { sweepPlan } from '../../cluster/plan-file.js';
 import { preset, PRESET_NAMES } from '../../sweep/presets.js';
 import { humanReporter, jsonReporter } from '../../sweep/progress.js';
 import { runSweep, type SweepSummary } from '../../sweep/runner.js';
-import { readSpecFile, validateSpec, type SweepSpec } from '../../sweep/spec.js';
+import { MAX_TRACE_HZ, readSpecFile, validateSpec, type SweepSpec } from '../../sweep/spec.js';
 import type { Backends } from '../../sweep/ports.js';
 import { EXIT, withExitCode, type Output } from './exit-codes.js';
 
@@ -28,6 +28,7 @@ export interface SweepCommandOptions {
   plan?: string;
   shard?: string;
   tiling?: string;
+  traceHz?: string;
 }
 
 export interface CommandIo {
@@ -62,6 +63,16 @@ function withTiling(spec: SweepSpec, choice: string): SweepSpec {
   return validateSpec({ ...spec, tilings: [choice] });
 }
 
+/** `--trace-hz N`: how runs are measured, not what they are, so it applies to a frozen plan too (run ids unchanged). */
+function withTraceHz(plan: Plan, text: string | undefined): Plan {
+  if (text === undefined) return plan;
+  const hz = /^\s*[0-9]*\.?[0-9]+\s*$/.test(text) ? Number(text) : NaN;
+  if (!(hz >= 0 && hz <= MAX_TRACE_HZ)) {
+    throw new MlpEnergyError('INVALID_OPTION', `--trace-hz expects samples per second between 0 (no trace) and ${MAX_TRACE_HZ} but received ${JSON.stringify(text)}.`);
+  }
+  return { ...plan, spec: { ...plan.spec, traceHz: hz } };
+}
+
 /** The spec the options describe: a preset or a file, with the command-line repetition settings applied. */
 export function resolveSpec(options: SweepCommandOptions): SweepSpec {
   if (options.preset && options.spec) throw new MlpEnergyError('INVALID_OPTION', 'Give either --preset or --spec, not both.');
@@ -80,7 +91,7 @@ export function resolveSpec(options: SweepCommandOptions): SweepSpec {
 
 export async function sweepCommand(options: SweepCommandOptions, io: CommandIo): Promise<number> {
   // --plan FILE / --shard i/N: a frozen plan and this array task's shard of it (sharding lives in lib/cluster).
-  const plan = sweepPlan(options, () => makePlan(resolveSpec(options)));
+  const plan = withTraceHz(sweepPlan(options, () => makePlan(resolveSpec(options))), options.traceHz);
   const spec = plan.spec;
   if (options.dryRun) {
     for (const r of plan.runs) {
@@ -113,7 +124,7 @@ export function register(program: Command): void {
     .command('sweep')
     .description('Train a grid of networks, measure each run\'s energy and time, normalise as BUTTER-E did, and store the results (DuckDB).')
     .addOption(new Option('--preset <name>', `a named sweep (default quick)`).choices(PRESET_NAMES))
-    .option('--spec <file>', 'a sweep spec (JSON): datasets, shapes, sizes, depths, epochs, and optionally devices, tilings, repetitions, untilCi, batchSize, learningRate, seed, overhead, idleSeconds')
+    .option('--spec <file>', 'a sweep spec (JSON): datasets, shapes, sizes, depths, epochs, and optionally devices, tilings, repetitions, untilCi, batchSize, learningRate, seed, overhead, idleSeconds, traceHz')
     .option('--out <file>', 'results store', DEFAULT_STORE)
     .option('--resume', 'continue a sweep already in --out (completed runs are always skipped; this also checks there is one)')
     .option('--rerun', 'run every planned run again, replacing stored ones')
@@ -124,6 +135,7 @@ export function register(program: Command): void {
     .option('--repetitions <n>', 'repetitions per configuration (overrides the spec)')
     .option('--until-ci <width>', 'repeat until the 95% CI of J/datum is within this relative width, e.g. 2%')
     .option('--max-repetitions <n>', 'cap for --until-ci (default 10)')
+    .option('--trace-hz <n>', 'store each run\'s power trace at n samples per second in power_traces (default: the spec\'s traceHz, else 0: none)')
     .option('--plan <file>', 'run a frozen plan file (written by `mlp-energy slurm`) instead of a preset or spec')
     .option('--shard <i/N>', 'run only shard i of N of the plan (0-based; a Slurm array task runs its own)')
     .option('--dry-run', 'print the frozen plan (index, run id, configuration) and exit')
@@ -133,7 +145,8 @@ Ctrl-C once stops after the current run; twice abandons it (nothing partial is s
 Examples:
   mlp-energy sweep                              # the quick preset into ./results.duckdb
   mlp-energy sweep --preset tiling --until-ci 2% --max-repetitions 8
-  mlp-energy sweep --spec my-sweep.json --out runs/my.duckdb --json`)
+  mlp-energy sweep --spec my-sweep.json --out runs/my.duckdb --json
+  mlp-energy sweep --preset tiling --trace-hz 10      # power traces for the report's trace chart`)
     .action(async (options: SweepCommandOptions) => {
       const stop = new AbortController();
       const cancel = new AbortController();

@@ -63,7 +63,7 @@ Meters::Meters(std::vector<std::unique_ptr<EnergySource>> sources, const PollerO
   }
   period_s_ = PollPeriodS(sources_, options_);
   if (options_.trace_hz > 0 && options_.trace_capacity > 0) {
-    trace_ = std::make_unique<PowerTrace>(options_.trace_capacity, domains_.size());
+    trace_ = std::make_unique<PowerTrace>(options_.trace_capacity, domains_.size(), 1.0 / options_.trace_hz);
   }
   {
     std::lock_guard<std::mutex> lock(mu_);

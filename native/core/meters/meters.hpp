@@ -74,6 +74,8 @@ class Meters {
   PollerStats Stats() const;
   TraceSnapshot Trace() const;
   std::string LastError() const;
+  // Seconds since the meters were opened: the clock of window edges and trace samples (TraceSnapshot::t_s).
+  double Now() const;
   // Mean ns per raw read of counter `counter` of source s over `iterations` reads (bench; holds the lock).
   double RawReadNs(std::size_t s, std::size_t iterations, std::size_t counter = 0);
   // Mean ns to read and extend every counter once, i.e. one window edge without the binding (bench).
@@ -103,7 +105,6 @@ class Meters {
     std::vector<Mark> marks;    // per track
   };
 
-  double Now() const;
   void SampleLocked(double t);
   Window& FindLocked(int id);  // METER_WINDOW_UNKNOWN unless open
   double EndLocked(Window& w, double* joules, double* below_resolution);

@@ -4,8 +4,9 @@
 
 namespace mlpe::meters {
 
-PowerTrace::PowerTrace(std::size_t capacity, std::size_t domains)
-    : capacity_(capacity), domains_(domains), t_(capacity), power_(capacity * domains), ref_e_(domains) {}
+PowerTrace::PowerTrace(std::size_t capacity, std::size_t domains, double interval_s)
+    : capacity_(capacity), domains_(domains), interval_s_(interval_s > 0 ? interval_s : 0), t_(capacity),
+      power_(capacity * domains), ref_e_(domains) {}
 
 void PowerTrace::Add(double t_s, const std::vector<double>& energy_j) {
   if (capacity_ == 0) return;
@@ -13,8 +14,13 @@ void PowerTrace::Add(double t_s, const std::vector<double>& energy_j) {
     have_ref_ = true;
     ref_t_ = t_s;
     ref_e_ = energy_j;
+    next_due_ = t_s + interval_s_;
     return;
   }
+  // Half a period of slack: a poller at exactly the trace rate wakes a little early or late, never skipped.
+  if (t_s < next_due_ - 0.5 * interval_s_) return;
+  next_due_ += interval_s_;
+  if (next_due_ < t_s) next_due_ = t_s + interval_s_;  // after a stall, restart the grid from now
   const double dt = t_s - ref_t_;
   t_[next_] = t_s;
   double* row = &power_[next_ * domains_];

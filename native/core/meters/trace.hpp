@@ -1,6 +1,8 @@
 // Optional power trace: timestamped per-domain power samples in a fixed ring buffer (oldest dropped),
 // filled by the poller, for plots. Power is the energy delta between consecutive samples over their
-// time delta, so the trace integrates back to the counters exactly.
+// time delta, so the trace integrates back to the counters exactly. A poller running faster than the trace
+// rate (for wrap safety) is folded to that rate: a sample taken before the next one is due only waits, and
+// the next kept sample's power spans both intervals.
 #pragma once
 #include <cstddef>
 #include <vector>
@@ -15,7 +17,8 @@ struct TraceSnapshot {
 
 class PowerTrace {
  public:
-  PowerTrace(std::size_t capacity, std::size_t domains);
+  // interval_s: the trace period (1 / rate); 0 keeps every sample.
+  PowerTrace(std::size_t capacity, std::size_t domains, double interval_s = 0);
   std::size_t Capacity() const { return capacity_; }
   // energy_j: cumulative energy per domain at t_s. The first call only sets the reference.
   void Add(double t_s, const std::vector<double>& energy_j);
@@ -23,6 +26,8 @@ class PowerTrace {
 
  private:
   std::size_t capacity_, domains_;
+  double interval_s_;
+  double next_due_ = 0;         // when the next sample is due
   std::vector<double> t_;       // capacity_
   std::vector<double> power_;   // capacity_ x domains_, row per sample
   std::size_t next_ = 0, size_ = 0, dropped_ = 0;
