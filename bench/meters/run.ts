@@ -20,24 +20,32 @@ const row = (...cells: (string | number)[]) => rows.push(cells.map(String));
 const ns = (x: number) => x.toFixed(0);
 const us = (x: number) => (x / 1000).toFixed(2);
 
-// The machine may be shared: time in 20 batches and keep the median batch, so one preempted batch does
-// not move the figure (on a quiet machine median and mean agree).
+// Figures are CPU time of this process (user + system) per call, the median of 20 batches: on a machine
+// shared with other jobs a preempted batch costs no more CPU, so the figures hold still; on a quiet machine
+// CPU and wall time agree (every source here reads synchronously, nothing waits).
 const BATCHES = 20;
 const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1];
-function timeNs(iterations: number, fn: () => void): number {
-  for (let i = 0; i < Math.min(1000, iterations); i++) fn(); // warm-up (JIT, page cache)
-  const per = Math.max(1, Math.floor(iterations / BATCHES));
+const cpuNs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) * 1000;
+};
+/** ns per call of fn, or per inner iteration when fn loops `callsPerFn` times itself (native timers). */
+function timeNs(iterations: number, fn: () => void, callsPerFn = 1): number {
+  for (let i = 0; i < Math.min(1000, iterations / callsPerFn); i++) fn(); // warm-up (JIT, page cache)
+  const per = Math.max(1, Math.floor(iterations / BATCHES / callsPerFn));
   const batches: number[] = [];
   for (let b = 0; b < BATCHES; b++) {
-    const t0 = process.hrtime.bigint();
+    const t0 = cpuNs();
     for (let i = 0; i < per; i++) fn();
-    batches.push(Number(process.hrtime.bigint() - t0) / per);
+    batches.push((cpuNs() - t0) / (per * callsPerFn));
   }
   return median(batches);
 }
-/** Median of BATCHES calls of a native timer that loops `per` times inside C++. */
-const nativeNs = (iterations: number, timer: (per: number) => number) =>
-  median(Array.from({ length: BATCHES }, () => timer(Math.max(1, Math.floor(iterations / BATCHES)))));
+/** ns per iteration of a native timer that loops `per` times inside C++ (its own wall-clock result is not used). */
+function nativeNs(iterations: number, timer: (per: number) => number): number {
+  const per = Math.max(1, Math.floor(iterations / BATCHES));
+  return timeNs(iterations, () => void timer(per), per);
+}
 
 const cleanup: Array<() => void> = [];
 function open(options: MeterOptions): Meters {
@@ -53,7 +61,8 @@ const msr = new FakeMsr(1, 2);
 cleanup.push(() => msr.remove());
 msr.set(0, 0x606, 0xa0e03n);
 msr.set(0, 0x611, 12345n);
-const pmu = fakePmu(1, { 'energy-pkg': { config: 0, scale: '1e-9' } }); // software cpu-clock: a real perf fd
+// Software cpu-clock (type 1, config 0) twice: real perf fds on CPU 0 forming one group (one read per edge).
+const pmu = fakePmu(1, { 'energy-pkg': { config: 0, scale: '1e-9' }, 'energy-ram': { config: 0, scale: '1e-9' } });
 cleanup.push(() => pmu.remove());
 const nvml = new FakeNvml({ count: 1, name0: 'fake', arch0: 9, energy0: 1000 });
 cleanup.push(() => nvml.remove());
@@ -61,17 +70,18 @@ cleanup.push(() => nvml.remove());
 const powercap: MeterOptions = { cpu: 'powercap', gpu: 'none', powercapRoot: tree.root };
 const estimate: MeterOptions = { cpu: 'estimate', gpu: 'none' };
 const fakeNvml: MeterOptions = { cpu: 'none', gpu: 'nvml', nvmlLibrary: nvml.library };
+const perfFixture: MeterOptions = { cpu: 'perf_event', gpu: 'none', perfRoot: pmu.root };
 const msrFixture: MeterOptions = { cpu: 'msr', gpu: 'none', msrPath: msr.pattern, cpuSysfsRoot: msr.cpuRoot, cpuid: { vendor: 'GenuineIntel', family: 6, model: 0x9a } };
 const sources: Array<[string, MeterOptions, number]> = [
   ['powercap (fixture: pread of energy_uj on tmpfs)', powercap, 0],
   ['msr (fixture: pread of a sparse file)', msrFixture, 0],
-  ['perf_event (real fd: software cpu-clock, system-wide)', { cpu: 'perf_event', gpu: 'none', perfRoot: pmu.root }, 0],
+  ['perf_event (real fds: software cpu-clock x2, one group read)', perfFixture, 0],
   ['nvml (fake libnvidia-ml via dlopen: fopen+fscanf per call)', fakeNvml, 0],
   ['estimate, this process (clock_gettime PROCESS_CPUTIME)', estimate, 0],
   ['estimate, waited-for children (getrusage CHILDREN)', estimate, 1],
 ];
 
-console.log(`# meters bench (${quick ? 'quick' : 'full'}; N=${N}; node ${process.version}; median of ${BATCHES} batches)`);
+console.log(`# meters bench (${quick ? 'quick' : 'full'}; N=${N}; node ${process.version}; CPU time, median of ${BATCHES} batches)`);
 // Every read is a system call: with kernel page-table isolation and no PCID each one also flushes the TLB,
 // which makes the call and the code right after it several times dearer. Say which case this machine is.
 const meltdown = (() => {
@@ -101,7 +111,8 @@ const getegid = process.getegid!.bind(process);
 const syscallFloor = timeNs(Math.min(N, 50_000), () => void getegid());
 const energyFile = join(tree.root, 'intel-rapl:0', 'energy_uj');
 const jsRead = timeNs(Math.min(N, 50_000), () => void Number.parseInt(readFileSync(energyFile, 'utf8'), 10));
-const nativeRead = nativeNs(N, (per) => open(powercap).rawReadNs(0, per));
+const powercapMeters = open(powercap);
+const nativeRead = nativeNs(N, (per) => powercapMeters.rawReadNs(0, per));
 row('floor: JS process.getegid() (one trivial system call + the JS call)', ns(syscallFloor));
 row('peer: JS readFileSync + parseInt of energy_uj', ns(jsRead));
 console.table(rows.splice(0).map(([what, value]) => ({ what, 'ns/read': value })));
@@ -112,6 +123,8 @@ console.log('reads = 2 edges x edgeNs (every counter read once, loop in C++); bi
 console.log('directly minus the reads (N-API calls, window bookkeeping); result = the TS layer (validation, result object).');
 const windows: Array<[string, MeterOptions]> = [
   ['powercap fixture', powercap],
+  // (No perf_event row: its fixture's reads reach CPU 0 by IPI from wherever this thread runs, which
+  // swamps the rest; its read cost is in the table above.)
   ['msr fixture', msrFixture],
   ['estimate (self + children)', estimate],
   ['estimate, estimateChildren: false', { ...estimate, estimateChildren: false }],

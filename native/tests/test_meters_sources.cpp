@@ -273,6 +273,24 @@ void TestPerfRealOpen() {
       WindowResult r = m.End(w);
       std::printf("perf software cpu-clock on CPU 0: %.6f s counted over a %.6f s window\n", r.joules[0], r.seconds);
       CHECK(r.joules[0] > 0 && r.joules[0] <= r.seconds * 1.05 + 1e-3);
+      // Two events on each of two CPUs: one perf group per CPU, so an edge is one read() per CPU; the
+      // members of a group are read at the same instant, so the two cpu-clock copies agree.
+      WriteFile(f.root + "/events/energy-ram", "event=0x00\n");
+      WriteFile(f.root + "/events/energy-ram.scale", "1e-9\n");
+      WriteFile(f.root + "/cpumask", "0-1\n");
+      auto grouped = std::make_unique<PerfEventSource>(o);
+      CHECK(grouped->Counters().size() == 4 && grouped->ReadsPerEdge() == 2);
+      std::vector<std::unique_ptr<EnergySource>> two;
+      two.push_back(std::move(grouped));
+      Meters g(std::move(two), Manual());
+      const int w2 = g.Begin();
+      ::usleep(20000);
+      WindowResult r2 = g.End(w2);
+      for (double j : r2.joules) CHECK(j > 0 && j <= r2.seconds * 1.05 + 1e-3);
+      const std::size_t pkg0 = 0, ram0 = 2;  // events sorted by name, then CPUs: package-0, package-1, dram-0, dram-1
+      CHECK(g.Domains()[pkg0].key == "package-0" && g.Domains()[ram0].key == "dram-0");
+      std::printf("grouped cpu-clock on CPU 0: %.9f and %.9f s\n", r2.joules[pkg0], r2.joules[ram0]);
+      CHECK(std::fabs(r2.joules[pkg0] - r2.joules[ram0]) < 1e-4);
     } catch (const mlpe::Error& e) {
       // Not root and perf_event_paranoid > 0: the refusal must come with the sysctl fix.
       std::printf("perf software event refused: [%s] %s\n", e.code().c_str(), e.what());

@@ -114,6 +114,7 @@ void Meters::Sample() {
 }
 
 void Meters::SampleLocked(double t) {
+  for (const auto& source : sources_) source->StartEdge();
   for (Track& tr : tracks_) {
     std::uint64_t raw;
     try {
@@ -299,7 +300,10 @@ double Meters::RawReadNs(std::size_t s, std::size_t iterations, std::size_t coun
   EnergySource& src = *sources_[s];
   volatile std::uint64_t sink = 0;
   const auto t0 = std::chrono::steady_clock::now();
-  for (std::size_t i = 0; i < iterations; ++i) sink = sink + src.ReadRaw(counter);
+  for (std::size_t i = 0; i < iterations; ++i) {
+    src.StartEdge();  // a fresh read each time, as at an edge
+    sink = sink + src.ReadRaw(counter);
+  }
   const auto t1 = std::chrono::steady_clock::now();
   (void)sink;
   return std::chrono::duration<double, std::nano>(t1 - t0).count() / static_cast<double>(iterations);

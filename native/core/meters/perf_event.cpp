@@ -153,9 +153,29 @@ PerfEventSource::PerfEventSource(const PerfOptions& options) : root_(options.roo
       attr.type = static_cast<std::uint32_t>(pmu.type);
       attr.size = sizeof attr;
       attr.config = ev.config;
-      // System-wide (pid -1) on one CPU of the package: the only mode the RAPL PMU accepts.
-      const long fd = ::syscall(SYS_perf_event_open, &attr, -1, pmu.cpus[p], -1, PERF_FLAG_FD_CLOEXEC);
+      attr.read_format = PERF_FORMAT_GROUP;  // a read of the leader returns {nr, every member's count}
+      const int cpu = pmu.cpus[p];
+      // System-wide (pid -1) on one CPU of the package: the only mode the RAPL PMU accepts. Join the
+      // CPU's group when there is one; a kernel that refuses the group gets a group of its own.
+      std::size_t g = groups_.size();
+      for (std::size_t i = 0; i < groups_.size(); ++i)
+        if (groups_[i].cpu == cpu) g = i;
+      long fd = -1;
+      if (g < groups_.size()) {
+        fd = ::syscall(SYS_perf_event_open, &attr, -1, cpu, groups_[g].fd, PERF_FLAG_FD_CLOEXEC);
+        if (fd < 0) g = groups_.size();
+      }
+      if (fd < 0) fd = ::syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
       if (fd < 0) throw ExplainPerfOpen(ev.name, errno, pmu.type, paranoid);
+      if (g == groups_.size()) {
+        Group leader;
+        leader.fd = static_cast<int>(fd);
+        leader.cpu = cpu;
+        groups_.push_back(leader);
+      }
+      group_of_.push_back(g);
+      member_of_.push_back(groups_[g].values.size());
+      groups_[g].values.push_back(0);
       Domain d;
       d.kind = kind;
       d.device = static_cast<int>(p);
@@ -176,17 +196,37 @@ PerfEventSource::PerfEventSource(const PerfOptions& options) : root_(options.roo
   if (domains_.empty()) throw Error("METER_UNAVAILABLE", root_ + " has no RAPL energy events this version knows", ErrorKind::System);
 }
 
-std::uint64_t PerfEventSource::ReadRaw(std::size_t counter) {
-  std::uint64_t value = 0;
-  ssize_t n;
-  do n = ::read(fds_[counter].get(), &value, sizeof value);
-  while (n < 0 && errno == EINTR);
-  if (n != static_cast<ssize_t>(sizeof value)) {
+void PerfEventSource::StartEdge() {
+  for (Group& g : groups_) g.fresh = false;
+}
+
+void PerfEventSource::ReadGroup(Group& g, std::size_t counter) {
+  // {nr, value[0..nr)}: small enough for the stack, so a read allocates nothing.
+  constexpr std::size_t kMaxMembers = 15;
+  std::uint64_t buf[1 + kMaxMembers];
+  const std::size_t members = g.values.size();
+  const std::size_t bytes = (1 + members) * sizeof(std::uint64_t);
+  ssize_t n = -1;
+  if (members <= kMaxMembers) {
+    do n = ::read(g.fd, buf, bytes);
+    while (n < 0 && errno == EINTR);
+  } else {
+    errno = E2BIG;  // more RAPL events on one CPU than the kernel defines: not a real PMU
+  }
+  if (n != static_cast<ssize_t>(bytes) || buf[0] != members) {
     throw Error("METER_READ_FAILED",
-                "reading perf counter " + labels_[counter] + " failed: " + (n < 0 ? std::strerror(errno) : "short read"),
+                "reading perf counter " + labels_[counter] + " failed: " +
+                    (n < 0 ? std::string(std::strerror(errno)) : "short group read"),
                 ErrorKind::System);
   }
-  return value;
+  for (std::size_t i = 0; i < members; ++i) g.values[i] = buf[1 + i];
+  g.fresh = true;
+}
+
+std::uint64_t PerfEventSource::ReadRaw(std::size_t counter) {
+  Group& g = groups_[group_of_[counter]];
+  if (!g.fresh) ReadGroup(g, counter);
+  return g.values[member_of_[counter]];
 }
 
 ReasonFix PerfEventSource::RootOnly() const { return PerfRootOnly(paranoid_, ::geteuid()); }

@@ -45,17 +45,31 @@ class PerfEventSource final : public EnergySource {
   const std::vector<Domain>& Domains() const override { return domains_; }
   const std::vector<Counter>& Counters() const override { return counters_; }
   std::uint64_t ReadRaw(std::size_t counter) override;
+  void StartEdge() override;
   double UpdateIntervalS() const override { return 0.001; }
   std::string Method() const override;
   ReasonFix RootOnly() const override;  // root bypasses perf_event_paranoid
+  // read() calls per edge: one per CPU whose events form a group (else one per event).
+  std::size_t ReadsPerEdge() const { return groups_.size(); }
 
  private:
+  // The events of one CPU in one perf group: a single read() of the leader (PERF_FORMAT_GROUP) returns
+  // every member's count, so an edge costs one system call per package instead of one per event.
+  struct Group {
+    int fd = -1;  // the leader's (owned by fds_)
+    int cpu = 0;
+    std::vector<std::uint64_t> values;  // per member; buffer: {nr, values...} as the kernel writes it
+    bool fresh = false;                 // read since the last StartEdge
+  };
+  void ReadGroup(Group& g, std::size_t counter);
   std::string root_;
   int paranoid_;  // perf_event_paranoid at open; INT_MIN when unreadable
   std::vector<Domain> domains_;
   std::vector<Counter> counters_;
   std::vector<Fd> fds_;
   std::vector<std::string> labels_;
+  std::vector<Group> groups_;
+  std::vector<std::size_t> group_of_, member_of_;  // per counter
 };
 
 }  // namespace mlpe::meters

@@ -51,6 +51,10 @@ class EnergySource {
   // One raw read of counter i (an index into Counters()). Throws mlpe::Error (code METER_READ_FAILED
   // or METER_PERMISSION_DENIED) with the path and the fix. Called under the Meters lock only.
   virtual std::uint64_t ReadRaw(std::size_t counter) = 0;
+  // Called before each round of ReadRaw over the counters (a window edge, a poller sample). A source
+  // that reads several counters with one system call (perf_event groups) reads them again on the next
+  // ReadRaw after this, not before: every edge is a fresh read.
+  virtual void StartEdge() {}
   // How often the hardware refreshes the value: a window shorter than this is flagged belowResolution.
   virtual double UpdateIntervalS() const = 0;
   // True only for the estimate: the figure is a model, not a measurement.
