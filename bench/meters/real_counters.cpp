@@ -23,7 +23,10 @@ namespace {
 double ReadNs(EnergySource& s, int n) {
   const auto t0 = Clock::now();
   volatile std::uint64_t sink = 0;
-  for (int i = 0; i < n; ++i) sink = sink + s.ReadRaw(0);
+  for (int i = 0; i < n; ++i) {
+    s.StartEdge();  // a fresh read each time (perf_event otherwise answers from its last group read)
+    sink = sink + s.ReadRaw(0);
+  }
   return std::chrono::duration<double, std::nano>(Clock::now() - t0).count() / n;
 }
 
@@ -33,6 +36,8 @@ std::unique_ptr<EnergySource> Try(const char* name, Make make) {
     std::unique_ptr<EnergySource> s = make();
     std::printf("%-10s yes  %zu domain(s), %.0f ns per raw read; %s\n", name, s->Domains().size(), ReadNs(*s, 2000),
                 s->Method().c_str());
+    const ReasonFix root_only = s->RootOnly();
+    if (!root_only.reason.empty()) std::printf("           root only: %s\n           fix: %s\n", root_only.reason.c_str(), root_only.fix.c_str());
     return s;
   } catch (const std::exception& e) {
     std::printf("%-10s no   %s\n", name, e.what());
