@@ -4,11 +4,6 @@
 
 namespace mlpe::gemm {
 
-#if !(defined(__x86_64__) || defined(_M_X64))
-void DotRowsAvx512(const float*, int64_t, int64_t, int64_t, const float*, float*) {}
-void AxpyRowsAvx512(const float*, int64_t, int64_t, int64_t, const float*, float*) {}
-#endif
-
 namespace {
 
 thread_local std::vector<float> x_buffer, y_buffer;
@@ -29,12 +24,23 @@ void AxpyRows(const float* a, int64_t lda, int64_t m, int64_t k, const float* x,
     for (int64_t i = 0; i < m; ++i) y[i] += a[p * lda + i] * x[p];
 }
 
+// The ISA's vector sweeps; the portable loops for reference (and off x86).
+GemvSweeps SweepsFor(Isa isa) {
+#if defined(__x86_64__) || defined(_M_X64)
+  if (isa == Isa::Avx512) return Avx512GemvSweeps();
+  if (isa == Isa::Avx2) return Avx2GemvSweeps();
+#else
+  (void)isa;
+#endif
+  return {DotRows, AxpyRows};
+}
+
 }  // namespace
 
 bool GemvApplies(const Args& g, const Tiling& t) { return t.sup && g.n == 1; }
 
 void Gemv(const Args& g, const Tiling& t) {
-  const bool avx512 = t.isa == Isa::Avx512;  // Validate checked the CPU has it
+  const GemvSweeps sweeps = SweepsFor(t.isa);  // Validate checked the CPU has the isa
   // B's one column: contiguous when transposed (1×k) or ldb == 1, else gathered.
   const float* x = g.b;
   if (!g.trans_b && g.ldb != 1) {
@@ -44,8 +50,7 @@ void Gemv(const Args& g, const Tiling& t) {
   }
   y_buffer.resize(static_cast<size_t>(g.m));
   float* y = y_buffer.data();
-  if (g.trans_a) (avx512 ? AxpyRowsAvx512 : AxpyRows)(g.a, g.lda, g.m, g.k, x, y);
-  else (avx512 ? DotRowsAvx512 : DotRows)(g.a, g.lda, g.m, g.k, x, y);
+  (g.trans_a ? sweeps.axpy_rows : sweeps.dot_rows)(g.a, g.lda, g.m, g.k, x, y);
   const float bias = g.epilogue.bias ? g.epilogue.bias[0] : 0.0f;
   for (int64_t i = 0; i < g.m; ++i) {
     float& ci = g.c[i * g.ldc];

@@ -13,8 +13,13 @@ bool GemvApplies(const Args& args, const Tiling& tiling);
 // args.n == 1, k > 0, alpha != 0 (sgemm handles the rest); beta and the epilogue as sgemm's.
 void Gemv(const Args& args, const Tiling& tiling);
 
-// The vector bodies (gemv_avx512.cpp): y[i] = Σ_p A(i, p)·x[p] for i < m, x contiguous.
-void DotRowsAvx512(const float* a, int64_t lda, int64_t m, int64_t k, const float* x, float* y);
-void AxpyRowsAvx512(const float* a, int64_t lda, int64_t m, int64_t k, const float* x, float* y);
+// y[i] = Σ_p A(i, p)·x[p] for i < m, x contiguous: dot_rows when A is m×k, axpy_rows when A is stored k×m.
+using GemvSweepFn = void (*)(const float* a, int64_t lda, int64_t m, int64_t k, const float* x, float* y);
+struct GemvSweeps {
+  GemvSweepFn dot_rows, axpy_rows;
+};
+// The vector sweeps (gemv_avx2.cpp, gemv_avx512.cpp; x86-64 only).
+GemvSweeps Avx2GemvSweeps();
+GemvSweeps Avx512GemvSweeps();
 
 }  // namespace mlpe::gemm
