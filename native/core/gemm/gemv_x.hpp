@@ -1,6 +1,6 @@
 // Gemv's two vector sweeps (gemv.hpp) written once for any vector width: AVX2 (8 lanes) and AVX-512 (16).
-// Only the ISA files include this, each with its own vector type V (in an anonymous namespace, so each
-// instantiation is compiled with its own file's flags; see ukernel_x2.hpp):
+// Only the ISA files include this, each with its ISA's vector type V (common/simd_*.hpp, in an anonymous
+// namespace, so each instantiation is compiled with its own file's flags; see ukernel_x2.hpp):
 //   V::Reg, V::Mask, V::kLanes, V::Zero(), V::Set1(float), V::Load(const float*) (unaligned),
 //   V::Tail(n) (the first n lanes, 0 < n < kLanes), V::MaskLoad(Mask, const float*) (other lanes 0),
 //   V::MaskStore(float*, Mask, Reg), V::Store(float*, Reg), V::Fmadd(x, y, z) = x·y + z, V::Sum(Reg).

@@ -3,28 +3,11 @@
 // 2·MR FMAs. 32 zmm registers allow MR up to 14 (28 accumulators + 2 B vectors + spare). The bodies are
 // ukernel_x2.hpp's, shared with the AVX2 kernel, on 16 lanes.
 // Compiled with -mavx512f/bw/dq/vl only for this file; chosen at run time from cpuid.
-#include <immintrin.h>
-
+#include "common/simd_avx512.hpp"
 #include "gemm/kernels.hpp"
 #include "gemm/ukernel_x2.hpp"
 
 namespace mlpe::gemm {
-
-namespace {
-
-struct Zmm {  // ukernel_x2.hpp's vector type: 16 floats
-  using Reg = __m512;
-  static constexpr int kLanes = 16;
-  static Reg Zero() { return _mm512_setzero_ps(); }
-  static Reg Set1(float x) { return _mm512_set1_ps(x); }
-  static Reg Load(const float* p) { return _mm512_loadu_ps(p); }
-  static Reg LoadAligned(const float* p) { return _mm512_load_ps(p); }
-  static void Store(float* p, Reg v) { _mm512_storeu_ps(p, v); }
-  static Reg Mul(Reg x, Reg y) { return _mm512_mul_ps(x, y); }
-  static Reg Fmadd(Reg x, Reg y, Reg z) { return _mm512_fmadd_ps(x, y, z); }
-};
-
-}  // namespace
 
 std::vector<MicroKernel> Avx512MicroKernels() {
   return {

@@ -4,9 +4,9 @@
 //   V::Reg, V::kLanes, V::Zero(), V::Set1(float), V::Load(const float*) (unaligned), V::LoadAligned,
 //   V::Store(float*, Reg) (unaligned), V::Mul(x, y), V::Fmadd(x, y, z) = x·y + z.
 // Per k step: 2 loads of B, MR broadcasts of A, 2·MR FMAs into 2·MR accumulators (BLIS haswell layout).
-// V must be declared in an anonymous namespace of the ISA file: the instantiations then have internal
-// linkage, so the linker can never fold the AVX-512 copy into an AVX2 caller (the files are compiled with
-// different -m flags and -ffp-contract=off, hence the explicit Fmadd).
+// V is common/simd_avx512.hpp's Zmm or simd_avx2.hpp's Ymm, declared in an anonymous namespace: the
+// instantiations then have internal linkage, so the linker can never fold the AVX-512 copy into an AVX2
+// caller (the files are compiled with different -m flags and -ffp-contract=off, hence the explicit Fmadd).
 #pragma once
 #include <cstdint>
 

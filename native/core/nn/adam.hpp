@@ -1,9 +1,9 @@
 // Keras Adam's elementwise update (TF's ApplyAdam) over a span of parameters:
 //   m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;  θ ← θ − lr_t·m/(sqrt(v) + ε).
 // It reads and writes four arrays per parameter, so on a 2^20-parameter network it is the largest
-// non-GEMM cost of a step; the float version runs 16 lanes at a time where cpuid reports AVX-512. Every
-// lane does the scalar loop's operations in the scalar loop's order (mul, add, IEEE sqrt and div, no
-// FMA contraction), so both give bit-identical parameters.
+// non-GEMM cost of a step; the float version runs 16 (AVX-512) or 8 (AVX2) lanes at a time, chosen from
+// cpuid. Every lane does the scalar loop's operations in the scalar loop's order (mul, add, IEEE sqrt
+// and div, no FMA contraction), so all give bit-identical parameters.
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -29,8 +29,11 @@ void AdamUpdateScalar(const AdamFactors<T>& f, const T* g, T* m1, T* m2, T* thet
 void AdamUpdate(const AdamFactors<float>& f, const float* g, float* m1, float* m2, float* theta, int64_t begin,
                 int64_t end);
 
-// The vector body (adam_avx512.cpp): returns the first element it left for the scalar tail.
+// The vector bodies (adam_x.hpp in adam_avx512.cpp, adam_avx2.cpp): they return the first element they
+// left for the scalar tail.
 int64_t AdamUpdateAvx512(const AdamFactors<float>& f, const float* g, float* m1, float* m2, float* theta,
                          int64_t begin, int64_t end);
+int64_t AdamUpdateAvx2(const AdamFactors<float>& f, const float* g, float* m1, float* m2, float* theta,
+                       int64_t begin, int64_t end);
 
 }  // namespace mlpe::nn

@@ -1,8 +1,8 @@
 // The elementwise part of a dense layer's backward pass, in one sweep over the layer's gradient G:
 //   dZ = G ⊙ [A > 0]  in place (hidden layers; A the ReLU output),   ∂b = column sums of dZ.
-// On narrow BUTTER layers this sweep costs as much as a GEMM, so floats take an AVX-512 body when
-// cpuid allows (dense_backward_avx512.cpp). Each column's sum runs over the rows in order in both, so
-// the two give bit-identical gradients.
+// On narrow BUTTER layers this sweep costs as much as a GEMM, so floats take an AVX-512 or AVX2 body when
+// cpuid allows (dense_backward_avx512.cpp, dense_backward_avx2.cpp). Each column's sum runs over the
+// rows in order in all of them, so they give bit-identical gradients.
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -24,6 +24,7 @@ void MaskAndBiasGradientScalar(T* g, const T* relu_out, int64_t m, int64_t width
 }
 
 void MaskAndBiasGradientAvx512(float* g, const float* relu_out, int64_t m, int64_t width, float* db);
+void MaskAndBiasGradientAvx2(float* g, const float* relu_out, int64_t m, int64_t width, float* db);
 
 void MaskAndBiasGradient(float* g, const float* relu_out, int64_t m, int64_t width, float* db);
 void MaskAndBiasGradient(double* g, const double* relu_out, int64_t m, int64_t width, double* db);

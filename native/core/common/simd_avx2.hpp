@@ -1,0 +1,37 @@
+// The 8-float vector type the ISA-generic bodies are written against (gemm/ukernel_x2.hpp,
+// gemm/gemv_x.hpp, nn/adam_x.hpp). Include it only from files compiled with AVX2 flags (*_avx2.cpp); the
+// anonymous namespace keeps every instantiation over it inside this ISA (see simd_avx512.hpp).
+#pragma once
+#include <immintrin.h>
+
+namespace mlpe {
+namespace {
+
+struct Ymm {
+  using Reg = __m256;
+  using Mask = __m256i;  // lane masks are the sign bits of an integer vector
+  static constexpr int kLanes = 8;
+  static Reg Zero() { return _mm256_setzero_ps(); }
+  static Reg Set1(float x) { return _mm256_set1_ps(x); }
+  static Reg Load(const float* p) { return _mm256_loadu_ps(p); }
+  static Reg LoadAligned(const float* p) { return _mm256_load_ps(p); }
+  static void Store(float* p, Reg v) { _mm256_storeu_ps(p, v); }
+  static Mask Tail(int n) { return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)); }
+  static Reg MaskLoad(Mask m, const float* p) { return _mm256_maskload_ps(p, m); }
+  static void MaskStore(float* p, Mask m, Reg v) { _mm256_maskstore_ps(p, m, v); }
+  static Reg Add(Reg x, Reg y) { return _mm256_add_ps(x, y); }
+  static Reg Sub(Reg x, Reg y) { return _mm256_sub_ps(x, y); }
+  static Reg Mul(Reg x, Reg y) { return _mm256_mul_ps(x, y); }
+  static Reg Div(Reg x, Reg y) { return _mm256_div_ps(x, y); }
+  static Reg Sqrt(Reg x) { return _mm256_sqrt_ps(x); }
+  static Reg Fmadd(Reg x, Reg y, Reg z) { return _mm256_fmadd_ps(x, y, z); }
+  static float Sum(Reg v) {  // halves, then pairs, then the last two
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+  }
+};
+
+}  // namespace
+}  // namespace mlpe

@@ -1,0 +1,38 @@
+// The 16-float vector type the ISA-generic bodies are written against (gemm/ukernel_x2.hpp,
+// gemm/gemv_x.hpp, nn/adam_x.hpp). Include it only from files compiled with AVX-512 flags (*_avx512.cpp).
+// It lives in an anonymous namespace on purpose: every instantiation over it then has internal linkage,
+// so the linker can never fold an AVX-512 body into a caller built for another ISA.
+#pragma once
+// GCC 12 passes _mm512_undefined_ps() inside several intrinsics (sqrt, max, unpack), which
+// -Wmaybe-uninitialized reports at every call site; nothing here is uninitialised.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <immintrin.h>
+
+namespace mlpe {
+namespace {
+
+struct Zmm {
+  using Reg = __m512;
+  using Mask = __mmask16;  // lane masks are k-registers
+  static constexpr int kLanes = 16;
+  static Reg Zero() { return _mm512_setzero_ps(); }
+  static Reg Set1(float x) { return _mm512_set1_ps(x); }
+  static Reg Load(const float* p) { return _mm512_loadu_ps(p); }
+  static Reg LoadAligned(const float* p) { return _mm512_load_ps(p); }
+  static void Store(float* p, Reg v) { _mm512_storeu_ps(p, v); }
+  static Mask Tail(int n) { return static_cast<Mask>((1u << n) - 1); }  // the first n < 16 lanes
+  static Reg MaskLoad(Mask m, const float* p) { return _mm512_maskz_loadu_ps(m, p); }
+  static void MaskStore(float* p, Mask m, Reg v) { _mm512_mask_storeu_ps(p, m, v); }
+  static Reg Add(Reg x, Reg y) { return _mm512_add_ps(x, y); }
+  static Reg Sub(Reg x, Reg y) { return _mm512_sub_ps(x, y); }
+  static Reg Mul(Reg x, Reg y) { return _mm512_mul_ps(x, y); }
+  static Reg Div(Reg x, Reg y) { return _mm512_div_ps(x, y); }
+  static Reg Sqrt(Reg x) { return _mm512_sqrt_ps(x); }
+  static Reg Fmadd(Reg x, Reg y, Reg z) { return _mm512_fmadd_ps(x, y, z); }
+  static float Sum(Reg v) { return _mm512_reduce_add_ps(v); }
+};
+
+}  // namespace
+}  // namespace mlpe
