@@ -18,16 +18,11 @@ namespace mlpe::cuda {
 
 namespace {
 
-// The same checks, codes and messages as nn::Train, plus the GPU tiling.
+// nn::Train's checks (the shared nn::ValidateRunOptions), then the GPU trainer's own limits and tiling.
 void ValidateRun(const nn::Dataset& data, const nn::TrainOptions& o, const GpuTrainOptions& gpu) {
   nn::ValidateDataset(data);
   nn::Validate(o.network);
-  if (o.network.inputs != data.inputs || o.network.outputs() != data.outputs)
-    throw Error("INVALID_DATA", "the network has " + std::to_string(o.network.inputs) + " inputs and " +
-                                    std::to_string(o.network.outputs()) + " outputs but the data have " +
-                                    std::to_string(data.inputs) + " and " + std::to_string(data.outputs));
-  if (o.batch_size < 1) throw Error("INVALID_OPTION", "batchSize must be ≥ 1");
-  if (o.epochs < 0) throw Error("INVALID_OPTION", "epochs must be ≥ 0");
+  nn::ValidateRunOptions(data, o);
   if (data.train_rows() > INT32_MAX || data.test_rows() > INT32_MAX)
     throw Error("INVALID_DATA", "the GPU trainer takes at most 2^31 − 1 rows per set");
   if (gpu.tiling) Validate(*gpu.tiling);

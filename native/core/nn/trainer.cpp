@@ -68,17 +68,21 @@ void ValidateDataset(const Dataset& d) {
   CheckFinite("yTest", d.y_test, d.outputs);
 }
 
-TrainResult Train(const Dataset& data, const TrainOptions& options,
-                  const std::function<bool(const EpochStats&)>& on_epoch) {
-  ValidateDataset(data);
-  Validate(options.network);
-  gemm::Validate(options.tiling);
+void ValidateRunOptions(const Dataset& data, const TrainOptions& options) {
   if (options.network.inputs != data.inputs || options.network.outputs() != data.outputs)
     throw Error("INVALID_DATA", "the network has " + std::to_string(options.network.inputs) + " inputs and " +
                                     std::to_string(options.network.outputs()) + " outputs but the data have " +
                                     std::to_string(data.inputs) + " and " + std::to_string(data.outputs));
   if (options.batch_size < 1) throw Error("INVALID_OPTION", "batchSize must be ≥ 1");
   if (options.epochs < 0) throw Error("INVALID_OPTION", "epochs must be ≥ 0");
+}
+
+TrainResult Train(const Dataset& data, const TrainOptions& options,
+                  const std::function<bool(const EpochStats&)>& on_epoch) {
+  ValidateDataset(data);
+  Validate(options.network);
+  gemm::Validate(options.tiling);
+  ValidateRunOptions(data, options);
 
   const int64_t train = data.train_rows(), test = data.test_rows();
   const int64_t batch = std::min(options.batch_size, train);

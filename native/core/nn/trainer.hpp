@@ -39,6 +39,11 @@ struct TrainResult {
   bool cancelled = false;  // on_epoch asked to stop
 };
 
+// Throws mlpe::Error naming the fix when the run does not fit the data: network inputs/outputs that differ
+// from the data's (INVALID_DATA), batchSize < 1 or epochs < 0 (INVALID_OPTION). Shared by the CPU and CUDA
+// trainers so both report the same codes and messages.
+void ValidateRunOptions(const Dataset& data, const TrainOptions& options);
+
 // on_epoch runs after every epoch; returning false stops the run there (cancellation between epochs).
 TrainResult Train(const Dataset& data, const TrainOptions& options,
                   const std::function<bool(const EpochStats&)>& on_epoch = nullptr);
