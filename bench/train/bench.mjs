@@ -5,8 +5,10 @@
 //
 // Data: 8 inputs → 1 output (sigmoid + BCE) for sizes ≤ 2^14, 784 → 10 (MNIST-like, softmax + CCE)
 // above, random values (speed does not depend on them). Each side trains 1 warm-up epoch and 3 timed
-// ones on the same number of rows (sized to ~2 GFLOP per epoch, 1,024–32,768 rows, no test set) and
+// ones on the same number of rows (sized to ~2 GFLOP per epoch, 4,096–32,768 rows, no test set) and
 // reports its fastest timed epoch, which is the least disturbed by other load on the machine.
+// PyTorch gets the same thread count for its own pool and for its BLAS library's (torch_train.py sets
+// OpenBLAS/BLIS threads too: torch.set_num_threads alone leaves Debian's OpenBLAS on every core).
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { networkFor, trainRun } from '../../dist/lib/index.js';
@@ -53,6 +55,7 @@ const pad = (s, n) => String(s).padStart(n);
 console.log(`train bench: batch ${BATCH}, Adam lr ${LR}, ${EPOCHS - 1} timed epochs (fastest shown), µs per training datum`);
 console.log(['shape', 'depth', 'size', 'network', 'thr', 'rows', 'ours µs', 'torch µs', 'ratio'].map((h, i) => pad(h, [12, 5, 8, 26, 3, 6, 9, 9, 7][i])).join(' '));
 let torchVersion = '';
+const torchBlas = new Set();
 for (const shape of shapes) {
   for (const depth of depths) {
     for (const e of exponents) {
@@ -66,13 +69,14 @@ for (const shape of shapes) {
         continue;
       }
       const P = network.numFreeParameters;
-      const rows = Math.min(32768, Math.max(1024, Math.round(2e9 / (6 * P) / BATCH) * BATCH));
+      const rows = Math.min(32768, Math.max(4096, Math.round(2e9 / (6 * P) / BATCH) * BATCH));
       const data = randomData(rows, inputs, outputs);
       const label = `${inputs}-${network.widths.join('-')}`;
       for (const threads of threadCounts) {
         const ours = await trainRun({ data, shape, size, depth, epochs: EPOCHS, batchSize: BATCH, learningRate: LR, seed: 1, threads });
         const peer = await torchEpochs({ inputs, widths: network.widths, residual: network.residual, rows, batchSize: BATCH, learningRate: LR, threads, epochs: EPOCHS });
         torchVersion = peer.torch;
+        torchBlas.add(peer.blas);
         const oursUs = (Math.min(...ours.epochs.slice(1).map((x) => x.seconds)) / rows) * 1e6;
         const torchUs = (Math.min(...peer.seconds.slice(1)) / rows) * 1e6;
         console.log(
@@ -84,4 +88,4 @@ for (const shape of shapes) {
   }
 }
 torch.stdin.end();
-console.log(`PyTorch ${torchVersion} (${python}); ratio = PyTorch µs / mlp-energy µs (> 1: mlp-energy faster)`);
+console.log(`PyTorch ${torchVersion} (${python}; BLAS thread pool set to the run's thread count: ${[...torchBlas].join(' | ')}); ratio = PyTorch µs / mlp-energy µs (> 1: mlp-energy faster)`);

@@ -1,6 +1,7 @@
 """PyTorch peer for bench/train: trains the same dense network (widths, residual skips, head) with the
 same batch, Adam settings, data size and thread count, one epoch at a time, and reports the wall time of
 each epoch. Reads one JSON request per line on stdin, answers one JSON line on stdout."""
+import ctypes
 import json
 import sys
 import time
@@ -28,8 +29,32 @@ class Dense(torch.nn.Module):
         return x  # logits; the loss applies the head
 
 
+def blas_thread_pools():
+    """The BLAS libraries loaded into this process that keep their own thread pool. Debian's torch calls
+    GEMM through libblas.so.3 (OpenBLAS or BLIS via alternatives), whose pool torch.set_num_threads does not
+    reach: left alone, OpenBLAS uses every core even in a "1 thread" run."""
+    with open("/proc/self/maps") as maps:
+        paths = {line.split()[-1] for line in maps if ".so" in line}
+    pools = []
+    for path in sorted(paths):
+        name = path.rsplit("/", 1)[-1]
+        for prefix, setter, getter in (("libopenblas", "openblas_set_num_threads", "openblas_get_num_threads"),
+                                       ("libblis", "bli_thread_set_num_threads", "bli_thread_get_num_threads")):
+            if name.startswith(prefix):
+                lib = ctypes.CDLL(path)
+                pools.append((name, getattr(lib, setter), getattr(lib, getter)))
+    return pools
+
+
+BLAS_POOLS = blas_thread_pools()
+
+
 def run(req):
     torch.set_num_threads(req["threads"])
+    blas = []
+    for name, set_threads, get_threads in BLAS_POOLS:
+        set_threads(req["threads"])
+        blas.append(f"{name} x{get_threads()}")
     torch.manual_seed(0)
     n, inputs, outputs = req["rows"], req["inputs"], req["widths"][-1]
     x = torch.rand(n, inputs)
@@ -55,7 +80,7 @@ def run(req):
             opt.step()
             total += loss.item() * len(idx)
         seconds.append(time.perf_counter() - start)
-    return {"seconds": seconds, "torch": torch.__version__}
+    return {"seconds": seconds, "torch": torch.__version__, "blas": ", ".join(blas) or "no separate BLAS pool"}
 
 
 for line in sys.stdin:
