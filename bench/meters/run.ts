@@ -136,11 +136,11 @@ for (const [label, options] of windows) {
   const m = open(options);
   const addon = new (native().Meters)({ poll: false, ...options } as NativeMeterOptions);
   cleanup.push(() => addon.close());
-  const out = new Float64Array(1 + 2 * m.domains.length);
+  const window = addon.window();
   const reads: number[] = [], addonWindow: number[] = [], total: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     reads.push(2 * nativeNs(W, (per) => m.edgeNs(per)));
-    addonWindow.push(timeNs(W, () => addon.end(addon.begin(), out)));
+    addonWindow.push(timeNs(W, () => window.end(window.begin())));
     total.push(timeNs(W, () => void m.end(m.begin())));
   }
   const [R, A, T] = [median(reads), median(addonWindow), median(total)];
