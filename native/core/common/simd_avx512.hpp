@@ -31,6 +31,7 @@ struct Zmm {
   static Reg Div(Reg x, Reg y) { return _mm512_div_ps(x, y); }
   static Reg Sqrt(Reg x) { return _mm512_sqrt_ps(x); }
   static Reg Fmadd(Reg x, Reg y, Reg z) { return _mm512_fmadd_ps(x, y, z); }
+  static Reg Max(Reg x, Reg y) { return _mm512_max_ps(x, y); }  // y where either is NaN
   static float Sum(Reg v) { return _mm512_reduce_add_ps(v); }
 };
 
