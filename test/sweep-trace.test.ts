@@ -35,7 +35,7 @@ async function storedTraces(out: string) {
   try {
     return {
       rows: (await store.query('SELECT run_id, t, domain, watts, estimated FROM power_traces ORDER BY run_id, domain, t')) as TraceRow[],
-      runs: await store.query("SELECT run_id, run_time, energy_domains, json_extract(run_data, '$.trace') AS trace FROM runs ORDER BY run_id"),
+      runs: await store.query("SELECT run_id, run_time, energy_domains, json_extract(run_data, '$.trace') AS trace, json_extract_string(run_data, '$.parallel') AS parallel FROM runs ORDER BY run_id"),
     };
   } finally {
     store.close();
@@ -64,6 +64,7 @@ describe('sweep --trace-hz: each run\'s power trace in power_traces', () => {
     expect(untraced.runs).toHaveLength(2);
     expect(untraced.rows).toEqual([]);
     expect(untraced.runs.every((r) => r.trace === null)).toBe(true);
+    expect(untraced.runs.map((r) => r.parallel)).toEqual(['gemm', 'gemm']);  // one thread: how it ran is on record
 
     expect(await sweep(out, { traceHz: String(HZ), rerun: true }, estimate)).toBe(0);
     const { rows, runs } = await storedTraces(out);

@@ -49,6 +49,8 @@ describe('trainRun rejects bad input and the process survives', () => {
     ['no data', { ...base, data: undefined }, /needs data/],
     ['unknown option', { ...base, lr: 0.1 }, /Unknown option "lr"/],
     ['bad tiling', { ...base, tiling: { mc: 0 } }, /tiling\.mc/],
+    ['unknown parallel', { ...base, parallel: 'layers' }, /parallel/],
+    ['parallel on the GPU', { ...base, device: 'gpu', parallel: 'rows' }, /drop it for device 'gpu'/],
   ])('%s', async (_, options, message) => {
     await expect(trainRun(options as never)).rejects.toThrow(message);
   });
@@ -93,6 +95,27 @@ describe('trainRun', () => {
       expect(two.epochs[i]!.testLoss).toBeCloseTo(e.testLoss, 5);
     });
     expect(other.epochs[0]!.trainLoss).not.toBe(a.epochs[0]!.trainLoss);
+  });
+
+  it('splits GEMMs or minibatch rows over threads as asked, with the same result to float tolerance', async () => {
+    const data = synthetic(1500, 40, 5, 'classification', 4);
+    const options = { data, shape: 'rectangle' as const, size: 2 ** 15, depth: 3, epochs: 2, seed: 7 };
+    const one = await trainRun(options);
+    expect(one.parallel).toBe('gemm');
+    // 2^15 parameters at batch 256: ~25 MFLOP per thread per step, where auto takes the row split.
+    const auto = await trainRun({ ...options, threads: 2 });
+    const rows = await trainRun({ ...options, threads: 2, parallel: 'rows' });
+    const rowsAgain = await trainRun({ ...options, threads: 2, parallel: 'rows' });
+    const gemm = await trainRun({ ...options, threads: 2, parallel: 'gemm' });
+    expect([auto.parallel, rows.parallel, gemm.parallel]).toEqual(['rows', 'rows', 'gemm']);
+    expect(rowsAgain.epochs.map((e) => e.trainLoss)).toEqual(rows.epochs.map((e) => e.trainLoss));
+    for (const run of [auto, rows, gemm]) {
+      one.epochs.forEach((e, i) => {
+        expect(run.epochs[i]!.trainLoss).toBeCloseTo(e.trainLoss, 5);
+        expect(run.epochs[i]!.testLoss).toBeCloseTo(e.testLoss, 5);
+        expect(run.epochs[i]!.testAccuracy).toBeCloseTo(e.testAccuracy, 2);
+      });
+    }
   });
 
   it('lowers the loss on a regression problem (sigmoid + MSE)', async () => {

@@ -93,7 +93,10 @@ export async function defaultBackends(options: BackendOptions = {}): Promise<Bac
         epochs: request.epochs, batchSize: request.batchSize, learningRate: request.learningRate, seed: request.seed,
         ...placement, signal: request.signal,
       });
-      return { widths: result.widths, numFreeParameters: result.numFreeParameters, epochs: result.epochs };
+      return {
+        widths: result.widths, numFreeParameters: result.numFreeParameters, epochs: result.epochs,
+        ...(result.parallel ? { parallel: result.parallel } : {}),
+      };
     },
     network(options) {
       const network = networkFor({ inputs: options.inputs, outputs: options.outputs, shape: options.shape, size: options.size, depth: options.depth });

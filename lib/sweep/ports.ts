@@ -42,6 +42,8 @@ export interface TrainOutcome {
   readonly widths: readonly number[];
   readonly numFreeParameters: number;
   readonly epochs: readonly EpochResult[];
+  /** CPU runs: how the threads split the work ('gemm' or 'rows', see trainRun's `parallel`). */
+  readonly parallel?: 'gemm' | 'rows';
 }
 
 export interface NetworkFacts {

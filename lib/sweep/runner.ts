@@ -242,6 +242,7 @@ async function executeRun(run: PlannedRun, ctx: ExecuteContext): Promise<{ run: 
     filter_runtime_outlier: false, ci_limited_by_resolution: false,
     run_data: {
       data_source: dataset.source, tiling_requested: run.tiling, meter_resolution_j: ctx.meter.resolution,
+      ...(outcome.parallel ? { parallel: outcome.parallel } : {}),
       ...(measured.trace ? { trace: { samples: measured.trace.samples, lost: measured.trace.lost } } : {}),
     },
   };

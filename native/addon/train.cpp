@@ -51,6 +51,16 @@ std::vector<float> CopyMatrix(Napi::Env env, const Napi::Object& o, const char* 
   return std::vector<float>(a.Data(), a.Data() + a.ElementLength());
 }
 
+// "auto" when absent (lib/train.ts validated it).
+nn::Parallel ParseParallel(Napi::Env env, const Napi::Value& v) {
+  if (v.IsUndefined()) return nn::Parallel::Auto;
+  const std::string name = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
+  if (name == "auto") return nn::Parallel::Auto;
+  if (name == "gemm") return nn::Parallel::Gemm;
+  if (name == "rows") return nn::Parallel::Rows;
+  Bad(env, "parallel must be \"auto\", \"gemm\" or \"rows\"", ErrorKind::Type);
+}
+
 nn::Head ParseHead(Napi::Env env, const Napi::Value& v) {
   const std::string name = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
   for (nn::Head h : {nn::Head::SigmoidMse, nn::Head::SigmoidBce, nn::Head::SoftmaxCce})
@@ -90,6 +100,7 @@ Run Parse(Napi::Env env, const Napi::Object& o) {
   run.options.adam.learning_rate = Number(env, o, "learningRate");
   run.options.seed = static_cast<uint64_t>(Integer(env, o, "seed", 0, (int64_t{1} << 53) - 1));
   run.options.tiling = ToTiling(env, o.Get("tiling"));
+  run.options.parallel = ParseParallel(env, o.Get("parallel"));
   run.gpu = ParseGpuRunOptions(env, o.Get("gpu"));
   return run;
 }
@@ -156,6 +167,7 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<nn::EpochStats> {
     out.Set("seconds", result_.seconds);
     out.Set("cancelled", result_.cancelled);
     out.Set("tiling", FromTiling(env, run_.options.tiling));
+    if (!run_.gpu.enabled) out.Set("parallel", result_.parallel == nn::Parallel::Rows ? "rows" : "gemm");
     deferred_.Resolve(out);
   }
   void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }

@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 #include <random>
 #include <set>
@@ -24,8 +25,10 @@
 
 #include "common/error.hpp"
 #include "gemm/tiling.hpp"
+#include "nn/gather.hpp"
 #include "nn/network.hpp"
 #include "nn/random.hpp"
+#include "nn/row_split.hpp"
 #include "nn/trainer.hpp"
 #include "count_allocations.hpp"
 #include "expect.hpp"
@@ -197,7 +200,8 @@ Dataset Synthetic(int64_t rows, int64_t inputs, int64_t outputs) {
 
 void Determinism() {
   // Wide enough (256² per layer at batch 256: 3e7 FLOPs per GEMM) that the GEMM really splits its work
-  // over 2 threads; the split gives each thread whole micro-tiles, so the sums keep their order.
+  // over 2 threads; the split gives each thread whole micro-tiles, so the sums keep their order. The
+  // row split sums the two shares' gradients in another order: equal to float tolerance.
   const Dataset data = Synthetic(1500, 20, 4);
   TrainOptions o;
   o.network = Spec(20, {256, 256, 256, 4}, {false, true, true, false}, Head::SoftmaxCce);
@@ -208,19 +212,32 @@ void Determinism() {
   o.tiling = gemm::DefaultTiling(gemm::BestIsa(), 1);
   const TrainResult one = Train(data, o);
   const TrainResult again = Train(data, o);
+  EXPECT(one.parallel == Parallel::Gemm, "one thread reported as a row split");
   o.tiling.threads = 2;
+  o.parallel = Parallel::Gemm;
   const TrainResult two = Train(data, o);
+  o.parallel = Parallel::Rows;
+  const TrainResult rows = Train(data, o), rows_again = Train(data, o);
+  o.parallel = Parallel::Auto;
+  const TrainResult automatic = Train(data, o);
+  EXPECT(two.parallel == Parallel::Gemm && rows.parallel == Parallel::Rows, "the asked split was not used");
+  EXPECT(automatic.parallel == Parallel::Rows, "auto kept the GEMM split on a %s-parameter network", "1.4e5");
   for (int e = 0; e < o.epochs; ++e) {
     EXPECT(one.epochs[e].train_loss == again.epochs[e].train_loss && one.epochs[e].test_loss == again.epochs[e].test_loss,
            "epoch %d differs between two runs with one seed", e);
-    EXPECT(std::abs(one.epochs[e].train_loss - two.epochs[e].train_loss) <= 1e-5 * one.epochs[e].train_loss &&
-               std::abs(one.epochs[e].test_loss - two.epochs[e].test_loss) <= 1e-5 * one.epochs[e].test_loss,
-           "epoch %d: 1 thread %.9g/%.9g vs 2 threads %.9g/%.9g", e, one.epochs[e].train_loss, one.epochs[e].test_loss,
-           two.epochs[e].train_loss, two.epochs[e].test_loss);
+    EXPECT(rows.epochs[e].train_loss == rows_again.epochs[e].train_loss && rows.epochs[e].test_loss == rows_again.epochs[e].test_loss,
+           "epoch %d differs between two row-split runs with one seed", e);
+    for (const TrainResult* other : {&two, &rows}) {
+      EXPECT(std::abs(one.epochs[e].train_loss - other->epochs[e].train_loss) <= 1e-5 * one.epochs[e].train_loss &&
+                 std::abs(one.epochs[e].test_loss - other->epochs[e].test_loss) <= 1e-5 * one.epochs[e].test_loss,
+             "epoch %d: 1 thread %.9g/%.9g vs 2 threads (%s split) %.9g/%.9g", e, one.epochs[e].train_loss,
+             one.epochs[e].test_loss, other == &two ? "GEMM" : "row", other->epochs[e].train_loss, other->epochs[e].test_loss);
+    }
   }
   EXPECT(one.epochs.back().train_loss < one.epochs.front().train_loss, "training did not lower the loss");
-  std::printf("determinism: train loss %.9g → %.9g (1 thread), %.9g (2 threads)\n", one.epochs.front().train_loss,
-              one.epochs.back().train_loss, two.epochs.back().train_loss);
+  std::printf("determinism: train loss %.9g → %.9g (1 thread), %.9g (2 threads, GEMM split), %.9g (row split)\n",
+              one.epochs.front().train_loss, one.epochs.back().train_loss, two.epochs.back().train_loss,
+              rows.epochs.back().train_loss);
   o.seed = 100;
   EXPECT(Train(data, o).epochs[0].train_loss != one.epochs[0].train_loss, "the seed has no effect");
 
@@ -230,6 +247,53 @@ void Determinism() {
     return s.epoch < 1;
   });
   EXPECT(cut.cancelled && cut.epochs.size() == 2 && stopped_after == 1, "cancellation after epoch 1");
+}
+
+// The row-parallel step (nn/row_split.hpp) against the one-thread step, on full and partial minibatches
+// (40 rows: shares of 16 and 24; 17 rows: one share) and a residual network: same losses and parameters
+// to float tolerance, and the test pass's loss and correct count likewise.
+void RowSplitStep() {
+  const NetworkSpec spec = Spec(11, {48, 48, 48, 5}, {false, true, true, false}, Head::SoftmaxCce);
+  const int64_t rows = 64;
+  const auto x = Uniform<float>(rows * 11, 0, 1);
+  const auto y = Targets<float>(spec.head, rows, 5);
+  const gemm::Tiling tiling = gemm::DefaultTiling(gemm::BestIsa(), 2);
+  Network<float> one(spec, rows), split(spec, rows);
+  one.Initialize(5);
+  split.Initialize(5);
+  RowSplitStepper stepper(split, 2);
+  std::vector<uint32_t> order(rows);
+  for (int64_t i = 0; i < rows; ++i) order[i] = static_cast<uint32_t>((i * 37) % rows);  // a fixed shuffle
+  std::vector<float> xb(rows * 11), yb(rows * 5);
+  const gemm::Tiling alone = gemm::DefaultTiling(gemm::BestIsa(), 1);
+  double worst = 0;
+  for (int step = 0; step < 6; ++step) {
+    const int64_t m = step % 3 == 0 ? rows : step % 3 == 1 ? 40 : 17;
+    std::vector<float> xo(m * 11), yo(m * 5);
+    Gather(x.data(), 11, order.data(), m, xo.data());
+    Gather(y.data(), 5, order.data(), m, yo.data());
+    one.Forward(xo.data(), m, alone);
+    const double l1 = one.Backward(xo.data(), yo.data(), m, alone);
+    one.AdamStep(Adam{}, 1);
+    const double l2 = stepper.Step(MinibatchRows{x.data(), y.data(), order.data(), xb.data(), yb.data()}, m, tiling, Adam{});
+    EXPECT(std::abs(l1 - l2) <= 1e-5 * std::abs(l1), "step %d (%ld rows): loss %.9g vs %.9g row-split", step, (long)m, l1, l2);
+    EXPECT(std::memcmp(xb.data(), xo.data(), sizeof(float) * m * 11) == 0, "step %d: the shares gathered other rows", step);
+    for (size_t i = 0; i < one.params().size(); ++i)
+      worst = std::max(worst, static_cast<double>(std::abs(one.params()[i] - split.params()[i])));
+  }
+  EXPECT(worst <= 1e-5, "parameters drifted %.3g apart after 6 steps", worst);
+  int64_t c1 = 0, c2 = 0;
+  one.Forward(x.data(), rows, alone);
+  const double e1 = LossAndGradient<float>(spec.head, one.logits(), one.probabilities(), y.data(), rows, 5, nullptr);
+  c1 = CountCorrect(one.probabilities(), y.data(), rows, 5);
+  const double e2 = stepper.Evaluate(x.data(), y.data(), rows, tiling, &c2);
+  EXPECT(std::abs(e1 - e2) <= 1e-5 * e1 && c1 == c2, "test pass: loss %.9g/%ld vs %.9g/%ld row-split", e1, (long)c1, e2, (long)c2);
+  EXPECT(!RowSplitPays(Spec(8, {59, 59, 1}, {false, false, false}, Head::SigmoidBce), 256, 2) &&
+             RowSplitPays(Spec(784, {75, 75, 10}, {false, false, false}, Head::SoftmaxCce), 256, 2) &&
+             !RowSplitPays(Spec(784, {75, 75, 10}, {false, false, false}, Head::SoftmaxCce), 256, 1) &&
+             !RowSplitPays(Spec(784, {701, 701, 10}, {false, false, false}, Head::SoftmaxCce), 256, 2),
+         "RowSplitPays: small, mid, one-thread and 2^20 networks");
+  std::printf("row split: 6 steps, largest parameter difference %.3g\n", worst);
 }
 
 void NoAllocationPerStep() {
@@ -296,6 +360,7 @@ int main() {
     Randomness();
     NoAllocationPerStep();
     Determinism();
+    RowSplitStep();
     BadData();
   } catch (const std::exception& e) {
     std::printf("FAIL: unexpected exception: %s\n", e.what());

@@ -32,11 +32,13 @@ void Activate(Head head, const T* z, int64_t m, int64_t n, T* p) {
 }
 
 // Sum over the m rows of the per-example loss (accumulated in double), and, when dz is given,
-// dz := ∂(mean loss)/∂z.
+// dz := ∂(mean loss)/∂z, the mean taken over batch_rows (0: these m rows; more when the m rows are one
+// thread's share of a minibatch).
 template <typename T>
-double LossAndGradient(Head head, const T* z, const T* p, const T* y, int64_t m, int64_t n, T* dz) {
+double LossAndGradient(Head head, const T* z, const T* p, const T* y, int64_t m, int64_t n, T* dz,
+                       int64_t batch_rows = 0) {
   double total = 0;
-  const T inv_m = T(1) / static_cast<T>(m);
+  const T inv_m = T(1) / static_cast<T>(batch_rows > 0 ? batch_rows : m);
   const T inv_n = T(1) / static_cast<T>(n);
   for (int64_t r = 0; r < m; ++r) {
     const T* zr = z + r * n;

@@ -34,13 +34,13 @@ class Network {
   Network(const NetworkSpec& spec, int64_t max_batch) : spec_(spec), max_batch_(max_batch) {
     Validate(spec_);
     const int depth = spec_.depth();
-    int64_t offset = 0, widest = 0;
+    int64_t offset = 0;
     for (int l = 0; l < depth; ++l) {
       kernel_offset_.push_back(offset);
       offset += spec_.FanIn(l) * spec_.widths[l];
       bias_offset_.push_back(offset);
       offset += spec_.widths[l];
-      widest = std::max(widest, spec_.widths[l]);
+      widest_ = std::max(widest_, spec_.widths[l]);
     }
     params_.assign(offset, T(0));
     grads_.assign(offset, T(0));
@@ -53,8 +53,8 @@ class Network {
       if (spec_.residual[l]) relu_out_[l].assign(max_batch * spec_.widths[l], T(0));
     }
     logits_.assign(max_batch * spec_.outputs(), T(0));
-    grad_a_.assign(max_batch * widest, T(0));
-    grad_b_.assign(max_batch * widest, T(0));
+    grad_a_.assign(max_batch * widest_, T(0));
+    grad_b_.assign(max_batch * widest_, T(0));
   }
 
   const NetworkSpec& spec() const { return spec_; }
@@ -76,13 +76,17 @@ class Network {
   }
 
   // Forward pass of m ≤ max_batch rows of x (m × inputs): probabilities() and logits() hold the result.
-  void Forward(const T* x, int64_t m, const gemm::Tiling& tiling) {
+  void Forward(const T* x, int64_t m, const gemm::Tiling& tiling) { ForwardRows(x, 0, m, tiling); }
+
+  // Forward pass of rows [row0, row0 + m) of the minibatch x: rows are independent, so threads may run
+  // disjoint row ranges at once (the row-parallel step, nn/row_split.hpp).
+  void ForwardRows(const T* x, int64_t row0, int64_t m, const gemm::Tiling& tiling) {
     const int depth = spec_.depth();
-    const T* in = x;
+    const T* in = x + row0 * spec_.inputs;
     for (int l = 0; l < depth; ++l) {
       const int64_t fan_in = spec_.FanIn(l), width = spec_.widths[l];
       const bool output = l == depth - 1;
-      T* out = output ? logits_.data() : spec_.residual[l] ? relu_out_[l].data() : outputs_[l].data();
+      T* out = (output ? logits_.data() : spec_.residual[l] ? relu_out_[l].data() : outputs_[l].data()) + row0 * width;
       GemmCall<T> g;
       g.m = m, g.n = width, g.k = fan_in;
       g.a = in, g.lda = fan_in;
@@ -91,36 +95,48 @@ class Network {
       g.bias = bias(l);
       g.relu = !output;
       GemmFor<T>::Run(g, tiling);
+      T* h = outputs_[l].data() + row0 * width;
       if (spec_.residual[l]) {
-        T* h = outputs_[l].data();
         for (int64_t i = 0; i < m * width; ++i) h[i] = out[i] + in[i];  // the skip (same width)
       }
-      in = outputs_[l].data();
+      in = h;
     }
-    Activate(spec_.head, logits_.data(), m, spec_.outputs(), outputs_.back().data());
+    const int64_t n = spec_.outputs();
+    Activate(spec_.head, logits_.data() + row0 * n, m, n, outputs_.back().data() + row0 * n);
   }
 
   // After Forward: the summed per-example loss; when `backward`, also ∂(mean loss)/∂params in grads().
   double Backward(const T* x, const T* y, int64_t m, const gemm::Tiling& tiling) {
+    return BackwardRows(x, y, 0, m, m, grads_.data(), tiling);
+  }
+
+  // After ForwardRows over the same rows: backward pass of rows [row0, row0 + m) of a minibatch of
+  // batch_rows (the mean's divisor), writing this range's share of ∂(mean loss)/∂params to `grads`
+  // (params().size() values). Returns the range's summed loss. Each range keeps its ∂L/∂H in its own
+  // rows of the ping-pong buffers (row0·widest on), so concurrent ranges never share a value.
+  double BackwardRows(const T* x, const T* y, int64_t row0, int64_t m, int64_t batch_rows, T* grads,
+                      const gemm::Tiling& tiling) {
     const int depth = spec_.depth();
-    T* g = grad_a_.data();       // ∂L/∂(this layer's output), then dZ in place
-    T* g_prev = grad_b_.data();  // ∂L/∂(previous layer's output)
-    const double loss = LossAndGradient(spec_.head, logits_.data(), probabilities(), y, m, spec_.outputs(), g);
+    const int64_t n = spec_.outputs();
+    T* g = grad_a_.data() + row0 * widest_;       // ∂L/∂(this layer's output), then dZ in place
+    T* g_prev = grad_b_.data() + row0 * widest_;  // ∂L/∂(previous layer's output)
+    const double loss = LossAndGradient(spec_.head, logits_.data() + row0 * n, probabilities() + row0 * n, y + row0 * n,
+                                        m, n, g, batch_rows);
     for (int l = depth - 1; l >= 0; --l) {
       const int64_t fan_in = spec_.FanIn(l), width = spec_.widths[l];
-      const T* in = l == 0 ? x : outputs_[l - 1].data();
+      const T* in = (l == 0 ? x : outputs_[l - 1].data()) + row0 * fan_in;
       const T* relu_out = nullptr;  // the output layer's G is already ∂L/∂Z
       if (l < depth - 1) {
         if (spec_.residual[l]) std::memcpy(g_prev, g, sizeof(T) * m * width);  // the skip's gradient
-        relu_out = spec_.residual[l] ? relu_out_[l].data() : outputs_[l].data();
+        relu_out = (spec_.residual[l] ? relu_out_[l].data() : outputs_[l].data()) + row0 * width;
       }
-      MaskAndBiasGradient(g, relu_out, m, width, grads_.data() + bias_offset_[l]);
+      MaskAndBiasGradient(g, relu_out, m, width, grads + bias_offset_[l]);
       GemmCall<T> dw;  // ∂W = inᵀ·dZ
       dw.trans_a = true;
       dw.m = fan_in, dw.n = width, dw.k = m;
       dw.a = in, dw.lda = fan_in;
       dw.b = g, dw.ldb = width;
-      dw.c = grads_.data() + kernel_offset_[l], dw.ldc = width;
+      dw.c = grads + kernel_offset_[l], dw.ldc = width;
       GemmFor<T>::Run(dw, tiling);
       if (l > 0) {
         GemmCall<T> dx;  // ∂L/∂in = dZ·Wᵀ (+ the skip)
@@ -140,34 +156,39 @@ class Network {
   // Keras Adam (TF's ApplyAdam, nn/adam.hpp) with lr_t = lr·sqrt(1 − β2^t)/(1 − β1^t). Elementwise, so
   // splitting it over threads cannot change the result.
   void AdamStep(const Adam& adam, int threads) {
-    ++step_;
-    const double t = static_cast<double>(step_);
-    const AdamFactors<T> f{static_cast<T>(adam.learning_rate * std::sqrt(1.0 - std::pow(adam.beta2, t)) /
-                                          (1.0 - std::pow(adam.beta1, t))),
-                           static_cast<T>(adam.beta1), static_cast<T>(adam.beta2), static_cast<T>(adam.epsilon)};
-    T* theta = params_.data();
-    T* m1 = moment1_.data();
-    T* m2 = moment2_.data();
-    const T* g = grads_.data();
-    auto update = [=](int64_t begin, int64_t end) {
-      if constexpr (std::is_same_v<T, float>) AdamUpdate(f, g, m1, m2, theta, begin, end);
-      else AdamUpdateScalar(f, g, m1, m2, theta, begin, end);
-    };
+    const AdamFactors<T> f = NextAdamFactors(adam);
     const int64_t n = static_cast<int64_t>(params_.size());
+    auto update = [&](int64_t begin, int64_t end) { AdamRange(f, begin, end); };
     // Below ~64k parameters one thread is faster than waking the others.
     if (threads <= 1 || n < (int64_t{1} << 16)) update(0, n);
     else ParallelFor(n, threads, update, 1024);
   }
 
+  // The next step's factors (advances the step count); AdamRange then updates params [begin, end).
+  AdamFactors<T> NextAdamFactors(const Adam& adam) {
+    ++step_;
+    const double t = static_cast<double>(step_);
+    return AdamFactors<T>{static_cast<T>(adam.learning_rate * std::sqrt(1.0 - std::pow(adam.beta2, t)) /
+                                         (1.0 - std::pow(adam.beta1, t))),
+                          static_cast<T>(adam.beta1), static_cast<T>(adam.beta2), static_cast<T>(adam.epsilon)};
+  }
+  void AdamRange(const AdamFactors<T>& f, int64_t begin, int64_t end) {
+    if constexpr (std::is_same_v<T, float>) AdamUpdate(f, grads_.data(), moment1_.data(), moment2_.data(), params_.data(), begin, end);
+    else AdamUpdateScalar(f, grads_.data(), moment1_.data(), moment2_.data(), params_.data(), begin, end);
+  }
+
+  T* grads_data() { return grads_.data(); }
+
  private:
   NetworkSpec spec_;
   int64_t max_batch_;
+  int64_t widest_ = 0;
   std::vector<int64_t> kernel_offset_, bias_offset_;
   std::vector<T> params_, grads_, moment1_, moment2_;
   std::vector<std::vector<T>> outputs_;   // H_l per layer (the last holds the probabilities)
   std::vector<std::vector<T>> relu_out_;  // A_l, only for residual layers (H_l = A_l + H_{l−1})
   std::vector<T> logits_;
-  std::vector<T> grad_a_, grad_b_;        // ping-pong ∂L/∂H
+  std::vector<T> grad_a_, grad_b_;        // ping-pong ∂L/∂H, max_batch × widest (a row range at row0·widest)
   int64_t step_ = 0;
 };
 

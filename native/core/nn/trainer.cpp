@@ -3,11 +3,14 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "common/error.hpp"
+#include "nn/gather.hpp"
 #include "nn/network.hpp"
 #include "nn/random.hpp"
+#include "nn/row_split.hpp"
 
 namespace mlpe::nn {
 
@@ -33,17 +36,6 @@ void CheckShape(const char* name, const std::vector<float>& values, int64_t cols
 
 using Clock = std::chrono::steady_clock;
 double Since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
-
-// Copies the rows order[first .. first+m) of a (rows × cols) into out (m × cols). Narrow rows (BUTTER's
-// 1–64 columns) are copied inline: a memcpy call per 4–256-byte row costs more than the copy.
-void Gather(const float* a, int64_t cols, const uint32_t* order, int64_t m, float* out) {
-  for (int64_t r = 0; r < m; ++r) {
-    const float* src = a + static_cast<int64_t>(order[r]) * cols;
-    float* dst = out + r * cols;
-    if (cols > 64) std::memcpy(dst, src, sizeof(float) * cols);
-    else for (int64_t c = 0; c < cols; ++c) dst[c] = src[c];
-  }
-}
 
 }  // namespace
 
@@ -94,8 +86,14 @@ TrainResult Train(const Dataset& data, const TrainOptions& options,
   net.Initialize(options.seed);
   std::vector<uint32_t> order(train);
   std::vector<float> xb(batch * in), yb(batch * out);
+  const int threads = options.tiling.threads;
+  const bool split_rows = threads > 1 && (options.parallel == Parallel::Rows ||
+                                          (options.parallel == Parallel::Auto && RowSplitPays(options.network, batch, threads)));
+  std::optional<RowSplitStepper> rows_split;
+  if (split_rows) rows_split.emplace(net, threads);
 
   TrainResult result;
+  result.parallel = split_rows ? Parallel::Rows : Parallel::Gemm;
   result.epochs.reserve(options.epochs);
   const auto run_start = Clock::now();
   for (int epoch = 0; epoch < options.epochs; ++epoch) {
@@ -104,6 +102,11 @@ TrainResult Train(const Dataset& data, const TrainOptions& options,
     double train_loss = 0;
     for (int64_t first = 0; first < train; first += batch) {
       const int64_t m = std::min(batch, train - first);
+      if (rows_split) {
+        const MinibatchRows rows{data.x_train.data(), data.y_train.data(), order.data() + first, xb.data(), yb.data()};
+        train_loss += rows_split->Step(rows, m, options.tiling, options.adam);
+        continue;
+      }
       Gather(data.x_train.data(), in, order.data() + first, m, xb.data());
       Gather(data.y_train.data(), out, order.data() + first, m, yb.data());
       net.Forward(xb.data(), m, options.tiling);
@@ -116,6 +119,10 @@ TrainResult Train(const Dataset& data, const TrainOptions& options,
       const int64_t m = std::min(eval_batch, test - first);
       const float* x = data.x_test.data() + first * in;
       const float* y = data.y_test.data() + first * out;
+      if (rows_split) {
+        test_loss += rows_split->Evaluate(x, y, m, options.tiling, &correct);
+        continue;
+      }
       net.Forward(x, m, options.tiling);
       test_loss += LossAndGradient<float>(options.network.head, net.logits(), net.probabilities(), y, m, out, nullptr);
       correct += CountCorrect(net.probabilities(), y, m, out);

@@ -24,6 +24,11 @@ struct Dataset {
 // not whole rows, train and test row counts that differ between x and y, no training rows, NaN or ±Inf.
 void ValidateDataset(const Dataset& data);
 
+// How a run with threads > 1 uses them: Gemm splits each GEMM's blocks (best for wide layers), Rows
+// splits each minibatch's rows, every thread training its share end to end (nn/row_split.hpp; best
+// for small and mid-size networks, whose GEMMs are too short to split). Auto picks by RowSplitPays.
+enum class Parallel { Auto, Gemm, Rows };
+
 struct TrainOptions {
   NetworkSpec network;
   int epochs = 1;
@@ -31,12 +36,14 @@ struct TrainOptions {
   Adam adam;
   uint64_t seed = 0;
   gemm::Tiling tiling;  // its `threads` also splits the optimiser step
+  Parallel parallel = Parallel::Auto;
 };
 
 struct TrainResult {
   std::vector<EpochStats> epochs;
   double seconds = 0;      // the epoch loop, from the first minibatch to the last test pass
   bool cancelled = false;  // on_epoch asked to stop
+  Parallel parallel = Parallel::Gemm;  // what ran: Gemm or Rows (Gemm with one thread)
 };
 
 // Throws mlpe::Error naming the fix when the run does not fit the data: network inputs/outputs that differ

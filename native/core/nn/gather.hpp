@@ -1,0 +1,30 @@
+// Minibatch assembly: the shuffled rows of the training set copied into contiguous minibatch buffers.
+#pragma once
+#include <cstdint>
+#include <cstring>
+
+namespace mlpe::nn {
+
+// Copies the rows order[first .. first+m) of a (rows × cols) into out (m × cols). Narrow rows (BUTTER's
+// 1–64 columns) are copied inline: a memcpy call per 4–256-byte row costs more than the copy.
+inline void Gather(const float* a, int64_t cols, const uint32_t* order, int64_t m, float* out) {
+  for (int64_t r = 0; r < m; ++r) {
+    const float* src = a + static_cast<int64_t>(order[r]) * cols;
+    float* dst = out + r * cols;
+    if (cols > 64) std::memcpy(dst, src, sizeof(float) * cols);
+    else for (int64_t c = 0; c < cols; ++c) dst[c] = src[c];
+  }
+}
+
+// One minibatch's source rows and destination buffers: rows order[0 .. m) of x (inputs wide) and y
+// (outputs wide) go to rows 0 .. m of xb and yb. The row-parallel step gathers each share on the thread
+// that trains it, so the rows arrive in that core's cache rather than in another's.
+struct MinibatchRows {
+  const float* x;
+  const float* y;
+  const uint32_t* order;
+  float* xb;
+  float* yb;
+};
+
+}  // namespace mlpe::nn
