@@ -25,6 +25,9 @@ struct Ymm {
   static Reg Div(Reg x, Reg y) { return _mm256_div_ps(x, y); }
   static Reg Sqrt(Reg x) { return _mm256_sqrt_ps(x); }
   static Reg Fmadd(Reg x, Reg y, Reg z) { return _mm256_fmadd_ps(x, y, z); }
+  static Reg Max(Reg x, Reg y) { return _mm256_max_ps(x, y); }  // y where either is NaN
+  // x where a > 0, else 0 (a > 0 is false for NaN and −0, as in the scalar `a > 0 ? x : 0`).
+  static Reg ZeroUnlessPositive(Reg a, Reg x) { return _mm256_and_ps(x, _mm256_cmp_ps(a, Zero(), _CMP_GT_OQ)); }
   static float Sum(Reg v) {  // halves, then pairs, then the last two
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));

@@ -31,6 +31,9 @@ struct Zmm {
   static Reg Div(Reg x, Reg y) { return _mm512_div_ps(x, y); }
   static Reg Sqrt(Reg x) { return _mm512_sqrt_ps(x); }
   static Reg Fmadd(Reg x, Reg y, Reg z) { return _mm512_fmadd_ps(x, y, z); }
+  static Reg Max(Reg x, Reg y) { return _mm512_max_ps(x, y); }  // y where either is NaN
+  // x where a > 0, else 0 (a > 0 is false for NaN and −0, as in the scalar `a > 0 ? x : 0`).
+  static Reg ZeroUnlessPositive(Reg a, Reg x) { return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(a, Zero(), _CMP_GT_OQ), x); }
   static float Sum(Reg v) { return _mm512_reduce_add_ps(v); }
 };
 

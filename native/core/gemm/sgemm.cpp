@@ -13,6 +13,7 @@
 #include "gemm/gemv.hpp"
 #include "gemm/kernels.hpp"
 #include "gemm/macro_kernel.hpp"
+#include "gemm/narrow.hpp"
 #include "gemm/pack.hpp"
 #include "gemm/pack_buffer.hpp"
 #include "gemm/sup.hpp"
@@ -73,6 +74,7 @@ void sgemm(const Args& g, const Tiling& t) {
   if (g.m == 0 || g.n == 0) return;
   if (g.k == 0 || g.alpha == 0.0f) return ScaleOnly(g);
   if (GemvApplies(g, t)) return Gemv(g, t);
+  if (NarrowApplies(g, t)) return NarrowGemm(g, t);
 
   const MicroKernel& ukr = *FindMicroKernel(t.isa, t.mr, t.nr);
   const int mr = t.mr, nr = t.nr;

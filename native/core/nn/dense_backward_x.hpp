@@ -1,0 +1,62 @@
+// MaskAndBiasGradient's vector body written once for a vector type V (common/simd_avx512.hpp's Zmm,
+// simd_avx2.hpp's Ymm); only the ISA files include it. The column sums ∂b live in registers, up to 8
+// vectors of columns at a time, across all m rows, and are stored once: accumulating them in memory row
+// by row chains every row on a store-to-load forward (and AVX-512 masked stores do not forward on Zen,
+// which made this sweep cost as much as a GEMM on 59-unit layers). Each column still sums its rows in
+// order from 0, as the scalar loop does, so the result is bit-identical.
+// kMaskedTail: the last width % lanes columns take masked loads and stores (cheap on AVX-512), else the
+// scalar loop (AVX2's masked moves are slow on AMD).
+#pragma once
+#include <algorithm>
+#include <cstdint>
+
+namespace mlpe::nn {
+
+template <class V, bool kMaskedTail>
+void MaskAndBiasGradientX(float* g, const float* relu_out, int64_t m, int64_t width, float* db) {
+  using R = typename V::Reg;
+  constexpr int kBlock = 8;
+  constexpr int64_t L = V::kLanes;
+  const int64_t vector_cols = kMaskedTail ? width : width / L * L;
+  for (int64_t j0 = 0; j0 < vector_cols; j0 += kBlock * L) {
+    const int vecs = static_cast<int>(std::min<int64_t>(kBlock, (vector_cols - j0 + L - 1) / L));
+    const int64_t last = vector_cols - j0 - (vecs - 1) * L;  // columns in the block's last vector, 1..L
+    const typename V::Mask tail = V::Tail(static_cast<int>(last % L));
+    const auto load = [&](const float* p, int v) { return kMaskedTail && v == vecs - 1 && last < L ? V::MaskLoad(tail, p) : V::Load(p); };
+    const auto store = [&](float* p, int v, R x) {
+      if (kMaskedTail && v == vecs - 1 && last < L) V::MaskStore(p, tail, x);
+      else V::Store(p, x);
+    };
+    R sum[kBlock];
+#pragma GCC unroll 8
+    for (int v = 0; v < kBlock; ++v) sum[v] = V::Zero();
+    for (int64_t r = 0; r < m; ++r) {
+      float* gr = g + r * width + j0;
+      const float* ar = relu_out ? relu_out + r * width + j0 : nullptr;
+#pragma GCC unroll 8
+      for (int v = 0; v < kBlock; ++v) {
+        if (v >= vecs) break;
+        R x = load(gr + v * L, v);
+        if (ar) {
+          x = V::ZeroUnlessPositive(load(ar + v * L, v), x);
+          store(gr + v * L, v, x);
+        }
+        sum[v] = V::Add(sum[v], x);
+      }
+    }
+#pragma GCC unroll 8
+    for (int v = 0; v < kBlock; ++v)
+      if (v < vecs) store(db + j0 + v * L, v, sum[v]);
+  }
+  for (int64_t j = vector_cols; j < width; ++j) {  // AVX2's last width % 8 columns
+    float sum = 0.0f;
+    for (int64_t r = 0; r < m; ++r) {
+      float& x = g[r * width + j];
+      if (relu_out) x = relu_out[r * width + j] > 0.0f ? x : 0.0f;
+      sum += x;
+    }
+    db[j] = sum;
+  }
+}
+
+}  // namespace mlpe::nn
