@@ -3,7 +3,10 @@
  * fixtures (plus this machine's real counters where present), JS begin+end window cost, and the poller's
  * CPU use. Peer in the same run: what a pure-JS tool does (readFileSync + parse of the same sysfs files).
  * The window cost is split into the counter reads (system calls at both edges), the binding (N-API calls
- * and bookkeeping) and the TS result object, so a slow window says which part to look at.
+ * and bookkeeping) and the TS result object, so a slow window says which part to look at; beside it, the
+ * window's system calls and the JS floor (as many trivial system calls made from JS), the part no binding can
+ * remove on the machine at hand. The TS layer runs under vite-node here, whose imports are getters: built
+ * code (dist/) skips that, ~0.2 us less per window on the dev VM.
  * Targets (issue 4): <= 2 us per native read, <= 5 us per JS window, poller <= 0.5% of a core.
  */
 import { readFileSync } from 'node:fs';
