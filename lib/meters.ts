@@ -239,6 +239,8 @@ function sumOrNull(out: Float64Array, domains: readonly number[]): number | null
   return sum === sum ? sum : null;
 }
 
+const metersClosed = () => new MlpEnergyError('METER_CLOSED', 'these meters were closed: open new ones with openMeters()');
+
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;
@@ -250,9 +252,12 @@ export class Meters {
   readonly domains: readonly MeterDomain[];
   readonly sources: readonly SourceStatus[];
   #native: NativeMeters | null;
+  // The window hot path: native functions bound to these meters (no per-call lookup of the native object),
+  // swapped for ones that throw METER_CLOSED by close().
+  #begin: (name?: string) => number;
+  #end: (id: number) => void;
   /** end()'s result buffer, written by native code: seconds, joules per domain, below-resolution flags. */
   readonly #out: Float64Array;
-  readonly #open = new Set<number>();
   // Everything a result needs besides the numbers, worked out once here so end() only reads #out.
   readonly #keys: readonly string[];
   readonly #cpuCounted: readonly number[];
@@ -270,7 +275,7 @@ export class Meters {
       this.#native.domains().map((d) => Object.freeze({ ...d, kind: d.kind as DomainKind, includedIn: d.includedIn || null })),
     );
     this.sources = Object.freeze(this.#native.sources().map(toStatus));
-    this.#out = new Float64Array(1 + 2 * this.domains.length);
+    ({ begin: this.#begin, end: this.#end, out: this.#out } = this.#native.window());
     const estimated = this.domains.filter((d) => d.estimated);
     this.#estimate = estimated.length ? [...new Set(estimated.map((d) => d.method))].join('; ') : undefined;
     this.#sourceNames = Object.freeze([...new Set(this.domains.map((d) => d.source))]);
@@ -286,18 +291,18 @@ export class Meters {
   }
 
   #get(): NativeMeters {
-    if (!this.#native) throw new MlpEnergyError('METER_CLOSED', 'these meters were closed: open new ones with openMeters()');
+    if (!this.#native) throw metersClosed();
     return this.#native;
   }
 
-  /** Open a window: reads every counter now. Windows nest and overlap; open names must be unique. */
+  /**
+   * Open a window: reads every counter now. Windows nest and overlap; open names must be unique. The
+   * window is a plain object, readonly by type (not frozen: Object.freeze is a runtime call per window).
+   */
   begin(name?: string): MeterWindow {
-    if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
-      throw invalidOption('name', 'a non-empty string', name, 'type');
-    }
-    const id = this.#get().begin(name);
-    this.#open.add(id);
-    return Object.freeze({ id, name: name ?? null });
+    if (name === undefined) return { id: this.#begin(), name: null };
+    if (typeof name !== 'string' || name.length === 0) throw invalidOption('name', 'a non-empty string', name, 'type');
+    return { id: this.#begin(name), name };
   }
 
   /** Close a window: reads every counter now and returns the energy in between. */
@@ -305,15 +310,17 @@ export class Meters {
     if (!isPlainObject(window) || typeof (window as MeterWindow).id !== 'number') {
       throw invalidOption('window', 'the object meters.begin() returned', window, 'type');
     }
-    if (!this.#open.has(window.id)) {
+    try {
+      this.#end(window.id); // throws METER_WINDOW_UNKNOWN before reading anything when the window is not open
+    } catch (error) {
+      // Closing ended every window, so a window ended after close() is not open either.
+      if (this.#native !== null && (error as { code?: unknown }).code !== 'METER_WINDOW_UNKNOWN') throw error;
       throw withCode(
         new Error(`window ${window.name === null ? window.id : JSON.stringify(window.name)} is not open: it was never begun on these meters or has already ended`),
         'METER_WINDOW_UNKNOWN',
       );
     }
     const out = this.#out;
-    this.#get().end(window.id, out);
-    this.#open.delete(window.id);
     const keys = this.#keys;
     const n = keys.length;
     const joules: Record<string, number | null> = {};
@@ -325,21 +332,18 @@ export class Meters {
     }
     const cpuJ = sumOrNull(out, this.#cpuCounted);
     const gpuJ = sumOrNull(out, this.#gpuCounted);
-    const measurement: EnergyMeasurement = {
-      name: window.name,
-      seconds: out[0],
-      joules,
-      cpuJ,
-      gpuJ,
-      totalJ: sumOrNull(out, this.#counted),
-      totalDomains: this.#totalDomains,
-      sources: this.#sourceNames,
-      estimated: this.#estimate !== undefined,
-      belowResolution: below !== undefined,
-      belowResolutionDomains: below ?? [],
-    };
-    if (this.#estimate !== undefined) (measurement as { estimate?: string }).estimate = this.#estimate;
-    return measurement;
+    const totalJ = sumOrNull(out, this.#counted);
+    const belowResolution = below !== undefined;
+    // One literal per case, so every result of these meters has the same shape.
+    return this.#estimate === undefined
+      ? {
+          name: window.name, seconds: out[0], joules, cpuJ, gpuJ, totalJ, totalDomains: this.#totalDomains,
+          sources: this.#sourceNames, estimated: false, belowResolution, belowResolutionDomains: below ?? [],
+        }
+      : {
+          name: window.name, seconds: out[0], joules, cpuJ, gpuJ, totalJ, totalDomains: this.#totalDomains,
+          sources: this.#sourceNames, estimated: true, belowResolution, belowResolutionDomains: below ?? [], estimate: this.#estimate,
+        };
   }
 
   /** Read every counter now (the poller does this on its own; tests step fixtures with it). */
@@ -398,7 +402,9 @@ export class Meters {
   close(): void {
     this.#native?.close();
     this.#native = null;
-    this.#open.clear();
+    this.#begin = this.#end = () => {
+      throw metersClosed();
+    };
   }
 }
 

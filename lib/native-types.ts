@@ -67,13 +67,20 @@ export interface NativeMeterDomain {
   updateIntervalS: number;
 }
 
+export interface NativeWindow {
+  /** Opens a window, returns its id. Unnamed windows pass no argument. */
+  begin(name?: string): number;
+  /** Ends window `id` into `out`. */
+  end(id: number): void;
+  /** out[0] = seconds, out[1..n] = joules per domain (NaN: unreadable), out[1+n..2n] = below-resolution 0/1. */
+  readonly out: Float64Array;
+}
+
 export interface NativeMeters {
   domains(): NativeMeterDomain[];
   sources(): NativeSourceStatus[];
-  /** Unnamed windows pass undefined. */
-  begin(name?: string): number;
-  /** out[0] = seconds, out[1..n] = joules per domain (NaN: unreadable), out[1+n..2n] = below-resolution 0/1. */
-  end(id: number, out: Float64Array): void;
+  /** The window hot path: functions bound to these meters, and the buffer end() fills (same one each call). */
+  window(): NativeWindow;
   sample(): void;
   totals(): Float64Array;
   stats(): { periodS: number | null; samples: number; cpuS: number; wallS: number };

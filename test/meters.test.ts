@@ -151,6 +151,38 @@ describe('windows on a fake powercap tree', () => {
     m.begin('epoch'); // the name is free again once ended
   });
 
+  it('an id that is not an open window never ends another one, and close() ends them all', () => {
+    const t = tree();
+    const m = openMeters({ cpu: 'powercap', gpu: 'none', powercapRoot: t.root, poll: false });
+    const w = m.begin('kept');
+    // Neither truncates onto w's id.
+    for (const id of [w.id + 0.5, w.id + 2 ** 32, -w.id, Number.NaN, Infinity]) {
+      expect(() => m.end({ id, name: null })).toThrow(expect.objectContaining({ code: 'METER_WINDOW_UNKNOWN', message: expect.stringMatching(/not open/) }));
+    }
+    expect(m.end(w).name).toBe('kept');
+    const open1 = m.begin();
+    m.close();
+    expect(() => m.end(open1)).toThrow(expect.objectContaining({ code: 'METER_WINDOW_UNKNOWN' }));
+    expect(() => m.begin('late')).toThrow(expect.objectContaining({ code: 'METER_CLOSED' }));
+  });
+
+  it('results have one shape: joules keyed in domain order, estimate present only for an estimate', () => {
+    const t = tree();
+    const m = open({ cpu: 'powercap', gpu: 'none', powercapRoot: t.root, poll: false });
+    const first = m.end(m.begin());
+    t.write('intel-rapl:1', 'garbage\n');
+    const second = m.end(m.begin()); // package-1 unreadable at the end edge: null, not 0
+    expect(Object.keys(first.joules)).toEqual(m.domains.map((d) => d.key));
+    expect(Object.keys(second.joules)).toEqual(m.domains.map((d) => d.key));
+    expect(second.joules['package-1']).toBeNull();
+    expect(Object.keys(second)).toEqual(Object.keys(first));
+    expect('estimate' in first).toBe(false);
+    const e = open({ cpu: 'estimate', gpu: 'none', poll: false });
+    const r = e.end(e.begin());
+    expect(r).toMatchObject({ estimated: true, estimate: e.domains[0].method });
+    expect(Object.keys(r)).toEqual([...Object.keys(first), 'estimate']);
+  });
+
   it('a window that read zero is flagged belowResolution, not failed', () => {
     const t = tree();
     const m = open({ cpu: 'powercap', gpu: 'none', powercapRoot: t.root, poll: false });

@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -86,14 +87,60 @@ Napi::Array StatusesToJs(Napi::Env env, const std::vector<SourceStatus>& statuse
   return out;
 }
 
+// What the window functions and the wrap share: the meters (null once closed) and end()'s result buffer.
+// The functions hold it too, so it outlives whichever of them the GC finalizes first.
+struct WindowState {
+  std::unique_ptr<Meters> meters;
+  Napi::Reference<Napi::ArrayBuffer> out_ref;  // keeps `out` alive: its backing store never moves
+  double* out = nullptr;                       // seconds, joules per domain, below-resolution flags
+  std::size_t domains = 0;
+};
+using SharedState = std::shared_ptr<WindowState>;
+
+Meters& Live(Napi::Env env, WindowState& state) {
+  if (!state.meters) ThrowError(env, "METER_CLOSED", "these meters were closed: open new ones with openMeters()", ErrorKind::State);
+  return *state.meters;
+}
+
+// begin(name?): window id. A plain function bound to its meters (no per-call unwrap of `this`). Unnamed
+// windows pass nothing; a name up to 255 bytes is copied into a stack buffer, so a window allocates nothing.
+Napi::Value WindowBegin(const Napi::CallbackInfo& info) {
+  Meters& m = Live(info.Env(), *static_cast<WindowState*>(info.Data()));
+  if (info.Length() == 0 || !info[0].IsString()) {
+    return Guard(info.Env(), [&] { return Napi::Number::New(info.Env(), m.Begin()); });
+  }
+  char buf[256];
+  std::size_t length = 0;
+  std::string long_name;
+  std::string_view name;
+  if (napi_get_value_string_utf8(info.Env(), info[0], buf, sizeof buf, &length) == napi_ok && length + 1 < sizeof buf) {
+    name = std::string_view(buf, length);
+  } else {
+    long_name = info[0].As<Napi::String>().Utf8Value();  // longer than the buffer: the whole name
+    name = long_name;
+  }
+  return Guard(info.Env(), [&] { return Napi::Number::New(info.Env(), m.Begin(name)); });
+}
+
+// end(id): writes the window into the shared buffer: out[0] = seconds, then joules per domain (NaN: not
+// readable), then 1/0 below-resolution flags.
+Napi::Value WindowEnd(const Napi::CallbackInfo& info) {
+  WindowState& state = *static_cast<WindowState*>(info.Data());
+  Meters& m = Live(info.Env(), state);
+  // Ids are positive ints; anything else (1.5, 2^32 + 1) must not truncate onto an open window's id.
+  const double raw = info[0].As<Napi::Number>().DoubleValue();
+  const int id = raw >= 1 && raw <= std::numeric_limits<int>::max() && raw == std::floor(raw) ? static_cast<int>(raw) : 0;
+  Guard(info.Env(), [&] { state.out[0] = m.EndInto(id, state.out + 1, state.out + 1 + state.domains); });
+  return info.Env().Undefined();
+}
+
 class MetersWrap : public Napi::ObjectWrap<MetersWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "Meters",
                        {InstanceMethod<&MetersWrap::Domains>("domains"),
                         InstanceMethod<&MetersWrap::Sources>("sources"),
-                        InstanceMethod<&MetersWrap::Begin>("begin"),
-                        InstanceMethod<&MetersWrap::End>("end"),
+                        InstanceMethod<&MetersWrap::Window>("window"),
                         InstanceMethod<&MetersWrap::Sample>("sample"),
                         InstanceMethod<&MetersWrap::Totals>("totals"),
                         InstanceMethod<&MetersWrap::Stats>("stats"),
@@ -108,15 +155,36 @@ class MetersWrap : public Napi::ObjectWrap<MetersWrap> {
   explicit MetersWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MetersWrap>(info) {
     Guard(info.Env(), [&] {
       Opened opened = Open(ToOptions(info[0]));
-      meters_ = std::move(opened.meters);
+      state_->meters = std::move(opened.meters);
       statuses_ = std::move(opened.statuses);
     });
   }
 
  private:
-  Meters& Get(Napi::Env env) {
-    if (!meters_) ThrowError(env, "METER_CLOSED", "these meters were closed: open new ones with openMeters()", ErrorKind::State);
-    return *meters_;
+  Meters& Get(Napi::Env env) { return Live(env, *state_); }
+
+  // window(): { begin, end, out }: the window hot path as two functions bound to these meters and the
+  // Float64Array that end() fills (created once here, so no call converts a typed array).
+  Napi::Value Window(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Meters& m = Get(env);
+    if (!state_->out) {
+      state_->domains = m.Domains().size();
+      const std::size_t n = 1 + 2 * state_->domains;
+      Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, n * sizeof(double));
+      state_->out = static_cast<double*>(buffer.Data());
+      state_->out_ref = Napi::Persistent(buffer);
+    }
+    Napi::Object o = Napi::Object::New(env);
+    auto bind = [&](Napi::Function fn) {
+      fn.AddFinalizer([](Napi::Env, SharedState* held) { delete held; }, new SharedState(state_));
+      return fn;
+    };
+    o.Set("begin", bind(Napi::Function::New<WindowBegin>(env, "begin", state_.get())));
+    o.Set("end", bind(Napi::Function::New<WindowEnd>(env, "end", state_.get())));
+    Napi::ArrayBuffer buffer = state_->out_ref.Value();
+    o.Set("out", Napi::Float64Array::New(env, 1 + 2 * state_->domains, buffer, 0));
+    return o;
   }
 
   Napi::Value Domains(const Napi::CallbackInfo& info) {
@@ -142,40 +210,6 @@ class MetersWrap : public Napi::ObjectWrap<MetersWrap> {
   }
 
   Napi::Value Sources(const Napi::CallbackInfo& info) { return StatusesToJs(info.Env(), statuses_); }
-
-  // begin(name?: string): window id. Unnamed windows pass nothing; a name up to 255 bytes is copied
-  // into a stack buffer, so a window costs no allocation here.
-  Napi::Value Begin(const Napi::CallbackInfo& info) {
-    Meters& m = Get(info.Env());
-    char buf[256];
-    std::size_t length = 0;
-    std::string long_name;
-    std::string_view name;
-    if (info[0].IsString()) {
-      if (napi_get_value_string_utf8(info.Env(), info[0], buf, sizeof buf, &length) == napi_ok && length + 1 < sizeof buf) {
-        name = std::string_view(buf, length);
-      } else {
-        long_name = info[0].As<Napi::String>().Utf8Value();  // longer than the buffer: the whole name
-        name = long_name;
-      }
-    }
-    return Guard(info.Env(), [&] { return Napi::Number::New(info.Env(), m.Begin(name)); });
-  }
-
-  // end(id, out: Float64Array(1 + 2 * domains)): out[0] = seconds, then joules per domain (NaN: not
-  // readable), then 1/0 below-resolution flags. A caller-owned buffer keeps a window allocation-free.
-  Napi::Value End(const Napi::CallbackInfo& info) {
-    Meters& m = Get(info.Env());
-    const int id = info[0].As<Napi::Number>().Int32Value();
-    Napi::Float64Array out = info[1].As<Napi::Float64Array>();
-    const std::size_t nd = m.Domains().size();
-    if (out.ElementLength() < 1 + 2 * nd) ThrowError(info.Env(), "INVALID_OPTION", "end: result buffer too small", ErrorKind::Range);
-    Guard(info.Env(), [&] {
-      double* p = out.Data();
-      p[0] = m.EndInto(id, p + 1, p + 1 + nd);
-    });
-    return info.Env().Undefined();
-  }
 
   Napi::Value Sample(const Napi::CallbackInfo& info) {
     Meters& m = Get(info.Env());
@@ -239,11 +273,11 @@ class MetersWrap : public Napi::ObjectWrap<MetersWrap> {
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
-    meters_.reset();  // joins the poller, closes every fd / dlclose
+    state_->meters.reset();  // joins the poller, closes every fd / dlclose
     return info.Env().Undefined();
   }
 
-  std::unique_ptr<Meters> meters_;
+  SharedState state_ = std::make_shared<WindowState>();
   std::vector<SourceStatus> statuses_;
 };
 
