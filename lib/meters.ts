@@ -328,7 +328,11 @@ export class Meters {
     for (let d = 0; d < n; d++) {
       const j = out[1 + d];
       joules[keys[d]] = Number.isNaN(j) ? null : j;
-      if (out[1 + n + d] !== 0) (below ??= []).push(keys[d]);
+      if (out[1 + n + d] !== 0) {
+        // A one-element literal first: pushing onto [] grows its backing store on every flagged window.
+        if (below === undefined) below = [keys[d]];
+        else below.push(keys[d]);
+      }
     }
     const cpuJ = sumOrNull(out, this.#cpuCounted);
     const gpuJ = sumOrNull(out, this.#gpuCounted);
