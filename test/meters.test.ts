@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openMeters, measure, calibrateIdle, subtractIdle, Meters } from '../lib/index.js';
 import type { MeterOptions } from '../lib/index.js';
+import { packageRoot } from '../lib/native.js';
 import { FakePowercap, lcg, twoSocketTree } from './meters-fixtures.js';
 
 const fixtures: FakePowercap[] = [];
@@ -164,6 +166,37 @@ describe('windows on a fake powercap tree', () => {
     m.close();
     expect(() => m.end(open1)).toThrow(expect.objectContaining({ code: 'METER_WINDOW_UNKNOWN' }));
     expect(() => m.begin('late')).toThrow(expect.objectContaining({ code: 'METER_CLOSED' }));
+  });
+
+  it('meters dropped without close() are collected safely, in whichever order the GC finalizes their parts', () => {
+    // The addon's window functions share the meters with the native object; each holds them alive, so a
+    // function that outlives its object still works and nothing is freed twice.
+    const addon = process.env.MLP_ENERGY_ADDON ?? join(packageRoot(), 'build', 'Release', 'mlp_energy.node');
+    const script = `
+      const { Meters } = require(${JSON.stringify(addon)});
+      const opts = { cpu: 'estimate', gpu: 'none', poll: false };
+      const orphan = new Meters(opts).window(); // its native object is garbage at once
+      const kept = [];
+      for (let i = 0; i < 500; i++) {
+        const m = new Meters(opts);
+        const w = m.window();
+        if (i % 3 === 0) kept.push(w);
+        if (i % 5 === 0) m.close();
+      }
+      for (let i = 0; i < 3; i++) gc();
+      orphan.end(orphan.begin());
+      let ok = 0, closed = 0;
+      for (const w of kept) {
+        try { w.end(w.begin()); ok++; } catch (e) { if (e.code !== 'METER_CLOSED') throw e; closed++; }
+      }
+      kept.length = 0;
+      gc();
+      setTimeout(() => { gc(); console.log(JSON.stringify({ seconds: orphan.out[0], ok, closed })); }, 20);`;
+    const r = spawnSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.seconds).toBeGreaterThanOrEqual(0);
+    expect(out).toMatchObject({ ok: 167 - 34, closed: 34 }); // every 3rd kept, every 15th of those closed
   });
 
   it('results have one shape: joules keyed in domain order, estimate present only for an estimate', () => {
