@@ -151,6 +151,10 @@ void Correctness() {
         }
       // One 300+ problem per transpose pair, odd sizes, crossing every block boundary.
       for (int tt = 0; tt < 4; ++tt) Run({bool(tt & 1), bool(tt & 2), 301, 333, 317, 1.0f, tt == 2 ? 0.0f : 0.5f}, t);
+      // B stored k×n with a row stride of 512 floats or more, which PackB packs k steps across all
+      // micro-panels at a time: n not a multiple of nr, k steps not a multiple of the 8 it takes at once.
+      Run({false, false, 23, 601, 43, 1.0f, 0.5f, 0, true, false}, t);
+      Run({true, false, 30, 517, 21, 0.5f, 0.0f, 3}, t);
       // Fused epilogue, with and without beta.
       Run({false, false, 37, 70, 129, 1.0f, 0.0f, 0, true, true}, t);
       Run({false, true, 29, 65, 300, 0.7f, 1.0f, 3, true, false}, t);
