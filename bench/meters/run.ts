@@ -5,8 +5,8 @@
  * The window cost is split into the counter reads (system calls at both edges), the binding (N-API calls
  * and bookkeeping) and the TS result object, so a slow window says which part to look at; beside it, the
  * window's system calls and the JS floor (as many trivial system calls made from JS), the part no binding can
- * remove on the machine at hand. The TS layer runs under vite-node here, whose imports are getters: built
- * code (dist/) skips that, ~0.2 us less per window on the dev VM.
+ * remove on the machine at hand. The script and the library are bundled by esbuild into build-bench/ and run
+ * by plain node, as an installed package runs (vite-node's import getters added ~0.2 us per window).
  * Targets (issue 4): <= 2 us per native read, <= 5 us per JS window, poller <= 0.5% of a core.
  */
 import { readFileSync } from 'node:fs';
