@@ -27,8 +27,7 @@ namespace mlpe::nn {
 // cores each step (x rows, gradients, parameters; ~0.3 µs a line here); above 2^20 parameters the GEMMs
 // split well and the per-thread gradient copies (4 bytes a parameter) stop paying for themselves.
 inline bool RowSplitPays(const NetworkSpec& spec, int64_t batch, int threads) {
-  int64_t params = 0;
-  for (int l = 0; l < spec.depth(); ++l) params += (spec.FanIn(l) + 1) * spec.widths[l];
+  const int64_t params = spec.NumFreeParameters();
   const double share_flops = 6.0 * static_cast<double>(batch) * static_cast<double>(params) / threads;
   return threads > 1 && share_flops >= 8e6 && params <= (int64_t{1} << 20);
 }
