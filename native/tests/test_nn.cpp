@@ -288,6 +288,10 @@ void RowSplitStep() {
   c1 = CountCorrect(one.probabilities(), y.data(), rows, 5);
   const double e2 = stepper.Evaluate(x.data(), y.data(), rows, tiling, &c2);
   EXPECT(std::abs(e1 - e2) <= 1e-5 * e1 && c1 == c2, "test pass: loss %.9g/%ld vs %.9g/%ld row-split", e1, (long)c1, e2, (long)c2);
+  const long before = g_allocations;
+  for (int step = 0; step < 3; ++step)
+    stepper.Step(MinibatchRows{x.data(), y.data(), order.data(), xb.data(), yb.data()}, rows, tiling, Adam{});
+  EXPECT(g_allocations == before, "3 row-split steps allocated %ld times", g_allocations - before);
   EXPECT(!RowSplitPays(Spec(8, {59, 59, 1}, {false, false, false}, Head::SigmoidBce), 256, 2) &&
              RowSplitPays(Spec(784, {75, 75, 10}, {false, false, false}, Head::SoftmaxCce), 256, 2) &&
              !RowSplitPays(Spec(784, {75, 75, 10}, {false, false, false}, Head::SoftmaxCce), 256, 1) &&
