@@ -84,7 +84,7 @@ void sgemm(const Args& g, const Tiling& t) {
   if (SupApplies(g, t, ukr)) return SupGemm(g, t, ukr, team);
   const int64_t m_iter = (g.m + mr - 1) / mr;
   int ic_ways = 1, jr_ways = 1;
-  SplitTeam(team, m_iter, (std::min<int64_t>(nc, g.n) + nr - 1) / nr, &ic_ways, &jr_ways);
+  SplitTeam(team, m_iter, (std::min<int64_t>(nc, g.n) + nr - 1) / nr, /*shared_b=*/true, &ic_ways, &jr_ways);
 
   float* b_packed = b_buffer.Reserve(static_cast<size_t>(kc * nc));
   TeamBarrier barrier(team);

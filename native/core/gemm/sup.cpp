@@ -72,7 +72,7 @@ bool SupApplies(const Args& g, const Tiling& t, const MicroKernel& ukr) {
 void SupGemm(const Args& g, const Tiling& t, const MicroKernel& ukr, int team) {
   const int64_t m_iter = (g.m + t.mr - 1) / t.mr, n_iter = (g.n + t.nr - 1) / t.nr;
   int ic_ways = 1, jr_ways = 1;
-  SplitTeam(team, m_iter, n_iter, &ic_ways, &jr_ways);
+  SplitTeam(team, m_iter, n_iter, /*shared_b=*/false, &ic_ways, &jr_ways);
   ThreadPool::Shared().Run(team, [&](int tid, int size) {
     int ic_w = ic_ways, jr_w = jr_ways;
     if (size != team) ic_w = size, jr_w = 1;  // the pool gave fewer threads (nested or concurrent use)
