@@ -9,8 +9,6 @@ namespace mlpe::gemm {
 
 namespace {
 
-// Below this much work per thread the rows stay on one thread (as sgemm's kMinFlopsPerThread).
-constexpr double kMinFlopsPerThread = 4e6;
 thread_local PackBuffer b_panel;  // B as k × lanes, zero-padded
 
 bool KernelFor(Isa isa, NarrowKernel* kernel) {
@@ -30,7 +28,7 @@ bool NarrowApplies(const Args& g, const Tiling& t) {
   return t.sup && g.n >= 2 && KernelFor(t.isa, &kernel) && g.n <= kernel.lanes;
 }
 
-void NarrowGemm(const Args& g, const Tiling& t) {
+void NarrowGemm(const Args& g, const Tiling& t, int team) {
   NarrowKernel kernel;
   KernelFor(t.isa, &kernel);
   const int lanes = kernel.lanes;
@@ -41,8 +39,6 @@ void NarrowGemm(const Args& g, const Tiling& t) {
     std::fill(row + g.n, row + lanes, 0.0f);
   }
   const NarrowRows rows{g.a, g.lda, !g.trans_a, b, g.k, g.n, g.c, g.ldc, g.alpha, g.beta, g.epilogue.bias, g.epilogue.relu};
-  const double flops = 2.0 * g.m * g.n * g.k;
-  const int team = static_cast<int>(std::clamp<double>(flops / kMinFlopsPerThread, 1, t.threads));
   // Threads take whole 16-row blocks, so no two write the same C cache line from different rows' tails.
   ParallelFor(g.m, team, [&](int64_t begin, int64_t end) { kernel.rows(rows, begin, end); }, 16);
 }

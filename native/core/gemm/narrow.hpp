@@ -15,8 +15,9 @@ namespace mlpe::gemm {
 
 bool NarrowApplies(const Args& args, const Tiling& tiling);
 
-// k > 0, alpha != 0 (sgemm handles the rest); beta and the epilogue as sgemm's.
-void NarrowGemm(const Args& args, const Tiling& tiling);
+// k > 0, alpha != 0 (sgemm handles the rest); beta and the epilogue as sgemm's. `team`: the threads
+// sgemm gives the product, as for the unpacked path.
+void NarrowGemm(const Args& args, const Tiling& tiling, int team);
 
 // Rows [row_begin, row_end) of C: A as in Args (rows: A(i, p) = a[i·lda + p], else a[p·lda + i]), b the
 // packed k × lanes panel. The per-ISA bodies (narrow_x.hpp in narrow_avx512.cpp, narrow_avx2.cpp).

@@ -74,13 +74,13 @@ void sgemm(const Args& g, const Tiling& t) {
   if (g.m == 0 || g.n == 0) return;
   if (g.k == 0 || g.alpha == 0.0f) return ScaleOnly(g);
   if (GemvApplies(g, t)) return Gemv(g, t);
-  if (NarrowApplies(g, t)) return NarrowGemm(g, t);
+  const double flops = 2.0 * g.m * g.n * g.k;
+  const int team = static_cast<int>(std::clamp<double>(std::floor(flops / kMinFlopsPerThread), 1, t.threads));
+  if (NarrowApplies(g, t)) return NarrowGemm(g, t, team);
 
   const MicroKernel& ukr = *FindMicroKernel(t.isa, t.mr, t.nr);
   const int mr = t.mr, nr = t.nr;
   const int64_t mc = t.mc, kc = std::min<int64_t>(t.kc, g.k), nc = std::min<int64_t>(t.nc, (g.n + nr - 1) / nr * nr);
-  const double flops = 2.0 * g.m * g.n * g.k;
-  const int team = static_cast<int>(std::clamp<double>(std::floor(flops / kMinFlopsPerThread), 1, t.threads));
   if (SupApplies(g, t, ukr)) return SupGemm(g, t, ukr, team);
   const int64_t m_iter = (g.m + mr - 1) / mr;
   int ic_ways = 1, jr_ways = 1;
