@@ -22,9 +22,10 @@ void MaskAndBiasGradientX(float* g, const float* relu_out, int64_t m, int64_t wi
     const int vecs = static_cast<int>(std::min<int64_t>(kBlock, (vector_cols - j0 + L - 1) / L));
     const int64_t last = vector_cols - j0 - (vecs - 1) * L;  // columns in the block's last vector, 1..L
     const typename V::Mask tail = V::Tail(static_cast<int>(last % L));
-    const auto load = [&](const float* p, int v) { return kMaskedTail && v == vecs - 1 && last < L ? V::MaskLoad(tail, p) : V::Load(p); };
+    const int masked = kMaskedTail && last < L ? vecs - 1 : -1;  // the vector that takes the tail mask, if any
+    const auto load = [&](const float* p, int v) { return v == masked ? V::MaskLoad(tail, p) : V::Load(p); };
     const auto store = [&](float* p, int v, R x) {
-      if (kMaskedTail && v == vecs - 1 && last < L) V::MaskStore(p, tail, x);
+      if (v == masked) V::MaskStore(p, tail, x);
       else V::Store(p, x);
     };
     R sum[kBlock];
