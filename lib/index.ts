@@ -39,6 +39,8 @@ export type {
   CpuSource, GpuSource, DomainKind, MeterOptions, MeterDomain, SourceStatus, MeterWindow, EnergyMeasurement,
   PollerStats, PowerTrace, IdleOptions, IdleBaseline,
 } from './meters.js';
+export { RAPL_DOMAINS } from './meters.js';
+export type { RaplDomain } from './meters.js';
 export { gemm, gemmAsync } from './gemm.js';
 export type { GemmOptions } from './gemm.js';
 export { defaultTiling, defaultTilingDerivation, validateTiling, ISAS } from './tiling.js';

@@ -129,6 +129,7 @@ console.log('directly minus the reads (N-API calls, window bookkeeping); result 
 // [label, options, system calls per window: counted with `strace -f` over 1000 windows]
 const windows: Array<[string, MeterOptions, number]> = [
   ['powercap fixture', powercap, 14], // one pread per zone per edge
+  ['powercap fixture, domains: package', { ...powercap, domains: ['package'] }, 4], // the 2 package zones only
   // (No perf_event row: its fixture's reads reach CPU 0 by IPI from wherever this thread runs, which
   // swamps the rest; its read cost is in the table above.)
   ['msr fixture', msrFixture, 2], // one pread per register per edge

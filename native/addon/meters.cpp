@@ -38,6 +38,10 @@ OpenOptions ToOptions(const Napi::Value& value) {
   Napi::Object js = value.As<Napi::Object>();
   o.cpu = OptString(js, "cpu", o.cpu);
   o.gpu = OptString(js, "gpu", o.gpu);
+  if (js.Get("domains").IsArray()) {
+    Napi::Array domains = js.Get("domains").As<Napi::Array>();
+    for (std::uint32_t i = 0; i < domains.Length(); ++i) o.domains.push_back(domains.Get(i).ToString().Utf8Value());
+  }
   o.powercap.root = OptString(js, "powercapRoot", o.powercap.root);
   o.msr.path_pattern = OptString(js, "msrPath", o.msr.path_pattern);
   o.msr.cpu_sysfs_root = OptString(js, "cpuSysfsRoot", o.msr.cpu_sysfs_root);

@@ -234,6 +234,84 @@ void TestOpenFallsBack() {
   CHECK_THROWS_CODE(Open(o), "INVALID_OPTION");
 }
 
+// `domains`: a 2-package tree read for package only opens and reads 2 of its 7 zones. Unselected zones
+// are never opened (one has no energy_uj at all) nor read afterwards (another turns malformed mid-run,
+// which a read would report), while the selected ones count exactly across a wrap.
+void TestDomainSelection() {
+  Tree t(999999);
+  t.Add("intel-rapl:0", "package-0", 999000);
+  t.Add("intel-rapl:0:0", "core", 0);
+  t.Add("intel-rapl:0:1", "uncore", 0);
+  t.Add("intel-rapl:0:2", "dram", 0);
+  t.Add("intel-rapl:1", "package-1", 5);
+  t.Add("intel-rapl:1:0", "core", 0);
+  t.Add("intel-rapl:2", "psys", 0);
+  ::unlink((t.root + "/intel-rapl:0:1/energy_uj").c_str());  // opening uncore would fail
+  OpenOptions o;
+  o.cpu = "powercap";
+  o.gpu = "none";
+  o.powercap.root = t.root;
+  o.poller.thread = false;
+  o.domains = {"package"};
+  Opened opened = Open(o);
+  Meters& m = *opened.meters;
+  CHECK(m.Domains().size() == 2 && m.Sources()[0]->Counters().size() == 2);
+  CHECK(Index(m, "package-0") == 0 && Index(m, "package-1") == 1);
+  const int w = m.Begin();
+  WriteFile(t.root + "/intel-rapl:0:0/energy_uj", "garbage\n");  // a read of core-0 would fail now
+  t.Step("intel-rapl:0", 2000);                                     // wraps
+  t.Step("intel-rapl:1", 777);
+  m.Sample();
+  t.Step("intel-rapl:0", 30);
+  WindowResult r = m.End(w);
+  CHECK(r.joules[0] == 2030 * 1e-6 && r.joules[1] == 777 * 1e-6);
+  CHECK(m.LastError().empty());  // nothing unselected was read by the edges or Sample
+
+  t.Write("intel-rapl:0:0");
+  // package + dram: 3 counters; core alone keeps naming the package it is inside, unqualified.
+  o.domains = {"dram", "package"};
+  Opened pd = Open(o);
+  CHECK(pd.meters->Domains().size() == 3 && Index(*pd.meters, "dram-0") != SIZE_MAX);
+  o.domains = {"core"};
+  Opened core = Open(o);
+  CHECK(core.meters->Domains().size() == 2);
+  CHECK(core.meters->Domains()[Index(*core.meters, "core-1")].included_in == "package-1");
+
+  // Unknown names name the valid ones; a plane the tree lacks names what it has.
+  o.domains = {"package", "gpu"};
+  try {
+    Open(o);
+    CHECK(false);
+  } catch (const mlpe::Error& e) {
+    CHECK(e.code() == "INVALID_OPTION" && Contains(e.what(), "package, core, uncore, dram, psys") &&
+          Contains(e.what(), "\"gpu\""));
+  }
+  CHECK_THROWS_CODE(ParseDomainSelection({}), "INVALID_OPTION");  // selecting nothing is never meant
+  Tree small(999999);
+  small.Add("intel-rapl:0", "package-0", 0);
+  small.Add("intel-rapl:0:0", "core", 0);
+  o.powercap.root = small.root;
+  o.domains = {"dram", "psys"};
+  try {
+    Open(o);
+    CHECK(false);
+  } catch (const mlpe::Error& e) {
+    CHECK(e.code() == "METER_DOMAIN_UNAVAILABLE");
+    CHECK(Contains(e.what(), "none of the selected RAPL domains (dram, psys)") &&
+          Contains(e.what(), "here it has package, core") && Contains(e.what(), "Fix: choose domains among package, core"));
+  }
+  // auto: RAPL is here but lacks the planes, so no silent fall back to the estimate.
+  o.cpu = "auto";
+  o.perf.root = "/nonexistent/power";  // this machine's own perf and msr RAPL kept out of the test
+  o.msr.path_pattern = "/nonexistent/%d/msr";
+  CHECK_THROWS_CODE(Open(o), "METER_DOMAIN_UNAVAILABLE");
+  // auto with no RAPL at all still falls back to the labelled estimate.
+  o.powercap.root = "/nonexistent/powercap";
+  CHECK(Open(o).meters->Sources()[0]->Estimated());
+  o.cpu = "estimate";
+  CHECK_THROWS_CODE(Open(o), "INVALID_OPTION");  // domains select RAPL planes; the estimate has none
+}
+
 void TestTrace() {
   PowerTrace trace(3, 1);
   trace.Add(0.0, {0.0});
@@ -353,6 +431,7 @@ int main() {
   TestExplain();
   TestRootOnly();
   TestOpenFallsBack();
+  TestDomainSelection();
   TestTrace();
   TestWindowsAllocationFree();
   TestEstimateCountsReapedChildren();

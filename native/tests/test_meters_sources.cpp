@@ -68,6 +68,17 @@ struct MsrFixture {
     if (::pwrite(fd, &value, 8, static_cast<off_t>(reg * stride)) != 8) std::perror("pwrite");
     ::close(fd);
   }
+  // Source options reading this fixture as the given CPU.
+  MsrOptions Options(const char* vendor, int family, int model = 0) const {
+    MsrOptions o;
+    o.path_pattern = Pattern();
+    o.cpu_sysfs_root = root + "/cpu";
+    o.vendor = vendor;
+    o.family = family;
+    o.model = model;
+    o.register_stride = stride;
+    return o;
+  }
   // Adds counts to a 32-bit energy status register, keeping the reserved high bits as they are.
   void Add(int cpu, std::uint64_t reg, std::uint64_t counts) const {
     const std::uint64_t v = Get(cpu, reg);
@@ -95,12 +106,7 @@ void TestMsrIntel() {
   }
   f.Set(0, msr::kIntelPlatformEnergy, 5);
   // PP1 stays 0: absent (server parts have no graphics plane).
-  MsrOptions o;
-  o.path_pattern = f.Pattern();
-  o.cpu_sysfs_root = f.root + "/cpu";
-  o.vendor = "GenuineIntel";
-  o.family = 6;
-  o.model = 0x55;  // Skylake-SP: DRAM uses the fixed 2^-16 J unit
+  const MsrOptions o = f.Options("GenuineIntel", 6, 0x55);  // Skylake-SP: DRAM uses the fixed 2^-16 J unit
   std::vector<std::unique_ptr<EnergySource>> sources;
   sources.push_back(std::make_unique<MsrSource>(o));
   Meters m(std::move(sources), Manual());
@@ -138,12 +144,7 @@ void TestMsrAmd() {
     f.Set(cpu, msr::kAmdCoreEnergy, 0xFFFFFF00ull + static_cast<std::uint64_t>(cpu));
     if (cpu % 2 == 0) f.Set(cpu, msr::kAmdPkgEnergy, 77);
   }
-  MsrOptions o;
-  o.path_pattern = f.Pattern();
-  o.cpu_sysfs_root = f.root + "/cpu";
-  o.vendor = "AuthenticAMD";
-  o.family = 0x1A;
-  o.register_stride = 8;
+  const MsrOptions o = f.Options("AuthenticAMD", 0x1A);
   std::vector<std::unique_ptr<EnergySource>> sources;
   sources.push_back(std::make_unique<MsrSource>(o));
   CHECK(sources[0]->Counters().size() == 6);  // 2 packages + 4 cores
@@ -160,6 +161,56 @@ void TestMsrAmd() {
   CHECK(r.joules[Index(m, "core-0")] == 3 * (1000 + 2000) * unit);  // cpu0 + cpu1, both wrapped
   CHECK(r.joules[Index(m, "core-1")] == 3 * (3000 + 4000) * unit);
   CHECK(r.joules[Index(m, "package-1")] == 9000000000.0 * unit);
+}
+
+// `domains` on MSRs: Intel package + dram reads 2 registers per package, never core or psys; AMD
+// package alone never opens the other cores' devices (removed here, so opening one would fail).
+void TestMsrDomainSelection() {
+  MsrFixture f;
+  for (int cpu : {0, 2}) {
+    f.Set(cpu, msr::kIntelPowerUnit, 0xA0E03);
+    f.Set(cpu, msr::kIntelPkgEnergy, 0xFFFFFFF0ull);
+    f.Set(cpu, msr::kIntelPp0Energy, 9);
+    f.Set(cpu, msr::kIntelDramEnergy, 100);
+  }
+  f.Set(0, msr::kIntelPlatformEnergy, 5);
+  MsrOptions o = f.Options("GenuineIntel", 6, 0x9A);
+  o.domains = ParseDomainSelection({"package", "dram"});
+  std::vector<std::unique_ptr<EnergySource>> sources;
+  sources.push_back(std::make_unique<MsrSource>(o));
+  CHECK(sources[0]->Counters().size() == 4);
+  Meters m(std::move(sources), Manual());
+  CHECK(m.Domains().size() == 4 && Index(m, "core-0") == SIZE_MAX && Index(m, "psys") == SIZE_MAX);
+  const int w = m.Begin();
+  f.Add(0, msr::kIntelPkgEnergy, 1000);  // wraps
+  f.Add(2, msr::kIntelDramEnergy, 64);
+  f.Add(0, msr::kIntelPp0Energy, 500);   // counted by nobody
+  WindowResult r = m.End(w);
+  const double unit = std::ldexp(1.0, -14);
+  CHECK(r.joules[Index(m, "package-0")] == 1000 * unit && r.joules[Index(m, "dram-1")] == 64 * unit);
+  CHECK(r.joules[Index(m, "package-1")] == 0 && r.joules[Index(m, "dram-0")] == 0);
+
+  o.domains = ParseDomainSelection({"uncore"});  // PP1 reads 0 here: no such plane
+  try {
+    MsrSource none(o);
+    CHECK(false);
+  } catch (const mlpe::Error& e) {
+    CHECK(e.code() == "METER_DOMAIN_UNAVAILABLE" && Contains(e.what(), "here it has package, core, dram, psys"));
+  }
+
+  MsrFixture amd(8);
+  for (int cpu = 0; cpu < 4; ++cpu) {
+    amd.Set(cpu, msr::kAmdPowerUnit, 0xA1003);
+    amd.Set(cpu, msr::kAmdCoreEnergy, 10);
+    if (cpu % 2 == 0) amd.Set(cpu, msr::kAmdPkgEnergy, 77);
+  }
+  ::unlink(amd.Dev(1).c_str());
+  ::unlink(amd.Dev(3).c_str());
+  MsrOptions a = amd.Options("AuthenticAMD", 0x19);
+  CHECK_THROWS_CODE(MsrSource(a), "METER_UNAVAILABLE");  // every core: CPU 1's device is gone
+  a.domains = ParseDomainSelection({"package"});
+  MsrSource packages(a);
+  CHECK(packages.Counters().size() == 2 && packages.Domains()[1].key == "package-1");
 }
 
 void TestMsrErrors() {
@@ -299,6 +350,38 @@ void TestPerfRealOpen() {
   }
 }
 
+// `domains` on perf: energy-ram points at a software event the kernel does not have, so opening it
+// would fail; package alone never opens it and reads one event per edge.
+void TestPerfDomainSelection() {
+  PmuFixture f("1", "event=0x00", "1e-9");
+  WriteFile(f.root + "/events/energy-ram", "event=0x7f\n");
+  WriteFile(f.root + "/events/energy-ram.scale", "1e-9\n");
+  PerfOptions o;
+  o.root = f.root;
+  o.domains = ParseDomainSelection({"package"});
+  try {
+    auto source = std::make_unique<PerfEventSource>(o);
+    CHECK(source->Counters().size() == 1 && source->Domains()[0].key == "package-0");
+    std::vector<std::unique_ptr<EnergySource>> sources;
+    sources.push_back(std::move(source));
+    Meters m(std::move(sources), Manual());
+    const int w = m.Begin();
+    ::usleep(5000);
+    WindowResult r = m.End(w);
+    CHECK(r.joules[0] > 0);
+  } catch (const mlpe::Error& e) {
+    std::printf("perf software event refused: [%s] %s\n", e.code().c_str(), e.what());
+    CHECK(e.code() == "METER_PERMISSION_DENIED");
+  }
+  o.domains = ParseDomainSelection({"psys"});
+  try {
+    PerfEventSource none(o);
+    CHECK(false);
+  } catch (const mlpe::Error& e) {
+    CHECK(e.code() == "METER_DOMAIN_UNAVAILABLE" && Contains(e.what(), "(psys); here it has package, dram"));
+  }
+}
+
 struct FakeNvml {
   std::string dir = TempDir("nvml");
   std::string lib = dir + "/libnvidia-ml-fake.so";
@@ -401,9 +484,11 @@ int main() {
   TestTopology();
   TestMsrIntel();
   TestMsrAmd();
+  TestMsrDomainSelection();
   TestMsrErrors();
   TestPerfParsing();
   TestPerfRealOpen();
+  TestPerfDomainSelection();
   TestNvml();
   return Finish("test_meters_sources");
 }

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { cudaInfo } from '../../gpu.js';
 import { cacheInfo, cpuInfo } from '../../hardware.js';
-import { energySources, openMeters, type MeterOptions, type SourceStatus } from '../../meters.js';
+import { energySources, openMeters, parseDomainList, type MeterOptions, type SourceStatus } from '../../meters.js';
 
 export interface InfoReport {
   cpu: { brand: string; vendor: string; family: number; model: number; logicalCores: number };
@@ -21,6 +21,7 @@ export interface InfoCommandOptions {
   powercapRoot?: string;
   nvmlLibrary?: string;
   wattsPerCore?: string;
+  domains?: string;
 }
 
 function meterOptions(opts: InfoCommandOptions): MeterOptions {
@@ -28,6 +29,7 @@ function meterOptions(opts: InfoCommandOptions): MeterOptions {
   if (opts.powercapRoot) o.powercapRoot = opts.powercapRoot;
   if (opts.nvmlLibrary) o.nvmlLibrary = opts.nvmlLibrary;
   if (opts.wattsPerCore !== undefined) o.wattsPerCore = Number(opts.wattsPerCore);
+  if (opts.domains !== undefined) o.domains = parseDomainList(opts.domains);
   return o;
 }
 
@@ -105,6 +107,7 @@ export function register(program: Command): void {
     .option('--powercap-root <dir>', 'powercap tree to read (default /sys/class/powercap)')
     .option('--nvml-library <path>', 'NVML library to dlopen (default libnvidia-ml.so.1)')
     .option('--watts-per-core <w>', 'power figure of the CPU-time estimate')
+    .option('--domains <list>', 'RAPL planes openMeters() would read, comma-separated: package, core, uncore, dram, psys')
     .action((opts: InfoCommandOptions) => {
       const report = info(meterOptions(opts));
       process.stdout.write((opts.json ? JSON.stringify(report, null, 2) : formatInfo(report)) + '\n');

@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { invalidOption } from '../../errors.js';
 import {
-  calibrateIdle, openMeters, subtractIdle, type EnergyMeasurement, type IdleBaseline, type MeterOptions,
+  calibrateIdle, openMeters, parseDomainList, subtractIdle, type EnergyMeasurement, type IdleBaseline, type MeterOptions,
 } from '../../meters.js';
 
 export interface MeasureReport {
@@ -83,13 +83,15 @@ export function register(program: Command): void {
     .option('--idle <seconds>', 'idle calibration before the command (0 to skip)', '5')
     .option('--cpu <source>', 'auto | powercap | perf_event | msr | estimate | none', 'auto')
     .option('--gpu <source>', 'auto | nvml | none', 'auto')
+    .option('--domains <list>', 'RAPL planes to read, comma-separated: package, core, uncore, dram, psys (default: all)')
     .option('--watts-per-core <w>', 'power figure of the CPU-time estimate')
     .option('--json <file>', 'also write the full report as JSON')
     .passThroughOptions()
-    .action(async (command: string[], opts: { idle: string; cpu: string; gpu: string; wattsPerCore?: string; json?: string }) => {
+    .action(async (command: string[], opts: { idle: string; cpu: string; gpu: string; domains?: string; wattsPerCore?: string; json?: string }) => {
       const idleSeconds = Number(opts.idle);
       if (!Number.isFinite(idleSeconds) || idleSeconds < 0) throw invalidOption('--idle', 'a number of seconds >= 0', opts.idle);
       const meters: MeterOptions = { cpu: opts.cpu as MeterOptions['cpu'], gpu: opts.gpu as MeterOptions['gpu'] };
+      if (opts.domains !== undefined) meters.domains = parseDomainList(opts.domains);
       if (opts.wattsPerCore !== undefined) meters.wattsPerCore = Number(opts.wattsPerCore);
       const report = await measureCommand(command, { idleSeconds, meters });
       process.stderr.write(formatMeasure(report) + '\n');

@@ -38,8 +38,10 @@ Meters::Meters(std::vector<std::unique_ptr<EnergySource>> sources, const PollerO
     const EnergySource& src = *sources_[s];
     for (const Domain& d : src.Domains()) {
       // Two sources naming the same plane (powercap and perf both give package-0) stay distinguishable.
+      // An included_in naming a plane left out by the `domains` selection stays as the source names it.
       auto qualify = [&](const std::string& key) {
-        return key.empty() || uses[key] == 1 ? key : std::string(src.Name()) + ":" + key;
+        const auto used = uses.find(key);
+        return used == uses.end() || used->second == 1 ? key : std::string(src.Name()) + ":" + key;
       };
       MeterDomain m;
       m.key = qualify(d.key);

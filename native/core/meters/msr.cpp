@@ -109,6 +109,7 @@ MsrSource::MsrSource(const MsrOptions& options) : stride_(options.register_strid
   const double dram_quirk = intel ? IntelDramUnitQuirkJ(family, model) : 0;
 
   const auto packages = FirstCpuPerPackage(cpus);
+  OfferedKinds offered;
   for (const CpuPlace& pkg : packages) {
     const std::size_t fd = OpenCpu(pkg.cpu);
     std::uint64_t unit_register = 0;
@@ -123,8 +124,9 @@ MsrSource::MsrSource(const MsrOptions& options) : stride_(options.register_strid
     const double unit = EnergyUnitJ(unit_register);
     const std::string package_key = "package-" + std::to_string(pkg.package);
 
-    // Adds counter (fd, address) to domain `key`, creating it. A register that cannot be read or reads
-    // exactly 0 is taken as absent: unsupported planes read 0 or fault, a live counter is never 0.
+    // Adds counter (fd, address) to domain `key`, creating it, when its kind is selected; returns whether
+    // the register is live. A register that cannot be read or reads exactly 0 is taken as absent:
+    // unsupported planes read 0 or fault, a live counter is never 0.
     auto add = [&](std::size_t on_fd, std::uint64_t address, const std::string& key, DomainKind kind,
                    const std::string& included_in, bool in_total, double joules) {
       std::uint64_t probe = 0;
@@ -134,6 +136,8 @@ MsrSource::MsrSource(const MsrOptions& options) : stride_(options.register_strid
         return false;
       }
       if (probe == 0) return false;
+      offered.Add(kind);
+      if (!options.domains.Wants(kind)) return true;  // there, but not selected: never read again
       std::size_t d = domains_.size();
       for (std::size_t i = 0; i < domains_.size(); ++i)
         if (domains_[i].key == key) d = i;
@@ -164,12 +168,16 @@ MsrSource::MsrSource(const MsrOptions& options) : stride_(options.register_strid
       }
     } else {
       // Zen's core counter is per core: sum every core of this package (likwid PR #402).
+      // Left out, only the first core is probed (its CPU is normally the package's, already open), to
+      // say core is there.
       for (const CpuPlace& core : cores) {
         if (core.package != pkg.package) continue;
         if (!add(OpenCpu(core.cpu), msr::kAmdCoreEnergy, "core-" + n, DomainKind::Core, package_key, false, unit)) break;
+        if (!options.domains.Wants(DomainKind::Core)) break;
       }
     }
   }
+  if (domains_.empty()) throw offered.NothingSelected("msr", options.domains);
 }
 
 std::uint64_t MsrSource::ReadRaw(std::size_t counter) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "meters/selection.hpp"
 #include "meters/source.hpp"
 #include "meters/sysfs.hpp"
 
@@ -36,6 +37,9 @@ struct MsrOptions {
   // (stride 1); a fixture file needs 8 so adjacent registers (AMD's 0xC0010299..0xC001029B) get
   // 8 bytes each instead of overlapping.
   std::uint64_t register_stride = 1;
+  // Planes to read. The package register is still probed once at open (it tells RAPL is there) but,
+  // left out, is never read again; AMD's per-core registers are not opened unless core is selected.
+  DomainSelection domains;
 };
 
 // The fixed DRAM energy unit some Intel servers use instead of the unit register's (likwid power.c;
@@ -46,7 +50,8 @@ double IntelDramUnitQuirkJ(int family, int model);
 class MsrSource final : public EnergySource {
  public:
   // Throws METER_UNAVAILABLE (no msr device, unknown vendor, no package counter),
-  // METER_PERMISSION_DENIED (needs root / CAP_SYS_RAWIO) with the fix.
+  // METER_PERMISSION_DENIED (needs root / CAP_SYS_RAWIO), METER_DOMAIN_UNAVAILABLE (none of the selected
+  // planes) with the fix.
   explicit MsrSource(const MsrOptions& options = {});
   const char* Name() const override { return "msr"; }
   const std::vector<Domain>& Domains() const override { return domains_; }

@@ -64,9 +64,23 @@ const Candidate* Find(const std::vector<Candidate>& list, const std::string& nam
   return nullptr;
 }
 
+// The options with `domains` parsed into each RAPL source's selection (INVALID_OPTION on a bad name).
+OpenOptions WithSelection(const OpenOptions& options) {
+  OpenOptions o = options;
+  if (options.domains.empty()) return o;
+  o.powercap.domains = o.perf.domains = o.msr.domains = ParseDomainSelection(options.domains);
+  return o;
+}
+
 }  // namespace
 
-Opened Open(const OpenOptions& options) {
+Opened Open(const OpenOptions& user_options) {
+  const OpenOptions options = WithSelection(user_options);
+  if (!options.domains.empty() && (options.cpu == "estimate" || options.cpu == "none")) {
+    throw Error("INVALID_OPTION", "domains selects RAPL planes, and cpu \"" + options.cpu +
+                                      "\" reads none: leave domains out, or use a RAPL source (cpu \"auto\", "
+                                      "\"powercap\", \"perf_event\" or \"msr\")");
+  }
   Opened out;
   std::vector<std::unique_ptr<EnergySource>> sources;
   const auto cpu = CpuCandidates(options);
@@ -98,7 +112,15 @@ Opened Open(const OpenOptions& options) {
         break;
       }
     }
-    if (!any) use(estimate, true);
+    if (!any) {
+      // RAPL is here but lacks every selected plane: say so rather than estimate what was asked to be read.
+      for (const SourceStatus& s : out.statuses) {
+        if (s.code == "METER_DOMAIN_UNAVAILABLE") {
+          throw Error(s.code, s.source + " energy source unavailable: " + s.reason + ". Fix: " + s.fix, ErrorKind::System);
+        }
+      }
+      use(estimate, true);
+    }
   } else if (options.cpu == "estimate") {
     use(estimate, true);
   } else if (options.cpu != "none") {
@@ -130,7 +152,8 @@ Opened Open(const OpenOptions& options) {
   return out;
 }
 
-std::vector<SourceStatus> Probe(const OpenOptions& options) {
+std::vector<SourceStatus> Probe(const OpenOptions& user_options) {
+  const OpenOptions options = WithSelection(user_options);
   std::vector<SourceStatus> out;
   auto all = CpuCandidates(options);
   for (auto& c : GpuCandidates(options)) all.push_back(c);

@@ -20,6 +20,10 @@ struct OpenOptions {
   // estimate; a named source must work or Open throws. "none" measures no CPU.
   std::string cpu = "auto";  // auto | powercap | perf_event | msr | estimate | none
   std::string gpu = "auto";  // auto | nvml | none ("auto" adds NVML when it opens)
+  // RAPL planes to read ("package", "core", "uncore", "dram", "psys"); empty reads every plane. Only the
+  // selected counters are opened and read (by windows and the poller). It narrows the RAPL sources only:
+  // "auto" still falls back to the estimate where no RAPL source opens at all, GPUs go by `gpu`.
+  std::vector<std::string> domains;
   PowercapOptions powercap;
   PerfOptions perf;
   MsrOptions msr;
@@ -47,7 +51,8 @@ struct Opened {
   std::vector<SourceStatus> statuses;  // every source tried, in order
 };
 
-// Throws METER_UNAVAILABLE (a named source failed, message with its fix) or INVALID_OPTION.
+// Throws METER_UNAVAILABLE (a named source failed, message with its fix), METER_DOMAIN_UNAVAILABLE (RAPL
+// is there but has none of the selected domains) or INVALID_OPTION.
 Opened Open(const OpenOptions& options);
 // Tries every source (all CPU ones and NVML, plus the estimate), keeps none open.
 std::vector<SourceStatus> Probe(const OpenOptions& options);

@@ -142,10 +142,13 @@ PerfEventSource::PerfEventSource(const PerfOptions& options) : root_(options.roo
     if (end != t.c_str() && *end == '\0') paranoid = static_cast<int>(v);
   }
   paranoid_ = paranoid;
+  OfferedKinds offered;
   for (const PerfEventSpec& ev : pmu.events) {
     DomainKind kind;
     const char* prefix;
     if (!DomainOf(ev.name, &kind, &prefix)) continue;  // an event this version does not know
+    offered.Add(kind);
+    if (!options.domains.Wants(kind)) continue;  // not selected: no perf_event_open
     for (std::size_t p = 0; p < pmu.cpus.size(); ++p) {
       if (kind == DomainKind::Psys && p > 0) break;  // one platform counter
       perf_event_attr attr;
@@ -193,6 +196,7 @@ PerfEventSource::PerfEventSource(const PerfOptions& options) : root_(options.roo
       labels_.push_back(ev.name + " on CPU " + std::to_string(pmu.cpus[p]));
     }
   }
+  if (domains_.empty() && !options.domains.All()) throw offered.NothingSelected("perf_event", options.domains);
   if (domains_.empty()) throw Error("METER_UNAVAILABLE", root_ + " has no RAPL energy events this version knows", ErrorKind::System);
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "meters/selection.hpp"
 #include "meters/source.hpp"
 #include "meters/sysfs.hpp"
 
@@ -15,6 +16,7 @@ namespace mlpe::meters {
 struct PerfOptions {
   std::string root = "/sys/bus/event_source/devices/power";
   std::string paranoid_path = "/proc/sys/kernel/perf_event_paranoid";
+  DomainSelection domains;  // planes to read; the other events are never opened
 };
 
 // What sysfs says about the PMU, before anything is opened.

@@ -101,11 +101,21 @@ PowercapSource::PowercapSource(const PowercapOptions& options) : root_(options.r
 
   std::map<std::string, std::size_t> by_key;              // domain key -> index in domains_
   std::map<std::pair<bool, int>, std::pair<int, std::string>> parents;  // (mmio, N) -> (device, key)
+  OfferedKinds offered;
   for (const Zone& z : zones) {
     const std::string zdir = root_ + "/" + z.dir;
     int err = 0;
     auto name = ReadText(zdir + "/name", &err);
     if (!name) throw ExplainPowercap(zdir + "/name", err, root_);
+    const bool child = z.sub >= 0;
+    auto parent = parents.find({z.mmio, z.package_zone});
+    if (child && parent == parents.end()) continue;  // orphan subzone: no package to attribute it to
+    Domain d = DomainFor(Trim(*name), child ? parent->second.first : 0, child ? parent->second.second : "", child);
+    // A package left out still names its children's package (their included_in and device).
+    if (!child) parents[{z.mmio, z.package_zone}] = {d.device, d.key};
+    offered.Add(d.kind);
+    if (!options.domains.Wants(d.kind)) continue;  // not selected: its energy_uj is never opened
+
     auto range_text = ReadText(zdir + "/max_energy_range_uj", &err);
     if (!range_text) throw ExplainPowercap(zdir + "/max_energy_range_uj", err, root_);
     auto range = ParseU64(*range_text);
@@ -115,11 +125,6 @@ PowercapSource::PowercapSource(const PowercapOptions& options) : root_(options.r
                       "\", not a positive integer: cannot tell where the counter wraps",
                   ErrorKind::System);
     }
-    const bool child = z.sub >= 0;
-    auto parent = parents.find({z.mmio, z.package_zone});
-    if (child && parent == parents.end()) continue;  // orphan subzone: no package to attribute it to
-    Domain d = DomainFor(Trim(*name), child ? parent->second.first : 0, child ? parent->second.second : "", child);
-    if (!child) parents[{z.mmio, z.package_zone}] = {d.device, d.key};
 
     const std::string energy = zdir + "/energy_uj";
     Fd fd = OpenReadOnly(energy, &err);
@@ -151,10 +156,11 @@ PowercapSource::PowercapSource(const PowercapOptions& options) : root_(options.r
     zone_paths_.push_back(zdir);
     energy_paths_.push_back(energy);
   }
-  if (domains_.empty()) {
+  if (domains_.empty() && parents.empty()) {
     throw Error("METER_UNAVAILABLE", root_ + " has RAPL subzones but no package zone to attribute them to",
                 ErrorKind::System);
   }
+  if (domains_.empty()) throw offered.NothingSelected("powercap", options.domains);
 }
 
 std::uint64_t PowercapSource::ReadRaw(std::size_t counter) {

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "meters/selection.hpp"
 #include "meters/source.hpp"
 #include "meters/sysfs.hpp"
 
@@ -11,13 +12,15 @@ namespace mlpe::meters {
 
 struct PowercapOptions {
   std::string root = "/sys/class/powercap";  // a fixture directory in tests
+  DomainSelection domains;                   // planes to read; the rest are never opened
 };
 
 class PowercapSource final : public EnergySource {
  public:
   // Discovers intel-rapl:N and intel-rapl:N:M zones (and intel-rapl-mmio:N, preferred when it duplicates
   // an MSR-backed zone, as CodeCarbon does). Throws METER_UNAVAILABLE (no zones), METER_PERMISSION_DENIED
-  // (energy_uj root-only) or METER_READ_FAILED (malformed attribute) with the fix.
+  // (energy_uj root-only), METER_READ_FAILED (malformed attribute) or METER_DOMAIN_UNAVAILABLE (no zone
+  // of the selected kinds) with the fix.
   explicit PowercapSource(const PowercapOptions& options = {});
 
   const char* Name() const override { return "powercap"; }

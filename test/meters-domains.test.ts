@@ -1,0 +1,163 @@
+/**
+ * The `domains` option (and `--domains`): only the selected RAPL planes are opened and read, on the
+ * fake powercap tree, MSR files and perf PMU tree. "Not read" is checked by breaking an unselected
+ * counter after opening: a read of it would fail and show in lastError() and a null result.
+ */
+import { Command } from 'commander';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { register as registerInfo } from '../lib/cli/commands/info.js';
+import { register as registerMeasure } from '../lib/cli/commands/measure.js';
+import { openMeters, RAPL_DOMAINS } from '../lib/index.js';
+import type { Meters, MeterOptions } from '../lib/index.js';
+import { parseDomainList } from '../lib/meters.js';
+import { FakeMsr, FakePowercap, fakePmu, twoSocketTree } from './meters-fixtures.js';
+
+const cleanup: Array<() => void> = [];
+function open(options: MeterOptions): Meters {
+  const m = openMeters(options);
+  cleanup.push(() => m.close());
+  return m;
+}
+function tree() {
+  const t = twoSocketTree(999_999);
+  cleanup.push(() => t.remove());
+  return t;
+}
+afterEach(() => {
+  for (const f of cleanup.splice(0).reverse()) f();
+  vi.restoreAllMocks();
+});
+
+describe('domains rejects bad input', () => {
+  it('names the valid RAPL domains', () => {
+    expect(RAPL_DOMAINS).toEqual(['package', 'core', 'uncore', 'dram', 'psys']);
+    expect(() => openMeters({ domains: 'package' as never })).toThrow(/a non-empty array of RAPL domains among package, core, uncore, dram, psys for domains/);
+    expect(() => openMeters({ domains: [] })).toThrow(RangeError);
+    expect(() => openMeters({ domains: ['package', 'gpu' as never] })).toThrow(
+      /Expected one of "package", "core", "uncore", "dram", "psys" for domains\[1\] but received "gpu"/,
+    );
+    expect(() => openMeters({ cpu: 'estimate', domains: ['package'] })).toThrow(/domains selects RAPL planes, and cpu "estimate" reads none/);
+    expect(() => parseDomainList(' , ')).toThrow(/comma-separated list of RAPL domains among package, core/);
+    expect(() => parseDomainList('package,pkg')).toThrow(/for --domains but received "pkg"/);
+    expect(parseDomainList('package, dram')).toEqual(['package', 'dram']);
+  });
+
+  it('a source without any selected plane names the planes it has', () => {
+    const t = new FakePowercap([
+      { dir: 'intel-rapl:0', name: 'package-0', rangeUj: 999_999 },
+      { dir: 'intel-rapl:0:0', name: 'core', rangeUj: 999_999 },
+    ]);
+    cleanup.push(() => t.remove());
+    expect(() => openMeters({ cpu: 'powercap', gpu: 'none', powercapRoot: t.root, domains: ['dram', 'psys'] })).toThrow(
+      expect.objectContaining({
+        code: 'METER_DOMAIN_UNAVAILABLE',
+        message: expect.stringMatching(
+          /powercap has none of the selected RAPL domains \(dram, psys\); here it has package, core\. Fix: choose domains among package, core, or leave domains out/,
+        ),
+      }),
+    );
+    const pmu = fakePmu(1, { 'energy-pkg': { config: 0, scale: '1e-9' } });
+    cleanup.push(() => pmu.remove());
+    expect(() => openMeters({ cpu: 'perf_event', gpu: 'none', perfRoot: pmu.root, domains: ['uncore'] })).toThrow(
+      expect.objectContaining({ code: 'METER_DOMAIN_UNAVAILABLE', message: expect.stringMatching(/perf_event has none .*\(uncore\); here it has package\./) }),
+    );
+  });
+});
+
+describe('only the selected planes are read', () => {
+  it('powercap, package only: 2 of 7 zones, exact joules across a wrap, unselected zones never read', () => {
+    const t = tree();
+    const m = open({ cpu: 'powercap', gpu: 'none', powercapRoot: t.root, domains: ['package'], poll: false });
+    expect(m.domains.map((d) => d.key)).toEqual(['package-0', 'package-1']);
+    expect(m.sources[0]).toMatchObject({ source: 'powercap', domains: ['package-0', 'package-1'] });
+    const w = m.begin();
+    for (const z of t.zones) if (!z.name.startsWith('package')) t.write(z.dir, 'broken\n'); // a read would fail now
+    t.add('intel-rapl:0', 900_000); // 123456 + 900000 wraps the 999999 range
+    t.add('intel-rapl:1', 42);
+    m.sample();
+    t.add('intel-rapl:0', 1);
+    const e = m.end(w);
+    expect(e.joules).toEqual({ 'package-0': 900_001 * 1e-6, 'package-1': 42 * 1e-6 });
+    expect(e.cpuJ).toBe(900_001 * 1e-6 + 42 * 1e-6);
+    expect(e.totalDomains).toEqual({ cpu: ['package-0', 'package-1'], gpu: [] });
+    expect(m.lastError()).toBe('');
+    expect(Object.keys(m.totals())).toEqual(['package-0', 'package-1']);
+  });
+
+  it('powercap, package + dram and core alone', () => {
+    const t = tree();
+    const pd = open({ cpu: 'powercap', gpu: 'none', powercapRoot: t.root, domains: ['dram', 'package'], poll: false });
+    expect(pd.domains.map((d) => d.key)).toEqual(['package-0', 'dram-0', 'package-1']);
+    const w = pd.begin();
+    t.add('intel-rapl:0:2', 5_000);
+    t.add('intel-rapl:0:0', 7_000); // core: not selected, not counted anywhere
+    expect(pd.end(w).joules).toEqual({ 'package-0': 0, 'dram-0': 5_000 * 1e-6, 'package-1': 0 });
+    const core = open({ cpu: 'powercap', gpu: 'none', powercapRoot: t.root, domains: ['core'], poll: false });
+    expect(core.domains.map((d) => [d.key, d.includedIn])).toEqual([['core-0', 'package-0'], ['core-1', 'package-1']]);
+  });
+
+  it('msr, dram only: one register per package; package and core registers are not read', () => {
+    const f = new FakeMsr(2, 2);
+    cleanup.push(() => f.remove());
+    for (const cpu of [0, 2]) {
+      f.set(cpu, 0x606, 0xa1003n); // 2^-16 J
+      f.set(cpu, 0x611, 0xfffff000n);
+      f.set(cpu, 0x639, 3n);
+      f.set(cpu, 0x619, 0xfffffff0n);
+    }
+    const m = open({
+      cpu: 'msr', gpu: 'none', msrPath: f.pattern, cpuSysfsRoot: f.cpuRoot, domains: ['dram'], poll: false,
+      cpuid: { vendor: 'GenuineIntel', family: 6, model: 0x9a },
+    });
+    expect(m.domains.map((d) => d.key)).toEqual(['dram-0', 'dram-1']);
+    const w = m.begin();
+    f.add(2, 0x619, 0x100n); // wraps
+    f.add(0, 0x611, 1_000n);
+    const e = m.end(w);
+    expect(e.joules).toEqual({ 'dram-0': 0, 'dram-1': 0x100 * 2 ** -16 });
+  });
+
+  it('perf_event, package only: an event the kernel refuses is never opened', () => {
+    // energy-ram points at a software event that does not exist: opening it fails.
+    const pmu = fakePmu(1, { 'energy-pkg': { config: 0, scale: '1e-9' }, 'energy-ram': { config: 0x7f, scale: '1e-9' } });
+    cleanup.push(() => pmu.remove());
+    expect(() => openMeters({ cpu: 'perf_event', gpu: 'none', perfRoot: pmu.root })).toThrow(/perf_event_open\(energy-ram/);
+    const m = open({ cpu: 'perf_event', gpu: 'none', perfRoot: pmu.root, domains: ['package'], poll: false });
+    expect(m.domains.map((d) => d.key)).toEqual(['package-0']);
+    const w = m.begin();
+    const until = Date.now() + 10;
+    while (Date.now() < until) {
+      /* CPU 0's clock runs */
+    }
+    expect(m.end(w).joules['package-0']).toBeGreaterThan(0);
+  });
+});
+
+describe('--domains on the CLI', () => {
+  function program(): Command {
+    const p = new Command().exitOverride().enablePositionalOptions();
+    registerInfo(p);
+    registerMeasure(p);
+    return p;
+  }
+
+  it('info --domains shows what openMeters would read', async () => {
+    const t = tree();
+    const out: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      out.push(String(chunk));
+      return true;
+    });
+    await program().parseAsync(['info', '--json', '--powercap-root', t.root, '--nvml-library', '/nonexistent/libnvidia-ml.so.1', '--domains', 'package,dram'], { from: 'user' });
+    const report = JSON.parse(out.join(''));
+    expect(report.selected).toMatchObject({ sources: ['powercap'], domains: ['package-0', 'dram-0', 'package-1'] });
+    expect(report.sources[0]).toMatchObject({ source: 'powercap', domains: ['package-0', 'dram-0', 'package-1'] });
+  });
+
+  it('measure --domains rejects an unknown plane before running anything', async () => {
+    await expect(program().parseAsync(['measure', '--idle', '0', '--domains', 'package,gpu', '--', 'true'], { from: 'user' })).rejects.toThrow(
+      /Expected one of "package", "core", "uncore", "dram", "psys" for --domains but received "gpu"/,
+    );
+  });
+});
