@@ -14,19 +14,31 @@ namespace mlpe::gemm {
 using MicroKernelFn = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t rs_c, float alpha,
                                float beta);
 
-// Unpacked ("sup", BLIS's small/skinny path) variant of the same tile: A read in place, with
-// A(i, p) = a[i·lda + p] (rows: A stored m×k) or a[p·lda + i] (cols: A stored k×m), and B rows at
-// b + p·ldb (B stored k×n, or a packed micro-panel with ldb = nr). Same alpha/beta contract.
+// What one unpacked call writes besides the product: the tile's valid columns (B is read and C written
+// masked past them, so edge tiles need no packing and no scratch tile) and, on the last kc block, the
+// epilogue, applied in registers before the store: C += bias (per column), then ReLU.
+struct SupTile {
+  int cols;                     // 1 ≤ cols ≤ nr
+  const float* bias = nullptr;  // bias for these columns, or nullptr
+  bool relu = false;
+};
+
+// Unpacked ("sup", BLIS's small/skinny path) variant of the tile, for `rows` ≤ mr rows: A read in place,
+// with A(i, p) = a[i·lda + p] (rows: A stored m×k) or a[p·lda + i] (cols: A stored k×m), and B rows at
+// b + p·ldb (B stored k×n, or a packed micro-panel with ldb = nr). Same alpha/beta contract; only the
+// rows × tile.cols corner of C is read or written.
 using SupKernelFn = void (*)(int64_t kc, const float* a, int64_t lda, const float* b, int64_t ldb, float* c,
-                             int64_t rs_c, float alpha, float beta);
+                             int64_t rs_c, float alpha, float beta, const SupTile& tile);
 
 struct MicroKernel {
   Isa isa;
   int mr, nr;
   const char* name;  // "sgemm_avx512_12x32", ...
   MicroKernelFn fn;
-  SupKernelFn sup_rows = nullptr;  // nullptr: this kernel has no unpacked variant
-  SupKernelFn sup_cols = nullptr;
+  // The unpacked variants by height: sup_rows[h] computes h rows (1 ≤ h ≤ mr), so an edge of m needs
+  // neither packing nor wasted FMAs. nullptr: this kernel has no unpacked variant.
+  const SupKernelFn* sup_rows = nullptr;
+  const SupKernelFn* sup_cols = nullptr;
 };
 
 // Every kernel compiled into this build (ISA files are absent off x86).

@@ -15,49 +15,36 @@ namespace {
 // that every jr step re-reads in place stays within L2 (m ≤ 1024 at kc = 256).
 constexpr double kSupMaxVolume = 256.0 * 512 * 512;
 constexpr int64_t kSupMaxM = 1024;
-thread_local PackBuffer sup_a, sup_b;
+thread_local PackBuffer sup_b;  // a packed micro-panel of transposed B
 
-// Rows [row_begin, row_end) × micro-panel columns [j_begin, j_end) of C on one thread.
+// Rows [row_begin, row_end) × micro-panel columns [j_begin, j_end) of C on one thread. Edge tiles take
+// the kernel of their height with masked columns, so nothing but transposed B is ever packed.
 void SupTiles(const Args& g, const Tiling& t, const MicroKernel& ukr, int64_t row_begin, int64_t row_end,
               int64_t j_begin, int64_t j_end) {
   const int mr = t.mr, nr = t.nr;
   const int64_t kc = std::min<int64_t>(t.kc, g.k);
-  float* a_edge = sup_a.Reserve(static_cast<size_t>(mr * kc));
-  float* b_panel = sup_b.Reserve(static_cast<size_t>(nr * kc));
-  alignas(64) float edge[kMaxTile];
+  float* b_panel = g.trans_b ? sup_b.Reserve(static_cast<size_t>(nr * kc)) : nullptr;
+  const SupKernelFn* kernels = g.trans_a ? ukr.sup_cols : ukr.sup_rows;
   // pc loop. Invariant: beta on the first kc block only, the epilogue on the last.
   for (int64_t pc = 0; pc < g.k; pc += kc) {
     const int64_t k_cur = std::min(kc, g.k - pc);
     const float beta = pc == 0 ? g.beta : 1.0f;
     const bool last = pc + k_cur == g.k;
-    // jr loop: B rows in place when B is k×n and the panel is whole, else one packed micro-panel.
+    // jr loop: B rows in place when B is k×n, else one packed micro-panel.
     for (int64_t j = j_begin; j < j_end; j += nr) {
-      const int cols = static_cast<int>(std::min<int64_t>(nr, g.n - j));
+      SupTile tile{static_cast<int>(std::min<int64_t>(nr, g.n - j))};
+      if (last) tile.bias = g.epilogue.bias ? g.epilogue.bias + j : nullptr, tile.relu = g.epilogue.relu;
       const float* b = g.b + pc * g.ldb + j;
       int64_t ldb = g.ldb;
-      if (g.trans_b || cols < nr) {
-        PackB(g, pc, j, k_cur, cols, nr, 0, 1, b_panel, t.isa);
+      if (g.trans_b) {
+        PackB(g, pc, j, k_cur, tile.cols, nr, 0, 1, b_panel, t.isa);
         b = b_panel, ldb = nr;
       }
-      // ir loop: A read in place, except a partial last micro-panel (packed, zero-padded).
+      // ir loop: A read in place.
       for (int64_t i = row_begin; i < row_end; i += mr) {
         const int rows = static_cast<int>(std::min<int64_t>(mr, row_end - i));
-        float* c = g.c + i * g.ldc + j;
-        const bool full = rows == mr && cols == nr;
-        float* dst = full ? c : edge;
-        const int64_t rs = full ? g.ldc : nr;
-        const float beta_k = full ? beta : 0.0f;
-        if (rows < mr) {
-          PackA(g, i, pc, rows, k_cur, mr, a_edge, t.isa);
-          ukr.sup_cols(k_cur, a_edge, mr, b, ldb, dst, rs, g.alpha, beta_k);
-        } else if (g.trans_a) {
-          ukr.sup_cols(k_cur, g.a + pc * g.lda + i, g.lda, b, ldb, dst, rs, g.alpha, beta_k);
-        } else {
-          ukr.sup_rows(k_cur, g.a + i * g.lda + pc, g.lda, b, ldb, dst, rs, g.alpha, beta_k);
-        }
-        if (!full) MergeEdge(edge, nr, c, g.ldc, rows, cols, beta);
-        if (last && (g.epilogue.bias || g.epilogue.relu))
-          ApplyEpilogue(c, g.ldc, rows, cols, g.epilogue.bias ? g.epilogue.bias + j : nullptr, g.epilogue.relu);
+        const float* a = g.trans_a ? g.a + pc * g.lda + i : g.a + i * g.lda + pc;
+        kernels[rows](k_cur, a, g.lda, b, ldb, g.c + i * g.ldc + j, g.ldc, g.alpha, beta, tile);
       }
     }
   }

@@ -8,9 +8,14 @@
 
 namespace mlpe::gemm {
 
+namespace {
+// One table per A layout for every height up to the largest MR, shared by all the tiles below.
+constexpr auto kSupRows = SupKernelsByHeight<Ymm, true>(std::make_integer_sequence<int, 6>{});
+constexpr auto kSupCols = SupKernelsByHeight<Ymm, false>(std::make_integer_sequence<int, 6>{});
+}  // namespace
+
 std::vector<MicroKernel> Avx2MicroKernels() {
-  return {{Isa::Avx2, 6, 16, "sgemm_avx2_6x16", PackedKernelX2<Ymm, 6>, SupKernelX2<Ymm, 6, true>,
-           SupKernelX2<Ymm, 6, false>}};
+  return {{Isa::Avx2, 6, 16, "sgemm_avx2_6x16", PackedKernelX2<Ymm, 6>, kSupRows.data(), kSupCols.data()}};
 }
 
 }  // namespace mlpe::gemm

@@ -9,16 +9,18 @@
 
 namespace mlpe::gemm {
 
+namespace {
+// One table per A layout for every height up to the largest MR, shared by all the tiles below.
+constexpr auto kSupRows = SupKernelsByHeight<Zmm, true>(std::make_integer_sequence<int, 14>{});
+constexpr auto kSupCols = SupKernelsByHeight<Zmm, false>(std::make_integer_sequence<int, 14>{});
+}  // namespace
+
 std::vector<MicroKernel> Avx512MicroKernels() {
   return {
-      {Isa::Avx512, 6, 32, "sgemm_avx512_6x32", PackedKernelX2<Zmm, 6>, SupKernelX2<Zmm, 6, true>,
-       SupKernelX2<Zmm, 6, false>},
-      {Isa::Avx512, 8, 32, "sgemm_avx512_8x32", PackedKernelX2<Zmm, 8>, SupKernelX2<Zmm, 8, true>,
-       SupKernelX2<Zmm, 8, false>},
-      {Isa::Avx512, 12, 32, "sgemm_avx512_12x32", PackedKernelX2<Zmm, 12>, SupKernelX2<Zmm, 12, true>,
-       SupKernelX2<Zmm, 12, false>},
-      {Isa::Avx512, 14, 32, "sgemm_avx512_14x32", PackedKernelX2<Zmm, 14>, SupKernelX2<Zmm, 14, true>,
-       SupKernelX2<Zmm, 14, false>},
+      {Isa::Avx512, 6, 32, "sgemm_avx512_6x32", PackedKernelX2<Zmm, 6>, kSupRows.data(), kSupCols.data()},
+      {Isa::Avx512, 8, 32, "sgemm_avx512_8x32", PackedKernelX2<Zmm, 8>, kSupRows.data(), kSupCols.data()},
+      {Isa::Avx512, 12, 32, "sgemm_avx512_12x32", PackedKernelX2<Zmm, 12>, kSupRows.data(), kSupCols.data()},
+      {Isa::Avx512, 14, 32, "sgemm_avx512_14x32", PackedKernelX2<Zmm, 14>, kSupRows.data(), kSupCols.data()},
   };
 }
 

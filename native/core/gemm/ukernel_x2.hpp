@@ -4,11 +4,16 @@
 //   V::Reg, V::kLanes, V::Zero(), V::Set1(float), V::Load(const float*) (unaligned), V::LoadAligned,
 //   V::Store(float*, Reg) (unaligned), V::Mul(x, y), V::Fmadd(x, y, z) = x·y + z.
 // Per k step: 2 loads of B, MR broadcasts of A, 2·MR FMAs into 2·MR accumulators (BLIS haswell layout).
+// The unpacked kernels exist for every height up to the ISA's largest MR, with masked column tails.
 // V is common/simd_avx512.hpp's Zmm or simd_avx2.hpp's Ymm, declared in an anonymous namespace: the
 // instantiations then have internal linkage, so the linker can never fold the AVX-512 copy into an AVX2
 // caller (the files are compiled with different -m flags and -ffp-contract=off, hence the explicit Fmadd).
 #pragma once
+#include <array>
 #include <cstdint>
+#include <utility>
+
+#include "gemm/kernels.hpp"
 
 namespace mlpe::gemm {
 
@@ -76,26 +81,82 @@ void PackedKernelX2(int64_t kc, const float* __restrict a, const float* __restri
   StoreTileX2<V, MR>(c0, c1, c, rs_c, alpha, beta);
 }
 
-// The unpacked kernel (kernels.hpp, SupKernelFn) for small products, where packing costs as much as the
-// multiply: A is broadcast straight from the caller's matrix, B rows are loaded from the caller's matrix
-// (or a packed micro-panel). kRows: A stored m×k, A(i, p) = a[i·lda + p]; else k×m, a[p·lda + i].
-template <class V, int MR, bool kRows>
-void SupKernelX2(int64_t kc, const float* __restrict a, int64_t lda, const float* __restrict b, int64_t ldb, float* c,
-                 int64_t rs_c, float alpha, float beta) {
-  typename V::Reg c0[MR], c1[MR];
-#pragma GCC unroll 16
-  for (int i = 0; i < MR; ++i) c0[i] = c1[i] = V::Zero();
+// The unpacked tile's store: rows of alpha·acc + beta·C (beta == 0: C not read), then the epilogue, in
+// the order ApplyEpilogue uses (+ bias, then max(x, 0)), so fused and separate epilogues agree. kVecs
+// vectors per row; with kMasked the last one is written under `tail` only.
+template <class V, int H, int kVecs, bool kMasked>
+inline void StoreSupTile(const typename V::Reg (&c0)[H], const typename V::Reg (&c1)[H], float* c, int64_t rs_c,
+                         float alpha, float beta, typename V::Mask tail, const SupTile& tile) {
+  using Reg = typename V::Reg;
+  const Reg va = V::Set1(alpha), vb = V::Set1(beta), zero = V::Zero();
+  auto load = [&](int v, const float* p) __attribute__((always_inline)) {
+    return kMasked && v == kVecs - 1 ? V::MaskLoad(tail, p) : V::Load(p);
+  };
+  Reg bias[kVecs];
 #pragma GCC unroll 2
-  for (int64_t p = 0; p < kc; ++p) {
-    const typename V::Reg b0 = V::Load(b + p * ldb), b1 = V::Load(b + p * ldb + V::kLanes);
+  for (int v = 0; v < kVecs; ++v) bias[v] = tile.bias ? load(v, tile.bias + v * V::kLanes) : zero;
 #pragma GCC unroll 16
-    for (int i = 0; i < MR; ++i) {
-      const typename V::Reg ai = V::Set1(kRows ? a[i * lda + p] : a[p * lda + i]);
-      c0[i] = V::Fmadd(ai, b0, c0[i]);
-      c1[i] = V::Fmadd(ai, b1, c1[i]);
+  for (int i = 0; i < H; ++i) {
+#pragma GCC unroll 2
+    for (int v = 0; v < kVecs; ++v) {
+      float* ci = c + i * rs_c + v * V::kLanes;
+      const Reg acc = v == 0 ? c0[i] : c1[i];
+      Reg x = beta == 0.0f ? V::Mul(va, acc) : V::Fmadd(va, acc, V::Mul(vb, load(v, ci)));
+      if (tile.bias) x = V::Add(x, bias[v]);
+      if (tile.relu) x = V::Max(x, zero);
+      if (kMasked && v == kVecs - 1) V::MaskStore(ci, tail, x);
+      else V::Store(ci, x);
     }
   }
-  StoreTileX2<V, MR>(c0, c1, c, rs_c, alpha, beta);
+}
+
+// The unpacked body for H rows and tile.cols columns in kVecs vectors (the last under a mask when
+// kMasked). kRows: A stored m×k, A(i, p) = a[i·lda + p]; else k×m, a[p·lda + i].
+template <class V, int H, int kVecs, bool kMasked, bool kRows>
+inline void SupBodyX2(int64_t kc, const float* __restrict a, int64_t lda, const float* __restrict b, int64_t ldb,
+                      float* c, int64_t rs_c, float alpha, float beta, const SupTile& tile) {
+  using Reg = typename V::Reg;
+  const typename V::Mask tail = V::Tail(tile.cols - (kVecs - 1) * V::kLanes);
+  Reg c0[H], c1[H];
+#pragma GCC unroll 16
+  for (int i = 0; i < H; ++i) c0[i] = c1[i] = V::Zero();
+#pragma GCC unroll 2
+  for (int64_t p = 0; p < kc; ++p) {
+    const float* bp = b + p * ldb;
+    Reg b0, b1;
+    if constexpr (kVecs == 1) {
+      b0 = kMasked ? V::MaskLoad(tail, bp) : V::Load(bp);
+    } else {
+      b0 = V::Load(bp);
+      b1 = kMasked ? V::MaskLoad(tail, bp + V::kLanes) : V::Load(bp + V::kLanes);
+    }
+#pragma GCC unroll 16
+    for (int i = 0; i < H; ++i) {
+      const Reg ai = V::Set1(kRows ? a[i * lda + p] : a[p * lda + i]);
+      c0[i] = V::Fmadd(ai, b0, c0[i]);
+      if constexpr (kVecs == 2) c1[i] = V::Fmadd(ai, b1, c1[i]);
+    }
+  }
+  StoreSupTile<V, H, kVecs, kMasked>(c0, c1, c, rs_c, alpha, beta, tail, tile);
+}
+
+// The unpacked kernel (kernels.hpp, SupKernelFn) for small products, where packing costs as much as the
+// multiply: A is broadcast straight from the caller's matrix, B rows are loaded from the caller's matrix
+// (or a packed micro-panel). A tile of at most one vector's columns runs one vector wide.
+template <class V, int H, bool kRows>
+void SupKernelX2(int64_t kc, const float* __restrict a, int64_t lda, const float* __restrict b, int64_t ldb, float* c,
+                 int64_t rs_c, float alpha, float beta, const SupTile& tile) {
+  constexpr int L = V::kLanes;
+  if (tile.cols == 2 * L) SupBodyX2<V, H, 2, false, kRows>(kc, a, lda, b, ldb, c, rs_c, alpha, beta, tile);
+  else if (tile.cols > L) SupBodyX2<V, H, 2, true, kRows>(kc, a, lda, b, ldb, c, rs_c, alpha, beta, tile);
+  else if (tile.cols == L) SupBodyX2<V, H, 1, false, kRows>(kc, a, lda, b, ldb, c, rs_c, alpha, beta, tile);
+  else SupBodyX2<V, H, 1, true, kRows>(kc, a, lda, b, ldb, c, rs_c, alpha, beta, tile);
+}
+
+// sup_rows / sup_cols tables (kernels.hpp): entry h is the h-row kernel, for h = 1 … sizeof...(H).
+template <class V, bool kRows, int... H>
+constexpr std::array<SupKernelFn, sizeof...(H) + 1> SupKernelsByHeight(std::integer_sequence<int, H...>) {
+  return {nullptr, &SupKernelX2<V, H + 1, kRows>...};
 }
 
 }  // namespace mlpe::gemm

@@ -12,44 +12,55 @@
 
 namespace mlpe::nn {
 
-template <class V, bool kMaskedTail>
-void MaskAndBiasGradientX(float* g, const float* relu_out, int64_t m, int64_t width, float* db) {
+// Columns [j0, j0 + vecs·L) of every row, the last vector under `tail` when `masked`.
+template <class V>
+void MaskAndBiasBlock(float* g, const float* relu_out, int64_t m, int64_t width, float* db, int64_t j0, int vecs,
+                      bool masked, typename V::Mask tail) {
   using R = typename V::Reg;
   constexpr int kBlock = 8;
   constexpr int64_t L = V::kLanes;
-  const int64_t vector_cols = kMaskedTail ? width : width / L * L;
-  for (int64_t j0 = 0; j0 < vector_cols; j0 += kBlock * L) {
-    const int vecs = static_cast<int>(std::min<int64_t>(kBlock, (vector_cols - j0 + L - 1) / L));
-    const int64_t last = vector_cols - j0 - (vecs - 1) * L;  // columns in the block's last vector, 1..L
-    const typename V::Mask tail = V::Tail(static_cast<int>(last % L));
-    const int masked = kMaskedTail && last < L ? vecs - 1 : -1;  // the vector that takes the tail mask, if any
-    const auto load = [&](const float* p, int v) { return v == masked ? V::MaskLoad(tail, p) : V::Load(p); };
-    const auto store = [&](float* p, int v, R x) {
-      if (v == masked) V::MaskStore(p, tail, x);
-      else V::Store(p, x);
-    };
-    R sum[kBlock];
+  const int tail_v = masked ? vecs - 1 : -1;  // the vector that takes the tail mask, if any
+  const auto load = [&](const float* p, int v) { return v == tail_v ? V::MaskLoad(tail, p) : V::Load(p); };
+  const auto store = [&](float* p, int v, R x) {
+    if (v == tail_v) V::MaskStore(p, tail, x);
+    else V::Store(p, x);
+  };
+  R sum[kBlock];
 #pragma GCC unroll 8
-    for (int v = 0; v < kBlock; ++v) sum[v] = V::Zero();
-    for (int64_t r = 0; r < m; ++r) {
-      float* gr = g + r * width + j0;
-      const float* ar = relu_out ? relu_out + r * width + j0 : nullptr;
+  for (int v = 0; v < kBlock; ++v) sum[v] = V::Zero();
+  for (int64_t r = 0; r < m; ++r) {
+    float* gr = g + r * width + j0;
+    const float* ar = relu_out ? relu_out + r * width + j0 : nullptr;
 #pragma GCC unroll 8
-      for (int v = 0; v < kBlock; ++v) {
-        if (v >= vecs) break;
-        R x = load(gr + v * L, v);
-        if (ar) {
-          x = V::ZeroUnlessPositive(load(ar + v * L, v), x);
-          store(gr + v * L, v, x);
-        }
-        sum[v] = V::Add(sum[v], x);
+    for (int v = 0; v < kBlock; ++v) {
+      if (v >= vecs) break;
+      R x = load(gr + v * L, v);
+      if (ar) {
+        x = V::ZeroUnlessPositive(load(ar + v * L, v), x);
+        store(gr + v * L, v, x);
       }
+      sum[v] = V::Add(sum[v], x);
     }
-#pragma GCC unroll 8
-    for (int v = 0; v < kBlock; ++v)
-      if (v < vecs) store(db + j0 + v * L, v, sum[v]);
   }
-  for (int64_t j = vector_cols; j < width; ++j) {  // AVX2's last width % 8 columns
+#pragma GCC unroll 8
+  for (int v = 0; v < kBlock; ++v)
+    if (v < vecs) store(db + j0 + v * L, v, sum[v]);
+}
+
+template <class V, bool kMaskedTail>
+void MaskAndBiasGradientX(float* g, const float* relu_out, int64_t m, int64_t width, float* db) {
+  constexpr int kBlock = 8;
+  constexpr int64_t L = V::kLanes;
+  const int64_t full_cols = width / L * L;
+  for (int64_t j0 = 0; j0 < full_cols; j0 += kBlock * L)
+    MaskAndBiasBlock<V>(g, relu_out, m, width, db, j0, static_cast<int>(std::min<int64_t>(kBlock, (full_cols - j0) / L)),
+                        false, V::Tail(0));
+  if (full_cols == width) return;
+  // The tail columns in a pass of their own: a masked store occupies its whole vector's address range,
+  // which reaches into the next row, and the next row's first load would wait for it to retire (Zen
+  // does not forward masked stores); done after the full columns, no load follows it closely.
+  if (kMaskedTail) return MaskAndBiasBlock<V>(g, relu_out, m, width, db, full_cols, 1, true, V::Tail(static_cast<int>(width - full_cols)));
+  for (int64_t j = full_cols; j < width; ++j) {  // AVX2's last width % 8 columns
     float sum = 0.0f;
     for (int64_t r = 0; r < m; ++r) {
       float& x = g[r * width + j];

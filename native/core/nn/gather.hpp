@@ -7,12 +7,22 @@ namespace mlpe::nn {
 
 // Copies the rows order[first .. first+m) of a (rows × cols) into out (m × cols). Narrow rows (BUTTER's
 // 1–64 columns) are copied inline: a memcpy call per 4–256-byte row costs more than the copy.
+// Wide rows (784 pixels) come from a training set in DRAM, and the hardware prefetcher only ramps up
+// partway through each 3 KB row: prefetching all of the next row's lines while this one is copied
+// keeps many misses in flight (a 256-row gather of 784 columns from 25 MB: 97 → 45 µs here).
 inline void Gather(const float* a, int64_t cols, const uint32_t* order, int64_t m, float* out) {
   for (int64_t r = 0; r < m; ++r) {
     const float* src = a + static_cast<int64_t>(order[r]) * cols;
     float* dst = out + r * cols;
-    if (cols > 64) std::memcpy(dst, src, sizeof(float) * cols);
-    else for (int64_t c = 0; c < cols; ++c) dst[c] = src[c];
+    if (cols > 64) {
+      if (r + 1 < m) {
+        const char* next = reinterpret_cast<const char*>(a + static_cast<int64_t>(order[r + 1]) * cols);
+        for (int64_t byte = 0; byte < cols * int64_t{sizeof(float)}; byte += 64) __builtin_prefetch(next + byte);
+      }
+      std::memcpy(dst, src, sizeof(float) * cols);
+    } else {
+      for (int64_t c = 0; c < cols; ++c) dst[c] = src[c];
+    }
   }
 }
 
