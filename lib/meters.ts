@@ -115,6 +115,7 @@ export interface SourceStatus {
 
 /** An open window; pass it to `meters.end()`. */
 export interface MeterWindow {
+  /** 1..2^32-1, unique among open windows (after 2^32-1 windows ids wrap, skipping those still open). */
   readonly id: number;
   readonly name: string | null;
 }

@@ -90,7 +90,7 @@ int main() {
   std::vector<std::unique_ptr<EnergySource>> sources;
   sources.push_back(std::move(nvml));
   Meters meters(std::move(sources));
-  const int w = meters.Begin("idle");
+  const WindowId w = meters.Begin("idle");
   std::this_thread::sleep_for(std::chrono::seconds(1));
   WindowResult r = meters.End(w);
   for (std::size_t d = 0; d < r.joules.size(); ++d) {

@@ -131,9 +131,11 @@ Napi::Value WindowBegin(const Napi::CallbackInfo& info) {
 Napi::Value WindowEnd(const Napi::CallbackInfo& info) {
   WindowState& state = *static_cast<WindowState*>(info.Data());
   Meters& m = Live(info.Env(), state);
-  // Ids are positive ints; anything else (1.5, 2^32 + 1) must not truncate onto an open window's id.
+  // Ids are 1..2^32-1; anything else (1.5, 2^32 + 1) must not truncate onto an open window's id.
   const double raw = info[0].As<Napi::Number>().DoubleValue();
-  const int id = raw >= 1 && raw <= std::numeric_limits<int>::max() && raw == std::floor(raw) ? static_cast<int>(raw) : 0;
+  const WindowId id = raw >= 1 && raw <= std::numeric_limits<WindowId>::max() && raw == std::floor(raw)
+                          ? static_cast<WindowId>(raw)
+                          : 0;
   Guard(info.Env(), [&] { state.out[0] = m.EndInto(id, state.out + 1, state.out + 1 + state.domains); });
   return info.Env().Undefined();
 }

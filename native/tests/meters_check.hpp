@@ -8,7 +8,16 @@
 #include <fstream>
 #include <string>
 
+#include "meters/poller.hpp"
+
 namespace meters_test {
+
+// Poller options for tests that step the counters by hand (Sample) instead of a thread.
+inline mlpe::meters::PollerOptions Manual() {
+  mlpe::meters::PollerOptions p;
+  p.thread = false;
+  return p;
+}
 
 inline int& Failures() {
   static int n = 0;

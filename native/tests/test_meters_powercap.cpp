@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <limits>
 #include <cmath>
 #include <map>
 #include <memory>
@@ -70,14 +71,12 @@ void TestWrapsMatchTruth() {
   t.Add("intel-rapl:0:0", "core", 0);
   t.Add("intel-rapl:0:1", "dram", 17);
   t.Add("intel-rapl:1", "package-1", 1);
-  PollerOptions manual;
-  manual.thread = false;
-  auto m = OpenTree(t, manual);
+  auto m = OpenTree(t, Manual());
   CHECK(m->Domains().size() == 4);
   CHECK(m->Domains()[Index(*m, "core-0")].included_in == "package-0");
   CHECK(!m->Domains()[Index(*m, "core-0")].in_total);
   CHECK(m->Domains()[Index(*m, "dram-0")].in_total);
-  const int w = m->Begin("all");
+  const WindowId w = m->Begin("all");
   std::uint64_t x = 12345;
   int wraps = 0;
   for (int step = 0; step < 40; ++step) {
@@ -102,13 +101,11 @@ void TestWrapsMatchTruth() {
 void TestWindowNames() {
   Tree t(1000000);
   t.Add("intel-rapl:0", "package-0", 0);
-  PollerOptions manual;
-  manual.thread = false;
-  auto m = OpenTree(t, manual);
-  const int a = m->Begin("epoch");
+  auto m = OpenTree(t, Manual());
+  const WindowId a = m->Begin("epoch");
   CHECK_THROWS_CODE(m->Begin("epoch"), "METER_WINDOW_EXISTS");
-  const int b = m->Begin("");
-  const int c = m->Begin("");
+  const WindowId b = m->Begin("");
+  const WindowId c = m->Begin("");
   CHECK(a != b && b != c);
   t.Step("intel-rapl:0", 10);
   WindowResult rb = m->End(b);
@@ -257,7 +254,7 @@ void TestDomainSelection() {
   Meters& m = *opened.meters;
   CHECK(m.Domains().size() == 2 && m.Sources()[0]->Counters().size() == 2);
   CHECK(Index(m, "package-0") == 0 && Index(m, "package-1") == 1);
-  const int w = m.Begin();
+  const WindowId w = m.Begin();
   WriteFile(t.root + "/intel-rapl:0:0/energy_uj", "garbage\n");  // a read of core-0 would fail now
   t.Step("intel-rapl:0", 2000);                                     // wraps
   t.Step("intel-rapl:1", 777);
@@ -345,15 +342,13 @@ void TestWindowsAllocationFree() {
   Tree t(999999);
   t.Add("intel-rapl:0", "package-0", 5);
   t.Add("intel-rapl:0:0", "core", 7);
-  PollerOptions manual;
-  manual.thread = false;
-  auto m = OpenTree(t, manual);
+  auto m = OpenTree(t, Manual());
   double joules[2], below[2];
   m->EndInto(m->Begin("warm-up"), joules, below);  // creates the first slot and the End scratch
   long allocations = 0;  // counted around the meters calls only: the fixture's file writes allocate
   for (int i = 0; i < 100; ++i) {
     long before = g_allocations.load();
-    const int w = m->Begin(i % 2 ? "epoch" : "");
+    const WindowId w = m->Begin(i % 2 ? "epoch" : "");
     allocations += g_allocations.load() - before;
     t.Step("intel-rapl:0", 3);
     before = g_allocations.load();
@@ -364,13 +359,13 @@ void TestWindowsAllocationFree() {
   }
   CHECK(allocations == 0);
   // Overlapping windows each keep their own begin edge although their slots are reused.
-  const int outer = m->Begin("outer");
+  const WindowId outer = m->Begin("outer");
   t.Step("intel-rapl:0", 100);
-  const int inner = m->Begin("inner");
+  const WindowId inner = m->Begin("inner");
   t.Step("intel-rapl:0", 20);
   m->EndInto(outer, joules, below);
   CHECK(joules[0] == 120 * 1e-6);
-  const int again = m->Begin("outer");  // the freed name and slot are available again
+  const WindowId again = m->Begin("outer");  // the freed name and slot are available again
   t.Step("intel-rapl:0", 1);
   CHECK(again != outer);
   WindowResult ri = m->End(inner);
@@ -379,6 +374,38 @@ void TestWindowsAllocationFree() {
   CHECK(m->OpenWindows() == 0);
   CHECK_THROWS_CODE(m->EndInto(again, joules, below), "METER_WINDOW_UNKNOWN");
   CHECK_THROWS_CODE(m->EndInto(0, joules, below), "METER_WINDOW_UNKNOWN");
+}
+
+// Window ids wrap after 2^32 - 1 windows: 0 is never an id, an id still open is skipped, and each window
+// keeps its own edges across the wrap. The hook sets the next id instead of opening 4 billion windows.
+void TestWindowIdsWrap() {
+  Tree t(999999);
+  t.Add("intel-rapl:0", "package-0", 0);
+  auto m = OpenTree(t, Manual());
+  const WindowId one = m->Begin("kept-1");
+  const WindowId two = m->Begin("kept-2");
+  CHECK(one == 1 && two == 2);
+  constexpr WindowId kMax = std::numeric_limits<WindowId>::max();
+  m->SetNextWindowIdForTesting(kMax - 1);
+  const WindowId a = m->Begin();
+  t.Step("intel-rapl:0", 1);
+  const WindowId b = m->Begin();
+  t.Step("intel-rapl:0", 10);
+  const WindowId c = m->Begin();  // wraps: 0 is skipped, and 1 and 2 are still open
+  t.Step("intel-rapl:0", 100);
+  CHECK(a == kMax - 1 && b == kMax && c == 3);
+  CHECK(m->End(c).joules[0] == 100 * 1e-6);
+  CHECK(m->End(b).joules[0] == 110 * 1e-6);
+  CHECK(m->End(a).joules[0] == 111 * 1e-6);
+  CHECK(m->End(one).name == "kept-1");
+  CHECK(m->Begin() == 4);  // 2 is still open but not next: ids go on from the last one given
+  m->SetNextWindowIdForTesting(2);
+  CHECK(m->Begin() == 3);  // the next id is open (2): skipped
+  m->SetNextWindowIdForTesting(0);
+  CHECK(m->Begin() == 1);  // 0 is never an id
+  CHECK(m->End(two).name == "kept-2");
+  CHECK(m->OpenWindows() == 3);  // 4, 3 and 1
+  CHECK_THROWS_CODE(m->End(two), "METER_WINDOW_UNKNOWN");
 }
 
 // The estimate's two counters (this process; waited-for children) both land in the one `cpu` domain: a
@@ -399,11 +426,9 @@ void TestEstimateCountsReapedChildren() {
   sources.push_back(std::make_unique<EstimateSource>(EstimateOptions{10.0}));
   CHECK(sources[0]->Counters().size() == 2);
   CHECK(sources[0]->Counters()[0].domain == 0 && sources[0]->Counters()[1].domain == 0);
-  PollerOptions manual;
-  manual.thread = false;
-  Meters m(std::move(sources), manual);
+  Meters m(std::move(sources), Manual());
   burn_child();  // before the window: not counted
-  const int w = m.Begin();
+  const WindowId w = m.Begin();
   burn_child();
   WindowResult r = m.End(w);
   // >= 50 ms of child CPU at 10 W; this thread only waited, so well under a further 0.5 J.
@@ -415,8 +440,8 @@ void TestEstimateCountsReapedChildren() {
   one.push_back(std::make_unique<EstimateSource>(self_only));
   CHECK(one[0]->Counters().size() == 1);
   CHECK(Contains(one[0]->Method(), "this process only"));
-  Meters mine(std::move(one), manual);
-  const int w2 = mine.Begin();
+  Meters mine(std::move(one), Manual());
+  const WindowId w2 = mine.Begin();
   burn_child();
   CHECK(mine.End(w2).joules[0] < 0.5);  // the child's 0.5 J is not this process's
 }
@@ -434,6 +459,7 @@ int main() {
   TestDomainSelection();
   TestTrace();
   TestWindowsAllocationFree();
+  TestWindowIdsWrap();
   TestEstimateCountsReapedChildren();
   return Finish("test_meters_powercap");
 }

@@ -28,12 +28,6 @@ std::size_t Index(const Meters& m, const std::string& key) {
   return SIZE_MAX;
 }
 
-PollerOptions Manual() {
-  PollerOptions p;
-  p.thread = false;
-  return p;
-}
-
 // Four CPUs: two packages of two cores; one sparse "msr" file per CPU. Intel's registers are >= 8
 // apart, so they sit at their own addresses (stride 1, as in the real device); AMD's are adjacent and
 // use stride 8.
@@ -114,7 +108,7 @@ void TestMsrIntel() {
   CHECK(Index(m, "uncore-0") == SIZE_MAX);
   CHECK(Index(m, "psys") != SIZE_MAX);
   CHECK(m.Domains()[Index(m, "core-1")].included_in == "package-1");
-  const int w = m.Begin("msr");
+  const WindowId w = m.Begin("msr");
   std::uint64_t pkg0 = 0, dram1 = 0, core0 = 0;
   int wraps = 0;
   for (int step = 0; step < 10; ++step) {
@@ -150,7 +144,7 @@ void TestMsrAmd() {
   CHECK(sources[0]->Counters().size() == 6);  // 2 packages + 4 cores
   Meters m(std::move(sources), Manual());
   CHECK(m.Domains().size() == 4);
-  const int w = m.Begin();
+  const WindowId w = m.Begin();
   for (int step = 0; step < 3; ++step) {
     for (int cpu = 0; cpu < 4; ++cpu) f.Add(cpu, msr::kAmdCoreEnergy, 1000u * static_cast<unsigned>(cpu + 1));
     f.Add(2, msr::kAmdPkgEnergy, 3000000000ull);
@@ -181,7 +175,7 @@ void TestMsrDomainSelection() {
   CHECK(sources[0]->Counters().size() == 4);
   Meters m(std::move(sources), Manual());
   CHECK(m.Domains().size() == 4 && Index(m, "core-0") == SIZE_MAX && Index(m, "psys") == SIZE_MAX);
-  const int w = m.Begin();
+  const WindowId w = m.Begin();
   f.Add(0, msr::kIntelPkgEnergy, 1000);  // wraps
   f.Add(2, msr::kIntelDramEnergy, 64);
   f.Add(0, msr::kIntelPp0Energy, 500);   // counted by nobody
@@ -319,7 +313,7 @@ void TestPerfRealOpen() {
       sources.push_back(std::make_unique<PerfEventSource>(o));
       Meters m(std::move(sources), Manual());
       CHECK(!std::isfinite(m.Stats().period_s) || true);
-      const int w = m.Begin();
+      const WindowId w = m.Begin();
       ::usleep(20000);
       WindowResult r = m.End(w);
       std::printf("perf software cpu-clock on CPU 0: %.6f s counted over a %.6f s window\n", r.joules[0], r.seconds);
@@ -334,7 +328,7 @@ void TestPerfRealOpen() {
       std::vector<std::unique_ptr<EnergySource>> two;
       two.push_back(std::move(grouped));
       Meters g(std::move(two), Manual());
-      const int w2 = g.Begin();
+      const WindowId w2 = g.Begin();
       ::usleep(20000);
       WindowResult r2 = g.End(w2);
       for (double j : r2.joules) CHECK(j > 0 && j <= r2.seconds * 1.05 + 1e-3);
@@ -365,7 +359,7 @@ void TestPerfDomainSelection() {
     std::vector<std::unique_ptr<EnergySource>> sources;
     sources.push_back(std::move(source));
     Meters m(std::move(sources), Manual());
-    const int w = m.Begin();
+    const WindowId w = m.Begin();
     ::usleep(5000);
     WindowResult r = m.End(w);
     CHECK(r.joules[0] > 0);
@@ -425,7 +419,7 @@ void TestNvml() {
     PollerOptions p = Manual();
     CHECK(PollPeriodS(sources, p) == p.power_period_s);  // power-only GPUs set the poll period
     Meters m(std::move(sources), p);
-    const int w = m.Begin("gpu");
+    const WindowId w = m.Begin("gpu");
     WriteFile(f.dir + "/energy0", "1012345\n");
     m.Sample();
     WriteFile(f.dir + "/energy0", "1020000\n");
@@ -433,7 +427,7 @@ void TestNvml() {
     CHECK(r.joules[0] == 20000 * 1e-3);
     CHECK(std::fabs(r.joules[1] - 50.0 * r.seconds) <= 1e-9 * 50.0 * (r.seconds + 1));  // constant 50 W
     // A GPU that falls off the bus mid-window: null for it, the other GPU unaffected.
-    const int w2 = m.Begin();
+    const WindowId w2 = m.Begin();
     WriteFile(f.dir + "/error1", "15\n");
     m.Sample();
     WindowResult r2 = m.End(w2);

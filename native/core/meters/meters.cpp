@@ -182,17 +182,28 @@ std::vector<double> Meters::TotalJoules() {
   return DomainJoulesLocked();
 }
 
-int Meters::Begin(std::string_view name) {
+WindowId Meters::Begin(std::string_view name) {
   std::lock_guard<std::mutex> lock(mu_);
   Window* slot = nullptr;
+  bool next_taken = false;
   for (Window& w : windows_) {
     if (w.id == 0) {
       if (!slot) slot = &w;
-    } else if (!name.empty() && w.name == name) {
+      continue;
+    }
+    next_taken |= w.id == next_id_;
+    if (!name.empty() && w.name == name) {
       throw Error("METER_WINDOW_EXISTS", "a window named \"" + std::string(name) +
                                              "\" is already open: end it first or give this one another name",
                   ErrorKind::State);
     }
+  }
+  // After 2^32 - 1 windows the id wraps: skip 0 (no window) and any id still open (a window kept open
+  // across the wrap), so no two open windows share an id. Rare, so only then a scan per candidate.
+  WindowId id = next_id_;
+  if (id == 0 || next_taken) {
+    do ++id;
+    while (id == 0 || OpenLocked(id));
   }
   if (!slot) {
     slot = &windows_.emplace_back();
@@ -200,7 +211,8 @@ int Meters::Begin(std::string_view name) {
   }
   const double t = Now();
   SampleLocked(t);
-  slot->id = next_id_++;
+  next_id_ = id + 1;  // unsigned: wraps to 0, which the next Begin skips
+  slot->id = id;
   slot->name.assign(name);  // reuses the slot's capacity
   slot->t0 = t;
   for (std::size_t i = 0; i < tracks_.size(); ++i) {
@@ -210,7 +222,18 @@ int Meters::Begin(std::string_view name) {
   return slot->id;
 }
 
-Meters::Window& Meters::FindLocked(int id) {
+bool Meters::OpenLocked(WindowId id) const {
+  for (const Window& w : windows_)
+    if (w.id == id) return true;
+  return false;
+}
+
+void Meters::SetNextWindowIdForTesting(WindowId id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  next_id_ = id;
+}
+
+Meters::Window& Meters::FindLocked(WindowId id) {
   for (Window& w : windows_) {
     if (w.id == id && id != 0) return w;
   }
@@ -218,7 +241,7 @@ Meters::Window& Meters::FindLocked(int id) {
               ErrorKind::State);
 }
 
-WindowResult Meters::End(int id) {
+WindowResult Meters::End(WindowId id) {
   WindowResult r;
   r.joules.resize(domains_.size());
   std::vector<double> below(domains_.size());
@@ -230,7 +253,7 @@ WindowResult Meters::End(int id) {
   return r;
 }
 
-double Meters::EndInto(int id, double* joules, double* below_resolution) {
+double Meters::EndInto(WindowId id, double* joules, double* below_resolution) {
   std::lock_guard<std::mutex> lock(mu_);
   return EndLocked(FindLocked(id), joules, below_resolution);
 }

@@ -29,6 +29,10 @@ struct MeterDomain {
   std::size_t source = 0;     // index into Sources()
 };
 
+// A window's id: 1..2^32-1, then it wraps (skipping 0 and ids still open), so ids never overflow and
+// always fit a JS number exactly.
+using WindowId = std::uint32_t;
+
 struct WindowResult {
   std::string name;
   double seconds = 0;
@@ -60,13 +64,13 @@ class Meters {
   // Opens a window (reads every counter). Duplicate names among open windows are an error
   // (METER_WINDOW_EXISTS); an empty name is allowed any number of times. Returns the window id.
   // Allocates nothing once as many windows have been open at once before (window slots are reused).
-  int Begin(std::string_view name = {});
+  WindowId Begin(std::string_view name = {});
   // Closes window `id` (reads every counter). Unknown or already ended id: METER_WINDOW_UNKNOWN.
-  WindowResult End(int id);
+  WindowResult End(WindowId id);
   // End without allocating, for per-call hot paths (the JS binding): writes joules (NaN: a read failed
   // inside the window) and 1/0 below-resolution flags for each of Domains().size() domains into the
   // caller's arrays and returns the window's seconds.
-  double EndInto(int id, double* joules, double* below_resolution);
+  double EndInto(WindowId id, double* joules, double* below_resolution);
   std::size_t OpenWindows() const;
 
   // Cumulative joules per domain since opening (NaN for a domain whose counter has failed).
@@ -82,6 +86,8 @@ class Meters {
   double EdgeNs(std::size_t iterations);
   // Stops the poller; the meters stay readable through Sample/Begin/End.
   void StopPoller();
+  // Tests: the id the next Begin tries first, to force the wrap without 2^32 windows.
+  void SetNextWindowIdForTesting(WindowId id);
 
  private:
   struct Track {               // one raw counter
@@ -99,14 +105,15 @@ class Meters {
     double integrated = 0;
   };
   struct Window {               // a reusable slot: id 0 = free
-    int id = 0;
+    WindowId id = 0;
     std::string name;
     double t0 = 0;
     std::vector<Mark> marks;    // per track
   };
 
   void SampleLocked(double t);
-  Window& FindLocked(int id);  // METER_WINDOW_UNKNOWN unless open
+  Window& FindLocked(WindowId id);  // METER_WINDOW_UNKNOWN unless open
+  bool OpenLocked(WindowId id) const;
   double EndLocked(Window& w, double* joules, double* below_resolution);
   std::vector<double> DomainJoulesLocked() const;
   void Run();
@@ -117,7 +124,7 @@ class Meters {
   std::vector<Track> tracks_;
   std::vector<Window> windows_;    // slots, reused: open windows are few, a scan beats a map
   std::vector<std::uint8_t> read_zero_;  // EndInto scratch, per domain
-  int next_id_ = 1;
+  WindowId next_id_ = 1;
   std::string last_error_;
   std::chrono::steady_clock::time_point origin_;
   PollerOptions options_;
