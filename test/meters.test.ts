@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openMeters, measure, calibrateIdle, subtractIdle, Meters } from '../lib/index.js';
 import type { MeterOptions } from '../lib/index.js';
+import { joulesRecord } from '../lib/meters.js';
 import { packageRoot } from '../lib/native.js';
 import { FakePowercap, lcg, twoSocketTree } from './meters-fixtures.js';
 
@@ -262,6 +263,22 @@ describe('windows on a fake powercap tree', () => {
     m.close();
     expect(() => m.begin()).toThrow(expect.objectContaining({ code: 'METER_CLOSED' }));
     m.close(); // idempotent
+  });
+});
+
+describe('result record', () => {
+  it('the compiled joules record equals the plain loop, for any key, NaN read as null', () => {
+    const keys = ['package-0', 'powercap:package-0', 'a"b\\c', 'constructor', '__proto__'];
+    const out = Float64Array.from([0.5, 1.25, Number.NaN, 0, 3, 4]);
+    const loop = joulesRecord(keys, false)(out);
+    expect(loop).toEqual({ 'package-0': 1.25, 'powercap:package-0': null, 'a"b\\c': 0, constructor: 3 });
+    expect(Object.getOwnPropertyNames(loop)).toEqual(keys.slice(0, 4)); // '__proto__' is not an own key
+    expect(joulesRecord(keys)(out)).toEqual(loop);
+    const plain = keys.slice(0, 4);
+    const compiled = joulesRecord(plain)(out);
+    expect(compiled).toEqual(joulesRecord(plain, false)(out));
+    expect(Object.keys(compiled)).toEqual(plain);
+    expect(Object.getPrototypeOf(compiled)).toBe(Object.prototype);
   });
 });
 
