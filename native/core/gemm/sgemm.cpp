@@ -13,7 +13,6 @@
 #include "gemm/gemv.hpp"
 #include "gemm/kernels.hpp"
 #include "gemm/macro_kernel.hpp"
-#include "gemm/narrow.hpp"
 #include "gemm/pack.hpp"
 #include "gemm/pack_buffer.hpp"
 #include "gemm/sup.hpp"
@@ -76,7 +75,6 @@ void sgemm(const Args& g, const Tiling& t) {
   if (GemvApplies(g, t)) return Gemv(g, t);
   const double flops = 2.0 * g.m * g.n * g.k;
   const int team = static_cast<int>(std::clamp<double>(std::floor(flops / kMinFlopsPerThread), 1, t.threads));
-  if (NarrowApplies(g, t)) return NarrowGemm(g, t, team);
 
   const MicroKernel& ukr = *FindMicroKernel(t.isa, t.mr, t.nr);
   const int mr = t.mr, nr = t.nr;
