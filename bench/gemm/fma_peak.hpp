@@ -16,44 +16,34 @@ namespace mlpe::bench {
 
 namespace detail {
 
-// 14 zmm (or ymm) accumulators fed by zmm15 / ymm15; registers 0–15 only, so no AVX-512 compiler flag is
-// needed and the clobbers stay nameable. Returns seconds for `iters` × 14 FMAs.
+// 14 zmm (or ymm) accumulators fed by register 15; registers 0–15 only, so no AVX-512 compiler flag is
+// needed and the clobbers stay nameable (VEX vxorps zeroes the whole of zmm15).
+#define MLPE_FMA_CHAINS(v)                                                                                   \
+  __asm__ volatile("vxorps %%ymm15, %%ymm15, %%ymm15\n"                                                       \
+                   "1:\n"                                                                                     \
+                   ".irp r,0,1,2,3,4,5,6,7,8,9,10,11,12,13\n"                                                 \
+                   "vfmadd231ps %%" v "15, %%" v "15, %%" v "\\r\n"                                          \
+                   ".endr\n"                                                                                  \
+                   "dec %0\n"                                                                                 \
+                   "jnz 1b\n"                                                                                 \
+                   : "+r"(n)                                                                                  \
+                   :                                                                                          \
+                   : "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", \
+                     "xmm11", "xmm12", "xmm13", "xmm15")
+
+// Seconds for `iters` × 14 FMAs.
 inline double FmaChains(bool zmm, long iters) {
   const auto t0 = std::chrono::steady_clock::now();
   long n = iters;
 #if defined(__x86_64__)
-  if (zmm) {
-    __asm__ volatile(
-        "vpxord %%zmm15, %%zmm15, %%zmm15\n"
-        "1:\n"
-        ".irp r,0,1,2,3,4,5,6,7,8,9,10,11,12,13\n"
-        "vfmadd231ps %%zmm15, %%zmm15, %%zmm\\r\n"
-        ".endr\n"
-        "dec %0\n"
-        "jnz 1b\n"
-        : "+r"(n)
-        :
-        : "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11",
-          "xmm12", "xmm13", "xmm15");
-  } else {
-    __asm__ volatile(
-        "vxorps %%ymm15, %%ymm15, %%ymm15\n"
-        "1:\n"
-        ".irp r,0,1,2,3,4,5,6,7,8,9,10,11,12,13\n"
-        "vfmadd231ps %%ymm15, %%ymm15, %%ymm\\r\n"
-        ".endr\n"
-        "dec %0\n"
-        "jnz 1b\n"
-        : "+r"(n)
-        :
-        : "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11",
-          "xmm12", "xmm13", "xmm15");
-  }
+  if (zmm) MLPE_FMA_CHAINS("zmm");
+  else MLPE_FMA_CHAINS("ymm");
 #else
-  (void)zmm;
+  (void)zmm, (void)n;
 #endif
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
+#undef MLPE_FMA_CHAINS
 
 }  // namespace detail
 
