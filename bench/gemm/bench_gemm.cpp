@@ -1,7 +1,8 @@
 // Side-by-side SGEMM benchmark: mlp-energy's blocked sgemm vs OpenBLAS (cblas_sgemm, same thread
 // count) in one process, interleaved rep by rep so machine noise hits both alike. Prints GFLOP/s
-// (best of the reps) and the ratio ours/OpenBLAS. Not a test: run `bash bench/gemm/run.sh`.
-//   bench_gemm [--quick] [--section square|butter|sweep|isa|all] [--threads 1,2] [--isa avx2|avx512|reference]
+// (best of the reps), the ratio ours/OpenBLAS and its ceiling: the ratio a kernel running at this
+// machine's FMA peak (fma_peak.hpp) would reach. Not a test: run `bash bench/gemm/run.sh`.
+//   bench_gemm [--quick] [--section square|butter|sweep|isa|peak|all] [--threads 1,2] [--isa avx2|avx512|reference]
 // --isa forces our kernels' ISA (default: the best this CPU has); run.sh pins OpenBLAS to the matching core
 // for a like-for-like ratio (avx2: OPENBLAS_CORETYPE=Haswell).
 #include <cblas.h>
@@ -16,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "fma_peak.hpp"
 #include "gemm/gemm.hpp"
 #include "gemm/tiling.hpp"
 #include "hw/cache.hpp"
@@ -118,21 +120,32 @@ void Time(const Shape& s, const Tiling& t, bool with_blas, double* ours_gf, doub
 
 std::vector<int> thread_list = {1, 2};
 
+// FMA peak of `threads` threads on our ISA, measured once per thread count.
+double Peak(int threads) {
+  static std::vector<double> peaks;
+  if (peaks.size() <= size_t(threads)) peaks.resize(threads + 1, -1);
+  if (peaks[threads] < 0) peaks[threads] = mlpe::bench::FmaPeakGflops(our_isa, threads);
+  return peaks[threads];
+}
+
 void Row(const Shape& s, int threads) {
   openblas_set_num_threads(threads);
   const Tiling t = DefaultTiling(our_isa, threads);
   double ours, blas;
   Time(s, t, true, &ours, &blas);
-  std::printf("| %-22s | %2s | %5lld | %5lld | %5lld | %2d | %8.1f | %8.1f | %5.2f |\n", s.label.c_str(),
+  const double peak = Peak(threads);
+  char ceiling[16] = "-";
+  if (peak > 0) std::snprintf(ceiling, sizeof ceiling, "%.2f", peak / blas);
+  std::printf("| %-22s | %2s | %5lld | %5lld | %5lld | %2d | %8.1f | %8.1f | %5.2f | %7s |\n", s.label.c_str(),
               std::string(s.ta ? "T" : "N").append(s.tb ? "T" : "N").c_str(), (long long)s.m, (long long)s.n,
-              (long long)s.k, threads, ours, blas, ours / blas);
+              (long long)s.k, threads, ours, blas, ours / blas, ceiling);
   std::fflush(stdout);
 }
 
 void Header(const char* title) {
   std::printf("\n### %s\n\n", title);
-  std::printf("| %-22s | op | %5s | %5s | %5s | th | ours GF/s | OpenBLAS GF/s | ratio |\n", "shape", "m", "n", "k");
-  std::printf("|------------------------|----|-------|-------|-------|----|----------:|--------------:|------:|\n");
+  std::printf("| %-22s | op | %5s | %5s | %5s | th | ours GF/s | OpenBLAS GF/s | ratio | ceiling |\n", "shape", "m", "n", "k");
+  std::printf("|------------------------|----|-------|-------|-------|----|----------:|--------------:|------:|--------:|\n");
 }
 
 void Square() {
@@ -200,6 +213,13 @@ void Sweep() {
   std::printf("\n(' = the mc×kc block of A exceeds L2; default kc=%d mc=%d)\n", d.kc, d.mc);
 }
 
+// The FMA peak per thread count: the ceiling column's numerator.
+void Peaks() {
+  std::printf("\n### FMA peak, %s (no memory traffic: the most any SGEMM can reach)\n\n| threads | GFLOP/s |\n|---|---:|\n",
+              IsaName(our_isa));
+  for (int th : thread_list) std::printf("| %d | %.1f |\n", th, Peak(th));
+}
+
 // Each ISA's default kernel on one shape, to show what the vector width buys.
 void Isas() {
   std::printf("\n### Micro-kernel ISAs, 1024³ NN, 1 thread\n\n| isa | mr×nr | GFLOP/s |\n|---|---|---:|\n");
@@ -228,7 +248,7 @@ int main(int argc, char** argv) {
         return 2;
       }
     } else {
-      std::fprintf(stderr, "usage: bench_gemm [--quick] [--section square|butter|sweep|isa|all] [--threads 1,2] [--isa avx2|avx512|reference]\n");
+      std::fprintf(stderr, "usage: bench_gemm [--quick] [--section square|butter|sweep|isa|peak|all] [--threads 1,2] [--isa avx2|avx512|reference]\n");
       return 2;
     }
   }
@@ -243,7 +263,9 @@ int main(int argc, char** argv) {
   if (our_isa == Isa::Avx2 && std::strcmp(openblas_get_corename(), "Haswell") != 0)
     std::printf("note: OpenBLAS is not on its Haswell (AVX2) kernel; run `bash bench/gemm/run.sh --isa avx2` or set OPENBLAS_CORETYPE=Haswell\n");
   for (const auto& line : DefaultTilingDerivation(d.isa, 1)) std::printf("  %s\n", line.c_str());
-  std::printf("GFLOP/s = 2mnk / best time over the reps; both libraries alternate rep by rep.\n");
+  std::printf("GFLOP/s = 2mnk / best time over each side's reps (ours, then OpenBLAS). ceiling = FMA peak of the\n"
+              "same threads / OpenBLAS GF/s: the ratio a kernel at peak would reach; a target above it cannot be met.\n");
+  if (section == "all" || section == "peak") Peaks();
   if (section == "all" || section == "square") Square();
   if (section == "all" || section == "butter") Butter();
   if (section == "all" || section == "isa") Isas();

@@ -34,6 +34,19 @@ const depths = value('--depths', quick ? '3' : '3,6').split(',').map(Number);
 const threadCounts = value('--threads', '1,2').split(',').map(Number);
 const python = value('--python', '/usr/bin/python3');
 const BATCH = 256, LR = 1e-4, EPOCHS = 4;
+// --peaks "1:223.2,2:445.3": FMA GFLOP/s per thread count, from run.sh (bench/gemm/fma_peak.hpp).
+const peaks = new Map(value('--peaks', '').split(',').filter(Boolean).map((p) => p.split(':').map(Number)));
+
+// FLOPs of one training datum's GEMMs: forward X·W, weight gradient Xᵀ·dZ, input gradient dZ·Wᵀ (none
+// for the first layer), 2 per multiply-add. At the FMA peak this is the least time a datum can take.
+function gemmFlopsPerDatum(inputs, widths) {
+  let flops = 0;
+  widths.forEach((width, l) => {
+    const fanIn = l === 0 ? inputs : widths[l - 1];
+    flops += 2 * fanIn * width * (l === 0 ? 2 : 3);
+  });
+  return flops;
+}
 
 const torch = spawn(python, [new URL('./torch_train.py', import.meta.url).pathname], { stdio: ['pipe', 'pipe', 'inherit'] });
 const answers = createInterface({ input: torch.stdout })[Symbol.asyncIterator]();
@@ -53,7 +66,7 @@ function randomData(rows, inputs, outputs) {
 
 const pad = (s, n) => String(s).padStart(n);
 console.log(`train bench: batch ${BATCH}, Adam lr ${LR}, ${EPOCHS - 1} timed epochs (fastest shown), µs per training datum`);
-console.log(['shape', 'depth', 'size', 'network', 'thr', 'rows', 'ours µs', 'torch µs', 'ratio'].map((h, i) => pad(h, [12, 5, 8, 26, 3, 6, 9, 9, 7][i])).join(' '));
+console.log(['shape', 'depth', 'size', 'network', 'thr', 'rows', 'ours µs', 'torch µs', 'ratio', 'ceiling'].map((h, i) => pad(h, [12, 5, 8, 26, 3, 6, 9, 9, 7, 7][i])).join(' '));
 let torchVersion = '';
 const torchBlas = new Set();
 for (const shape of shapes) {
@@ -79,9 +92,11 @@ for (const shape of shapes) {
         torchBlas.add(peer.blas);
         const oursUs = (Math.min(...ours.epochs.slice(1).map((x) => x.seconds)) / rows) * 1e6;
         const torchUs = (Math.min(...peer.seconds.slice(1)) / rows) * 1e6;
+        const peakUs = peaks.has(threads) ? gemmFlopsPerDatum(inputs, network.widths) / (peaks.get(threads) * 1e3) : NaN;
         console.log(
           [pad(shape, 12), pad(depth, 5), pad(`2^${e}`, 8), pad(label.length > 26 ? label.slice(0, 25) + '…' : label, 26), pad(threads, 3), pad(rows, 6),
-            pad(oursUs.toFixed(3), 9), pad(torchUs.toFixed(3), 9), pad((torchUs / oursUs).toFixed(2) + '×', 7)].join(' '),
+            pad(oursUs.toFixed(3), 9), pad(torchUs.toFixed(3), 9), pad((torchUs / oursUs).toFixed(2) + '×', 7),
+            pad(Number.isNaN(peakUs) ? '-' : (torchUs / peakUs).toFixed(1) + '×', 7)].join(' '),
         );
       }
     }
@@ -89,3 +104,7 @@ for (const shape of shapes) {
 }
 torch.stdin.end();
 console.log(`PyTorch ${torchVersion} (${python}; BLAS thread pool set to the run's thread count: ${[...torchBlas].join(' | ')}); ratio = PyTorch µs / mlp-energy µs (> 1: mlp-energy faster)`);
+if (peaks.size) {
+  console.log(`ceiling = PyTorch µs / (the datum's GEMM FLOPs at the FMA peak: ${[...peaks].map(([t, gf]) => `${gf} GFLOP/s on ${t} thread${t > 1 ? 's' : ''}`).join(', ')}):`);
+  console.log('the ratio a trainer doing nothing but GEMMs at peak would reach; a target above it cannot be met on this machine.');
+}

@@ -13,4 +13,7 @@ if ! { npm run build:native && npx tsc -p tsconfig.build.json; } >"$log" 2>&1; t
   exit 1
 fi
 rm -f "$log"
-exec env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE node bench/train/bench.mjs "$@"
+# The FMA peak per thread count (bench/gemm/fma_peak.hpp) gives each row its ceiling: the ratio a
+# trainer whose GEMMs ran at peak, with nothing else to do, would reach.
+peaks=$(bash bench/gemm/run.sh --section peak --threads 1,2 | awk -F'|' '/^\| [0-9]+ \| [0-9.]+ \|$/ {gsub(/ /, ""); printf "%s%s:%s", sep, $2, $3; sep=","}')
+exec env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE node bench/train/bench.mjs --peaks "$peaks" "$@"

@@ -23,7 +23,6 @@
 #include "common/error.hpp"
 #include "gemm/gemm.hpp"
 #include "gemm/kernels.hpp"
-#include "gemm/narrow.hpp"
 #include "gemm/sup.hpp"
 #include "gemm/tiling.hpp"
 #include "count_allocations.hpp"
@@ -165,29 +164,32 @@ void Correctness() {
         Run({bool(tt & 1), bool(tt & 2), 150, 1, 301, -0.5f, tt == 1 ? 1.5f : 0.0f, tt == 2 ? 4 : 0, tt != 3, tt != 0}, t);
         Run({bool(tt & 1), bool(tt & 2), 7, 1, 3, 2.0f, 0.0f, 1, true, true}, t);
       }
-      // Narrow C (the one-vector kernel where sup is on and the ISA has it): every transpose pair, n from
-      // 2 to the AVX-512 width 16 (8: the AVX2 width), m across the 12- and 8-row tiles and the 16-row
-      // thread blocks, padding, the epilogue, beta.
-      for (int tt = 0; tt < 4; ++tt)
+      // Narrow C (the unpacked path's one-vector kernels where sup is on): every transpose pair, n from 2
+      // to the AVX-512 width 16 (8: the AVX2 width), m across the 12- and 8-row tiles, padding, the
+      // epilogue, beta; and an m and volume past the unpacked path's limits for wider products.
+      for (int tt = 0; tt < 4; ++tt) {
         for (int64_t n : {2, 8, 9, 10, 16})
           Run({bool(tt & 1), bool(tt & 2), 203, n, 95, 0.5f, tt == 1 ? 1.5f : 0.0f, tt == 2 ? 3 : 0, tt != 3, tt != 0}, t);
+        Run({bool(tt & 1), bool(tt & 2), 1500, 10, 700, 1.0f, tt == 1 ? 1.5f : 0.0f, tt == 2 ? 3 : 0, true, tt != 0}, t);
+      }
     }
   }
-  // Which products take the narrow kernel: 2 ≤ n ≤ the ISA's lanes, sup on, a vector ISA.
+  // Which products take the unpacked path: any whose C is at most one vector wide (one jr step, so A is
+  // read once whatever m is), else only small ones; never with sup off or without an unpacked kernel.
   Args narrow;
-  narrow.m = 256, narrow.n = 10, narrow.k = 75;
+  narrow.m = 4096, narrow.n = 10, narrow.k = 4096;
   for (Isa isa : isas) {
     Tiling t = DefaultTiling(isa, 1);
-    const int lanes = isa == Isa::Avx512 ? 16 : isa == Isa::Avx2 ? 8 : 0;
-    narrow.n = 10;
-    EXPECT(NarrowApplies(narrow, t) == (lanes >= 10), "%s: n = 10 narrow = %d", IsaName(isa), NarrowApplies(narrow, t));
-    narrow.n = lanes + 1;
-    EXPECT(!NarrowApplies(narrow, t), "%s: n = lanes + 1 took the narrow kernel", IsaName(isa));
-    narrow.n = 1;
-    EXPECT(!NarrowApplies(narrow, t), "%s: n = 1 (gemv's) took the narrow kernel", IsaName(isa));
+    const MicroKernel& ukr = *FindMicroKernel(isa, t.mr, t.nr);
+    const bool has_sup = ukr.sup_rows != nullptr;
+    narrow.n = t.nr / 2;
+    EXPECT(SupApplies(narrow, t, ukr) == has_sup, "%s: n = nr/2, m = k = 4096 unpacked = %d", IsaName(isa),
+           SupApplies(narrow, t, ukr));
+    narrow.n = t.nr / 2 + 1;
+    EXPECT(!SupApplies(narrow, t, ukr), "%s: n = nr/2 + 1, m = k = 4096 took the unpacked path", IsaName(isa));
     narrow.n = 2;
     t.sup = false;
-    EXPECT(!NarrowApplies(narrow, t), "%s: sup off took the narrow kernel", IsaName(isa));
+    EXPECT(!SupApplies(narrow, t, ukr), "%s: sup off took the unpacked path", IsaName(isa));
   }
   // Degenerate shapes on the default path: k = 0 (C = beta·C), alpha = 0, 1×1, k = 1, tall-skinny.
   const Tiling d = DefaultTiling();

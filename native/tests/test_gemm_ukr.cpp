@@ -59,11 +59,11 @@ int main() {
               if (variant == 0 && cols != fast.nr) continue;
               for (int epilogue = 0; epilogue < (variant == 0 ? 1 : 2); ++epilogue) {
                 std::vector<float> c_fast = c0;
-                SupTile tile{cols};
+                SupTile tile{cols, alpha, beta};
                 if (epilogue) tile.bias = bias.data(), tile.relu = true;
                 if (variant == 0) fast.fn(kc, a, b, c_fast.data(), rs_c, alpha, beta);
-                if (variant == 1) fast.sup_rows[h](kc, a_rows.data(), lda_rows, b_rows.data(), ldb, c_fast.data(), rs_c, alpha, beta, tile);
-                if (variant == 2) fast.sup_cols[h](kc, a_cols.data(), lda_cols, b_rows.data(), ldb, c_fast.data(), rs_c, alpha, beta, tile);
+                if (variant == 1) fast.sup_rows[h](kc, a_rows.data(), lda_rows, b_rows.data(), ldb, c_fast.data(), rs_c, tile);
+                if (variant == 2) fast.sup_cols[h](kc, a_cols.data(), lda_cols, b_rows.data(), ldb, c_fast.data(), rs_c, tile);
                 const double u = std::ldexp(1.0, -24), gamma = (kc + 2) * u / (1 - (kc + 2) * u);
                 double worst = 0;
                 bool untouched = true;  // C outside the h × cols corner belongs to someone else

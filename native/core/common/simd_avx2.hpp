@@ -11,6 +11,7 @@ struct Ymm {
   using Reg = __m256;
   using Mask = __m256i;  // lane masks are the sign bits of an integer vector
   static constexpr int kLanes = 8;
+  static constexpr bool kMaskRegisters = false;  // a mask kept across a loop takes one of 16 ymm registers
   static Reg Zero() { return _mm256_setzero_ps(); }
   static Reg Set1(float x) { return _mm256_set1_ps(x); }
   static Reg Load(const float* p) { return _mm256_loadu_ps(p); }

@@ -17,6 +17,7 @@ struct Zmm {
   using Reg = __m512;
   using Mask = __mmask16;  // lane masks are k-registers
   static constexpr int kLanes = 16;
+  static constexpr bool kMaskRegisters = true;  // a mask kept across a loop costs no vector register
   static Reg Zero() { return _mm512_setzero_ps(); }
   static Reg Set1(float x) { return _mm512_set1_ps(x); }
   static Reg Load(const float* p) { return _mm512_loadu_ps(p); }

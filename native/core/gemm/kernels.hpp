@@ -14,21 +14,25 @@ namespace mlpe::gemm {
 using MicroKernelFn = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t rs_c, float alpha,
                                float beta);
 
-// What one unpacked call writes besides the product: the tile's valid columns (B is read and C written
-// masked past them, so edge tiles need no packing and no scratch tile) and, on the last kc block, the
-// epilogue, applied in registers before the store: C += bias (per column), then ReLU.
+// What one unpacked call writes: C := alpha·A·B + beta·C on the tile's valid columns (B is read and C
+// written masked past them, so edge tiles need no scratch tile) and, on the last kc block, the epilogue,
+// applied in registers before the store: C += bias (per column), then ReLU. alpha and beta travel here,
+// in memory, rather than as arguments: read only by the store, they would otherwise hold two of AVX2's 16
+// registers through the k loop and push an accumulator onto the stack.
 struct SupTile {
   int cols;                     // 1 ≤ cols ≤ nr
+  float alpha = 1.0f, beta = 0.0f;  // beta == 0: C is not read (it may hold NaN)
   const float* bias = nullptr;  // bias for these columns, or nullptr
   bool relu = false;
 };
 
 // Unpacked ("sup", BLIS's small/skinny path) variant of the tile, for `rows` ≤ mr rows: A read in place,
 // with A(i, p) = a[i·lda + p] (rows: A stored m×k) or a[p·lda + i] (cols: A stored k×m), and B rows at
-// b + p·ldb (B stored k×n, or a packed micro-panel with ldb = nr). Same alpha/beta contract; only the
-// rows × tile.cols corner of C is read or written.
+// b + p·ldb (B stored k×n, or a packed micro-panel with ldb = nr; without sup_masked_b all nr columns of
+// each B row are read, so edge panels come packed). Only the rows × tile.cols corner of C is read or
+// written.
 using SupKernelFn = void (*)(int64_t kc, const float* a, int64_t lda, const float* b, int64_t ldb, float* c,
-                             int64_t rs_c, float alpha, float beta, const SupTile& tile);
+                             int64_t rs_c, const SupTile& tile);
 
 struct MicroKernel {
   Isa isa;
@@ -39,6 +43,9 @@ struct MicroKernel {
   // neither packing nor wasted FMAs. nullptr: this kernel has no unpacked variant.
   const SupKernelFn* sup_rows = nullptr;
   const SupKernelFn* sup_cols = nullptr;
+  // Whether the unpacked kernels load B's edge columns masked, so an edge panel is read in place; else
+  // the caller packs it zero-padded to nr.
+  bool sup_masked_b = false;
 };
 
 // Every kernel compiled into this build (ISA files are absent off x86).

@@ -13,7 +13,6 @@
 #include "gemm/gemv.hpp"
 #include "gemm/kernels.hpp"
 #include "gemm/macro_kernel.hpp"
-#include "gemm/narrow.hpp"
 #include "gemm/pack.hpp"
 #include "gemm/pack_buffer.hpp"
 #include "gemm/sup.hpp"
@@ -22,8 +21,10 @@ namespace mlpe::gemm {
 
 namespace {
 
-// Below this much work per thread, waking another thread costs more than it saves (~20 µs of FMAs).
-constexpr double kMinFlopsPerThread = 4e6;
+// Below this much work per thread (~5 µs of FMAs on one core), handing a share to another thread costs
+// more than it saves. Measured on 2 cores with the pool's workers spinning between calls: 256×64×64
+// 211 → 312 GF/s and 96×96×256 TN 217 → 372 with a second thread, 256×48×64 (1.6 MFLOP) no gain.
+constexpr double kMinFlopsPerThread = 1e6;
 
 [[noreturn]] void Bad(const std::string& message, ErrorKind kind = ErrorKind::Range) {
   throw Error("INVALID_OPTION", message, kind);
@@ -76,7 +77,6 @@ void sgemm(const Args& g, const Tiling& t) {
   if (GemvApplies(g, t)) return Gemv(g, t);
   const double flops = 2.0 * g.m * g.n * g.k;
   const int team = static_cast<int>(std::clamp<double>(std::floor(flops / kMinFlopsPerThread), 1, t.threads));
-  if (NarrowApplies(g, t)) return NarrowGemm(g, t, team);
 
   const MicroKernel& ukr = *FindMicroKernel(t.isa, t.mr, t.nr);
   const int mr = t.mr, nr = t.nr;

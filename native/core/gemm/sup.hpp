@@ -1,6 +1,6 @@
 // The unpacked path for small products (BLIS "sup"): on the BUTTER layers with narrow widths, packing
 // A costs as much as the multiply, so the micro-kernel reads A (and B when it is not transposed) in
-// place; only transposed B is packed, one micro-panel at a time into L1-sized scratch. Edge tiles run
+// place; only transposed B (and, for AVX2, edge panels) is packed, a micro-panel at a time into L1 scratch. Edge tiles run
 // kernels of their exact height with masked columns, and the epilogue is applied before the store.
 #pragma once
 #include "gemm/gemm.hpp"

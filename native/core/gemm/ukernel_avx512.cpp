@@ -17,10 +17,10 @@ constexpr auto kSupCols = SupKernelsByHeight<Zmm, false>(std::make_integer_seque
 
 std::vector<MicroKernel> Avx512MicroKernels() {
   return {
-      {Isa::Avx512, 6, 32, "sgemm_avx512_6x32", PackedKernelX2<Zmm, 6>, kSupRows.data(), kSupCols.data()},
-      {Isa::Avx512, 8, 32, "sgemm_avx512_8x32", PackedKernelX2<Zmm, 8>, kSupRows.data(), kSupCols.data()},
-      {Isa::Avx512, 12, 32, "sgemm_avx512_12x32", PackedKernelX2<Zmm, 12>, kSupRows.data(), kSupCols.data()},
-      {Isa::Avx512, 14, 32, "sgemm_avx512_14x32", PackedKernelX2<Zmm, 14>, kSupRows.data(), kSupCols.data()},
+      {Isa::Avx512, 6, 32, "sgemm_avx512_6x32", PackedKernelX2<Zmm, 6>, kSupRows.data(), kSupCols.data(), true},
+      {Isa::Avx512, 8, 32, "sgemm_avx512_8x32", PackedKernelX2<Zmm, 8>, kSupRows.data(), kSupCols.data(), true},
+      {Isa::Avx512, 12, 32, "sgemm_avx512_12x32", PackedKernelX2<Zmm, 12>, kSupRows.data(), kSupCols.data(), true},
+      {Isa::Avx512, 14, 32, "sgemm_avx512_14x32", PackedKernelX2<Zmm, 14>, kSupRows.data(), kSupCols.data(), true},
   };
 }
 

@@ -86,9 +86,11 @@ void PackedKernelX2(int64_t kc, const float* __restrict a, const float* __restri
 // vectors per row; with kMasked the last one is written under `tail` only.
 template <class V, int H, int kVecs, bool kMasked>
 inline void StoreSupTile(const typename V::Reg (&c0)[H], const typename V::Reg (&c1)[H], float* c, int64_t rs_c,
-                         float alpha, float beta, typename V::Mask tail, const SupTile& tile) {
+                         const SupTile& tile) {
   using Reg = typename V::Reg;
-  const Reg va = V::Set1(alpha), vb = V::Set1(beta), zero = V::Zero();
+  const typename V::Mask tail = V::Tail(tile.cols - (kVecs - 1) * V::kLanes);
+  const float beta = tile.beta;
+  const Reg va = V::Set1(tile.alpha), vb = V::Set1(beta), zero = V::Zero();
   auto load = [&](int v, const float* p) __attribute__((always_inline)) {
     return kMasked && v == kVecs - 1 ? V::MaskLoad(tail, p) : V::Load(p);
   };
@@ -110,13 +112,22 @@ inline void StoreSupTile(const typename V::Reg (&c0)[H], const typename V::Reg (
   }
 }
 
-// The unpacked body for H rows and tile.cols columns in kVecs vectors (the last under a mask when
-// kMasked). kRows: A stored m×k, A(i, p) = a[i·lda + p]; else k×m, a[p·lda + i].
+// The unpacked body for H rows and tile.cols columns in kVecs vectors (the last one's C columns under a
+// mask when kMasked). kRows: A stored m×k, A(i, p) = a[i·lda + p]; else k×m, a[p·lda + i]. B's last
+// vector is loaded masked only where masks live in their own registers (MicroKernel::sup_masked_b);
+// elsewhere the caller packs edge panels zero-padded, as AVX2's 16 registers hold 12 accumulators, two
+// B vectors and a broadcast but no mask besides.
 template <class V, int H, int kVecs, bool kMasked, bool kRows>
 inline void SupBodyX2(int64_t kc, const float* __restrict a, int64_t lda, const float* __restrict b, int64_t ldb,
-                      float* c, int64_t rs_c, float alpha, float beta, const SupTile& tile) {
+                      float* c, int64_t rs_c, const SupTile& tile) {
   using Reg = typename V::Reg;
-  const typename V::Mask tail = V::Tail(tile.cols - (kVecs - 1) * V::kLanes);
+  constexpr bool kMaskB = kMasked && V::kMaskRegisters;
+  [[maybe_unused]] typename V::Mask b_tail{};
+  if constexpr (kMaskB) b_tail = V::Tail(tile.cols - (kVecs - 1) * V::kLanes);
+  const auto load_last = [&](const float* p) __attribute__((always_inline)) {
+    if constexpr (kMaskB) return V::MaskLoad(b_tail, p);
+    else return V::Load(p);
+  };
   Reg c0[H], c1[H];
 #pragma GCC unroll 16
   for (int i = 0; i < H; ++i) c0[i] = c1[i] = V::Zero();
@@ -125,10 +136,10 @@ inline void SupBodyX2(int64_t kc, const float* __restrict a, int64_t lda, const 
     const float* bp = b + p * ldb;
     Reg b0, b1;
     if constexpr (kVecs == 1) {
-      b0 = kMasked ? V::MaskLoad(tail, bp) : V::Load(bp);
+      b0 = load_last(bp);
     } else {
       b0 = V::Load(bp);
-      b1 = kMasked ? V::MaskLoad(tail, bp + V::kLanes) : V::Load(bp + V::kLanes);
+      b1 = load_last(bp + V::kLanes);
     }
 #pragma GCC unroll 16
     for (int i = 0; i < H; ++i) {
@@ -137,7 +148,7 @@ inline void SupBodyX2(int64_t kc, const float* __restrict a, int64_t lda, const 
       if constexpr (kVecs == 2) c1[i] = V::Fmadd(ai, b1, c1[i]);
     }
   }
-  StoreSupTile<V, H, kVecs, kMasked>(c0, c1, c, rs_c, alpha, beta, tail, tile);
+  StoreSupTile<V, H, kVecs, kMasked>(c0, c1, c, rs_c, tile);
 }
 
 // The unpacked kernel (kernels.hpp, SupKernelFn) for small products, where packing costs as much as the
@@ -145,12 +156,12 @@ inline void SupBodyX2(int64_t kc, const float* __restrict a, int64_t lda, const 
 // (or a packed micro-panel). A tile of at most one vector's columns runs one vector wide.
 template <class V, int H, bool kRows>
 void SupKernelX2(int64_t kc, const float* __restrict a, int64_t lda, const float* __restrict b, int64_t ldb, float* c,
-                 int64_t rs_c, float alpha, float beta, const SupTile& tile) {
+                 int64_t rs_c, const SupTile& tile) {
   constexpr int L = V::kLanes;
-  if (tile.cols == 2 * L) SupBodyX2<V, H, 2, false, kRows>(kc, a, lda, b, ldb, c, rs_c, alpha, beta, tile);
-  else if (tile.cols > L) SupBodyX2<V, H, 2, true, kRows>(kc, a, lda, b, ldb, c, rs_c, alpha, beta, tile);
-  else if (tile.cols == L) SupBodyX2<V, H, 1, false, kRows>(kc, a, lda, b, ldb, c, rs_c, alpha, beta, tile);
-  else SupBodyX2<V, H, 1, true, kRows>(kc, a, lda, b, ldb, c, rs_c, alpha, beta, tile);
+  if (tile.cols == 2 * L) SupBodyX2<V, H, 2, false, kRows>(kc, a, lda, b, ldb, c, rs_c, tile);
+  else if (tile.cols > L) SupBodyX2<V, H, 2, true, kRows>(kc, a, lda, b, ldb, c, rs_c, tile);
+  else if (tile.cols == L) SupBodyX2<V, H, 1, false, kRows>(kc, a, lda, b, ldb, c, rs_c, tile);
+  else SupBodyX2<V, H, 1, true, kRows>(kc, a, lda, b, ldb, c, rs_c, tile);
 }
 
 // sup_rows / sup_cols tables (kernels.hpp): entry h is the h-row kernel, for h = 1 … sizeof...(H).
