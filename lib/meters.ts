@@ -79,7 +79,10 @@ export interface MeterDomain {
   readonly kind: DomainKind;
   /** Package index (CPU domains) or NVML device index (GPU). */
   readonly device: number;
-  /** Key of the domain whose energy already contains this one (core, uncore ⊂ package), or null. */
+  /**
+   * Key of the domain whose energy already contains this one (core, uncore ⊂ package), or null. It may name
+   * a domain that `domains` left out (core selected without package).
+   */
   readonly includedIn: string | null;
   /** Whether it adds into `totalJ`: package, dram, gpu and the estimate do; core, uncore and psys do not. */
   readonly inTotal: boolean;
