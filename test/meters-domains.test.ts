@@ -85,6 +85,23 @@ describe('only the selected planes are read', () => {
     expect(Object.keys(m.totals())).toEqual(['package-0', 'package-1']);
   });
 
+  it('the poller reads only the selected planes, and its period comes from their wrap ranges alone', async () => {
+    const t = new FakePowercap([
+      { dir: 'intel-rapl:0', name: 'package-0', rangeUj: 262_143_328_850 }, // Intel: 65.5 s per read at 1 kW
+      { dir: 'intel-rapl:0:0', name: 'core', rangeUj: 999_999 }, // 1 J: would force the 1 ms floor
+    ]);
+    cleanup.push(() => t.remove());
+    expect(open({ cpu: 'powercap', gpu: 'none', powercapRoot: t.root }).pollerStats().periodS).toBe(0.001);
+    const m = open({ cpu: 'powercap', gpu: 'none', powercapRoot: t.root, domains: ['package'], minPeriodS: 0.001 });
+    expect(m.pollerStats().periodS).toBeCloseTo(262_143.328_851 / 1000 / 4, 9);
+    const small = tree(); // 1 J ranges: the poller runs every 1 ms
+    const fast = open({ cpu: 'powercap', gpu: 'none', powercapRoot: small.root, domains: ['package'] });
+    for (const z of small.zones) if (!z.name.startsWith('package')) small.write(z.dir, 'broken\n'); // a poller read would fail now
+    await new Promise((r) => setTimeout(r, 30));
+    expect(fast.pollerStats().samples).toBeGreaterThan(0);
+    expect(fast.lastError()).toBe('');
+  });
+
   it('powercap, package + dram and core alone', () => {
     const t = tree();
     const pd = open({ cpu: 'powercap', gpu: 'none', powercapRoot: t.root, domains: ['dram', 'package'], poll: false });
