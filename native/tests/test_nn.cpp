@@ -29,6 +29,7 @@
 #include "nn/network.hpp"
 #include "nn/random.hpp"
 #include "nn/row_split.hpp"
+#include "nn/sigmoid_head.hpp"
 #include "nn/trainer.hpp"
 #include "count_allocations.hpp"
 #include "expect.hpp"
@@ -351,6 +352,55 @@ void BadData() {
 
 }  // namespace
 
+// The float sigmoid heads (polynomial exp and log1p, nn/sigmoid_head_x.hpp) against the double-precision
+// formulas with libm: σ and the BCE loss within a few ulp (relative to the value, or absolutely near 0),
+// MSE and both gradients exact functions of p; the extremes saturate; NaN logits give NaN.
+void SigmoidHeadAccuracy() {
+  std::vector<float> z = {0.0f, -0.0f, 1e-8f, -1e-8f, 0.5f, -0.5f, 1.0f, -1.0f, 3.0f, -7.5f, 16.0f, -16.5f, 30.0f,
+                          -30.0f, 87.0f, -87.0f, 88.0f, -88.0f, 100.0f, -100.0f, 1e30f, -1e30f};
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> d(-40.0f, 40.0f);
+  for (int i = 0; i < 1000; ++i) z.push_back(d(rng));
+  const int64_t count = static_cast<int64_t>(z.size());
+  std::vector<float> y(count), p(count), dz(count);
+  for (int64_t i = 0; i < count; ++i) y[i] = i % 3 == 0 ? 0.0f : i % 3 == 1 ? 1.0f : 0.3f;
+  SigmoidActivate(z.data(), count, p.data());
+  double worst_p = 0, worst_loss = 0;
+  for (int64_t i = 0; i < count; ++i) {
+    const double zi = z[i], want = 1.0 / (1.0 + std::exp(-zi));
+    worst_p = std::max(worst_p, std::fabs(p[i] - want) / std::max(want, 1e-30));
+    // Each value's loss alone (m = n = 1, so no mean): max(z, 0) − z·y + log1p(e^−|z|) in double.
+    const double loss = SigmoidLossAndGradient(Head::SigmoidBce, &z[i], &p[i], &y[i], 1, 1, &dz[i], 1);
+    const double want_loss = std::max(zi, 0.0) - zi * y[i] + std::log1p(std::exp(-std::fabs(zi)));
+    worst_loss = std::max(worst_loss, std::fabs(loss - want_loss) / std::max(std::fabs(want_loss), 1e-6));
+    EXPECT(dz[i] == p[i] - y[i], "BCE dz = p − y for one row (z=%g)", zi);
+  }
+  // σ's relative error is at most a few ulp (2^-23 ≈ 1.2e-7); the loss's too, or 1e-6 absolutely where it
+  // is near 0 (z·y cancels max(z, 0) in float before the log1p term is added).
+  EXPECT(worst_p < 6e-7, "sigmoid within a few ulp of 1/(1 + e^−z): worst relative error %g", worst_p);
+  EXPECT(worst_loss < 6e-7, "BCE loss within a few ulp: worst relative error %g", worst_loss);
+  EXPECT(p[18] == 1.0f && p[19] < 1e-37f && p[20] == 1.0f && p[21] == 0.0f, "saturation: σ(100)=%g σ(−100)=%g σ(±1e30)=%g %g",
+         p[18], p[19], p[20], p[21]);
+  // MSE: the float error e = p − y squared and summed in double, as head.hpp's reference loop does;
+  // gradient ((2/(n·m))·e)·p·(1 − p).
+  const double mse = SigmoidLossAndGradient(Head::SigmoidMse, z.data(), p.data(), y.data(), count, 1, dz.data(), 0);
+  double want_mse = 0;
+  bool grads = true;
+  const float scale = 2.0f * 1.0f * (1.0f / static_cast<float>(count));
+  for (int64_t i = 0; i < count; ++i) {
+    const float e = p[i] - y[i];
+    want_mse += static_cast<double>(e) * e;
+    grads &= dz[i] == scale * e * p[i] * (1.0f - p[i]);
+  }
+  EXPECT(mse == want_mse, "MSE sum %.17g, reference loop %.17g", mse, want_mse);
+  EXPECT(grads, "MSE gradients as the reference loop computes them");
+  const float nan = std::nanf("");
+  float zn = nan, pn = 0, yn = 1, dn = 0;
+  SigmoidActivate(&zn, 1, &pn);
+  EXPECT(std::isnan(pn), "σ(NaN) is NaN, not %g", pn);
+  EXPECT(std::isnan(SigmoidLossAndGradient(Head::SigmoidBce, &zn, &pn, &yn, 1, 1, &dn, 1)), "BCE loss of a NaN logit is NaN");
+}
+
 int main() {
   try {
     GradientCheck("dense relu + sigmoid/MSE", Spec(4, {6, 5, 3}, {false, false, false}, Head::SigmoidMse), 5);
@@ -361,6 +411,7 @@ int main() {
     FloatMatchesDouble(Spec(37, {70, 70, 70, 10}, {false, true, true, false}, Head::SoftmaxCce), 45);
     FloatMatchesDouble(Spec(13, {50, 33, 1}, {false, false, false}, Head::SigmoidBce), 64);
     FloatMatchesDouble(Spec(9, {40, 3}, {false, false}, Head::SigmoidMse), 31);
+    SigmoidHeadAccuracy();
     Randomness();
     NoAllocationPerStep();
     Determinism();

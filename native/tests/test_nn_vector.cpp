@@ -1,10 +1,12 @@
 // The AVX-512 and AVX2 bodies of the training step's elementwise work (Adam, the ReLU mask with the bias
 // gradient) must give bit-identical results to their scalar loops, so a run's losses do not depend on
-// the CPU's ISA. Lengths cover the 8/16-lane blocks and every tail; values include zeros, −0 and NaN.
+// the CPU's ISA. Lengths cover the 8/16-lane blocks and every tail; values include zeros, −0 and NaN. The
+// sigmoid heads likewise, with logits across exp's whole range, saturation, ±0 and NaN.
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <random>
 #include <vector>
 
@@ -12,6 +14,7 @@
 #include "hw/cpu.hpp"
 #include "nn/adam.hpp"
 #include "nn/dense_backward.hpp"
+#include "nn/sigmoid_head.hpp"
 
 using namespace mlpe::nn;
 using mlpe::test::checks;
@@ -36,7 +39,7 @@ bool SameBits(const std::vector<float>& a, const std::vector<float>& b) {
 using AdamBody = int64_t (*)(const AdamFactors<float>&, const float*, float*, float*, float*, int64_t, int64_t);
 using MaskBody = void (*)(float*, const float*, int64_t, int64_t, float*);
 
-void Adam(const char* isa, AdamBody body, int64_t lanes) {
+void AdamVector(const char* isa, AdamBody body, int64_t lanes) {
   for (const int64_t n : {1, 15, 16, 17, 1000, 1031}) {
     const auto g = Random(n, -1, 1);
     auto m1 = Random(n, -0.1f, 0.1f), m2 = Random(n, 0, 0.01f), theta = Random(n, -1, 1);
@@ -70,6 +73,30 @@ void MaskAndBias(const char* isa, MaskBody body) {
     }
 }
 
+void SigmoidHead(const char* isa, const SigmoidBodies& bodies, int64_t lanes) {
+  for (const int64_t n : {1, 15, 16, 17, 300}) {
+    auto z = Random(n, -95, 95);
+    const float specials[] = {0.0f, -0.0f, 1e-9f, 87.3f, 87.4f, -87.4f, 200.0f, std::nanf(""), 1e30f, -1e30f};
+    for (size_t i = 0; i < std::size(specials) && i < z.size(); ++i) z[i * 7 % z.size()] = specials[i];
+    const auto y = Random(n, 0, 1);
+    std::vector<float> p(n), ps(n);
+    const int64_t tail = bodies.activate(z.data(), 0, n, p.data());
+    EXPECT(tail == n / lanes * lanes, "%s sigmoid: the vector body stops at the last whole vector (n=%lld)", isa,
+           static_cast<long long>(n));
+    SigmoidActivateScalar(z.data(), tail, n, p.data());
+    SigmoidActivateScalar(z.data(), 0, n, ps.data());
+    EXPECT(SameBits(p, ps), "%s sigmoid n=%lld: vector == scalar", isa, static_cast<long long>(n));
+    for (const Head head : {Head::SigmoidBce, Head::SigmoidMse}) {
+      std::vector<float> t(n), ts(n), dz(n), dzs(n);
+      const int64_t done = bodies.terms(head, z.data(), p.data(), y.data(), 0, n, 0.37f, t.data(), dz.data());
+      SigmoidTermsScalar(head, z.data(), p.data(), y.data(), done, n, 0.37f, t.data(), dz.data());
+      SigmoidTermsScalar(head, z.data(), p.data(), y.data(), 0, n, 0.37f, ts.data(), dzs.data());
+      EXPECT(SameBits(t, ts) && SameBits(dz, dzs), "%s %s terms n=%lld: vector == scalar", isa, HeadName(head),
+             static_cast<long long>(n));
+    }
+  }
+}
+
 }  // namespace
 #endif
 
@@ -84,13 +111,15 @@ int main() {
     return 77;
   }
   if (cpu.UsableAvx512()) {
-    Adam("avx512", AdamUpdateAvx512, 16);
+    AdamVector("avx512", AdamUpdateAvx512, 16);
     MaskAndBias("avx512", MaskAndBiasGradientAvx512);
+    SigmoidHead("avx512", SigmoidBodiesAvx512(), 16);
   } else {
     std::printf("avx512 bodies not checked: this CPU has no usable AVX-512\n");
   }
-  Adam("avx2", AdamUpdateAvx2, 8);
+  AdamVector("avx2", AdamUpdateAvx2, 8);
   MaskAndBias("avx2", MaskAndBiasGradientAvx2);
+  SigmoidHead("avx2", SigmoidBodiesAvx2(), 8);
   std::printf("%d checks, %d failures\n", checks, failures);
   return failures == 0 ? 0 : 1;
 #endif

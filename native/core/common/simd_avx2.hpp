@@ -1,6 +1,7 @@
 // The 8-float vector type the ISA-generic bodies are written against (gemm/ukernel_x2.hpp,
-// gemm/gemv_x.hpp, nn/adam_x.hpp). Include it only from files compiled with AVX2 flags (*_avx2.cpp); the
-// anonymous namespace keeps every instantiation over it inside this ISA (see simd_avx512.hpp).
+// gemm/gemv_x.hpp, nn/adam_x.hpp, nn/sigmoid_head_x.hpp). Include it only from files compiled with AVX2
+// flags (*_avx2.cpp); the anonymous namespace keeps every instantiation over it inside this ISA (see
+// simd_avx512.hpp).
 #pragma once
 #include <immintrin.h>
 
@@ -34,6 +35,13 @@ struct Ymm {
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
     s = _mm_add_ss(s, _mm_movehdup_ps(s));
     return _mm_cvtss_f32(s);
+  }
+  // x where a > 0, else y (y for NaN a).
+  static Reg SelectPositive(Reg a, Reg x, Reg y) { return _mm256_blendv_ps(y, x, _mm256_cmp_ps(a, Zero(), _CMP_GT_OQ)); }
+  static Reg RoundNearest(Reg x) { return _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  // 2^k for integral k in [−126, 127], from the exponent bits.
+  static Reg Pow2(Reg k) {
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23));
   }
 };
 

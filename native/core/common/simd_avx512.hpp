@@ -1,6 +1,6 @@
 // The 16-float vector type the ISA-generic bodies are written against (gemm/ukernel_x2.hpp,
-// gemm/gemv_x.hpp, nn/adam_x.hpp). Include it only from files compiled with AVX-512 flags (*_avx512.cpp).
-// It lives in an anonymous namespace on purpose: every instantiation over it then has internal linkage,
+// gemm/gemv_x.hpp, nn/adam_x.hpp, nn/sigmoid_head_x.hpp). Include it only from files compiled with AVX-512
+// flags (*_avx512.cpp). It lives in an anonymous namespace on purpose: every instantiation over it then has internal linkage,
 // so the linker can never fold an AVX-512 body into a caller built for another ISA.
 #pragma once
 // GCC 12 passes _mm512_undefined_ps() inside several intrinsics (sqrt, max, unpack), which
@@ -36,6 +36,15 @@ struct Zmm {
   // x where a > 0, else 0 (a > 0 is false for NaN and −0, as in the scalar `a > 0 ? x : 0`).
   static Reg ZeroUnlessPositive(Reg a, Reg x) { return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(a, Zero(), _CMP_GT_OQ), x); }
   static float Sum(Reg v) { return _mm512_reduce_add_ps(v); }
+  // x where a > 0, else y (y for NaN a).
+  static Reg SelectPositive(Reg a, Reg x, Reg y) {
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, Zero(), _CMP_GT_OQ), y, x);
+  }
+  static Reg RoundNearest(Reg x) { return _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  // 2^k for integral k in [−126, 127], from the exponent bits.
+  static Reg Pow2(Reg k) {
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(k), _mm512_set1_epi32(127)), 23));
+  }
 };
 
 }  // namespace

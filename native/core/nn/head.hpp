@@ -5,11 +5,15 @@
 //   sigmoid + BCE:  (1/n) Σ max(z,0) − z·y + log(1 + e^−|z|)  ∂/∂z = (p − y)/n
 //   softmax + CCE:  Σ y (logΣe^z − z)                         ∂/∂z = p·Σy − y
 // The batch loss is the mean over the m examples (Keras's sum-over-batch-size), so gradients get 1/m.
+// The loops below are the reference (double: the gradient checks); float's sigmoid heads run the
+// vectorised nn/sigmoid_head.hpp, the same formulas with exp and log1p evaluated by polynomials.
 #pragma once
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 
+#include "nn/sigmoid_head.hpp"
 #include "nn/spec.hpp"
 
 namespace mlpe::nn {
@@ -17,6 +21,9 @@ namespace mlpe::nn {
 // p := activation(z) for m rows of n.
 template <typename T>
 void Activate(Head head, const T* z, int64_t m, int64_t n, T* p) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (head != Head::SoftmaxCce) return SigmoidActivate(z, m * n, p);  // vectorised (nn/sigmoid_head.hpp)
+  }
   if (head != Head::SoftmaxCce) {
     for (int64_t i = 0; i < m * n; ++i) p[i] = T(1) / (T(1) + std::exp(-z[i]));
     return;
@@ -37,6 +44,9 @@ void Activate(Head head, const T* z, int64_t m, int64_t n, T* p) {
 template <typename T>
 double LossAndGradient(Head head, const T* z, const T* p, const T* y, int64_t m, int64_t n, T* dz,
                        int64_t batch_rows = 0) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (head != Head::SoftmaxCce) return SigmoidLossAndGradient(head, z, p, y, m, n, dz, batch_rows);
+  }
   double total = 0;
   const T inv_m = T(1) / static_cast<T>(batch_rows > 0 ? batch_rows : m);
   const T inv_n = T(1) / static_cast<T>(n);
@@ -53,7 +63,7 @@ double LossAndGradient(Head head, const T* z, const T* p, const T* y, int64_t m,
           row += static_cast<double>(e) * e;
           if (dr) dr[j] = T(2) * inv_n * inv_m * e * pr[j] * (T(1) - pr[j]);
         }
-        row /= static_cast<double>(n);
+        if (n > 1) row /= static_cast<double>(n);  // x / 1 == x: BUTTER's one-output heads skip the divsd chain
         break;
       case Head::SigmoidBce:
         for (int64_t j = 0; j < n; ++j) {
@@ -61,7 +71,7 @@ double LossAndGradient(Head head, const T* z, const T* p, const T* y, int64_t m,
           row += static_cast<double>(std::max(zj, T(0)) - zj * yr[j] + std::log1p(std::exp(-std::abs(zj))));
           if (dr) dr[j] = inv_n * inv_m * (pr[j] - yr[j]);
         }
-        row /= static_cast<double>(n);
+        if (n > 1) row /= static_cast<double>(n);  // x / 1 == x: BUTTER's one-output heads skip the divsd chain
         break;
       case Head::SoftmaxCce: {
         const T top = *std::max_element(zr, zr + n);
