@@ -1,7 +1,7 @@
 // The 16-float vector type the ISA-generic bodies are written against (gemm/ukernel_x2.hpp,
 // gemm/gemv_x.hpp, nn/adam_x.hpp, nn/sigmoid_head_x.hpp). Include it only from files compiled with AVX-512
-// flags (*_avx512.cpp). It lives in an anonymous namespace on purpose: every instantiation over it then has internal linkage,
-// so the linker can never fold an AVX-512 body into a caller built for another ISA.
+// flags (*_avx512.cpp). It lives in an anonymous namespace on purpose: every instantiation over it then
+// has internal linkage, so the linker can never fold an AVX-512 body into a caller built for another ISA.
 #pragma once
 // GCC 12 passes _mm512_undefined_ps() inside several intrinsics (sqrt, max, unpack), which
 // -Wmaybe-uninitialized reports at every call site; nothing here is uninitialised.
