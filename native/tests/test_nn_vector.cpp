@@ -58,7 +58,7 @@ void AdamVector(const char* isa, AdamBody body, int64_t lanes) {
 }
 
 void MaskAndBias(const char* isa, MaskBody body) {
-  for (const int64_t width : {1, 10, 16, 59, 64, 701})
+  for (const int64_t width : {1, 2, 6, 10, 14, 16, 59, 64, 701})
     for (const bool masked : {false, true}) {
       const int64_t m = 37;
       auto g = Random(m * width, -1, 1);

@@ -51,6 +51,19 @@ template <class V, bool kMaskedTail>
 void MaskAndBiasGradientX(float* g, const float* relu_out, int64_t m, int64_t width, float* db) {
   constexpr int kBlock = 8;
   constexpr int64_t L = V::kLanes;
+  if (kMaskedTail && relu_out && width < L) {
+    // Rows narrower than a vector (exponential tails: 14, 6, 2 units): each row's masked store would
+    // overlap the next row's load. The mask is elementwise, so it runs over the block as one flat array;
+    // the column sums then only load.
+    const int64_t count = m * width;
+    int64_t i = 0;
+    for (; i + L <= count; i += L) V::Store(g + i, V::ZeroUnlessPositive(V::Load(relu_out + i), V::Load(g + i)));
+    if (i < count) {
+      const typename V::Mask tail = V::Tail(static_cast<int>(count - i));
+      V::MaskStore(g + i, tail, V::ZeroUnlessPositive(V::MaskLoad(tail, relu_out + i), V::MaskLoad(tail, g + i)));
+    }
+    return MaskAndBiasBlock<V>(g, nullptr, m, width, db, 0, 1, true, V::Tail(static_cast<int>(width)));
+  }
   const int64_t full_cols = width / L * L;
   for (int64_t j0 = 0; j0 < full_cols; j0 += kBlock * L)
     MaskAndBiasBlock<V>(g, relu_out, m, width, db, j0, static_cast<int>(std::min<int64_t>(kBlock, (full_cols - j0) / L)),
