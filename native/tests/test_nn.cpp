@@ -401,6 +401,31 @@ void SigmoidHeadAccuracy() {
   EXPECT(std::isnan(SigmoidLossAndGradient(Head::SigmoidBce, &zn, &pn, &yn, 1, 1, &dn, 1)), "BCE loss of a NaN logit is NaN");
 }
 
+// The softmax head's loss takes log Σ e^(z − top) as −log p_top from Activate's probabilities: equal to
+// the direct formula Σ y (log Σ e^z − z) to within a rounding of p (float) or to 1e-12 (double).
+void SoftmaxLossFromProbabilities() {
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<double> d(-30.0, 30.0);
+  const int64_t m = 40, n = 7;
+  std::vector<double> z(m * n), p(m * n), y(m * n, 0.0);
+  for (auto& v : z) v = d(rng);
+  for (int64_t r = 0; r < m; ++r) y[r * n + r % n] = 1.0, y[r * n + (r + 3) % n] += 0.25;  // not one-hot
+  Activate<double>(Head::SoftmaxCce, z.data(), m, n, p.data());
+  double direct = 0;
+  for (int64_t r = 0; r < m; ++r) {
+    double top = -1e300, sum = 0;
+    for (int64_t j = 0; j < n; ++j) top = std::max(top, z[r * n + j]);
+    for (int64_t j = 0; j < n; ++j) sum += std::exp(z[r * n + j] - top);
+    for (int64_t j = 0; j < n; ++j) direct += y[r * n + j] * (std::log(sum) + top - z[r * n + j]);
+  }
+  const double loss = LossAndGradient<double>(Head::SoftmaxCce, z.data(), p.data(), y.data(), m, n, nullptr);
+  EXPECT(std::fabs(loss - direct) <= 1e-12 * std::fabs(direct), "double CCE %.17g vs direct %.17g", loss, direct);
+  std::vector<float> zf(z.begin(), z.end()), pf(m * n), yf(y.begin(), y.end());
+  Activate<float>(Head::SoftmaxCce, zf.data(), m, n, pf.data());
+  const double lossf = LossAndGradient<float>(Head::SoftmaxCce, zf.data(), pf.data(), yf.data(), m, n, nullptr);
+  EXPECT(std::fabs(lossf - direct) <= 1e-5 * std::fabs(direct), "float CCE %.9g vs direct %.9g", lossf, direct);
+}
+
 int main() {
   try {
     GradientCheck("dense relu + sigmoid/MSE", Spec(4, {6, 5, 3}, {false, false, false}, Head::SigmoidMse), 5);
@@ -412,6 +437,7 @@ int main() {
     FloatMatchesDouble(Spec(13, {50, 33, 1}, {false, false, false}, Head::SigmoidBce), 64);
     FloatMatchesDouble(Spec(9, {40, 3}, {false, false}, Head::SigmoidMse), 31);
     SigmoidHeadAccuracy();
+    SoftmaxLossFromProbabilities();
     Randomness();
     NoAllocationPerStep();
     Determinism();
