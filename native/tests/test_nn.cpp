@@ -29,7 +29,7 @@
 #include "nn/network.hpp"
 #include "nn/random.hpp"
 #include "nn/row_split.hpp"
-#include "nn/sigmoid_head.hpp"
+#include "nn/head_math.hpp"
 #include "nn/trainer.hpp"
 #include "count_allocations.hpp"
 #include "expect.hpp"
@@ -352,7 +352,7 @@ void BadData() {
 
 }  // namespace
 
-// The float sigmoid heads (polynomial exp and log1p, nn/sigmoid_head_x.hpp) against the double-precision
+// The float sigmoid heads (polynomial exp and log1p, nn/head_math_x.hpp) against the double-precision
 // formulas with libm: σ and the BCE loss within a few ulp (relative to the value, or absolutely near 0),
 // MSE and both gradients exact functions of p; the extremes saturate; NaN logits give NaN.
 void SigmoidHeadAccuracy() {
@@ -401,8 +401,9 @@ void SigmoidHeadAccuracy() {
   EXPECT(std::isnan(SigmoidLossAndGradient(Head::SigmoidBce, &zn, &pn, &yn, 1, 1, &dn, 1)), "BCE loss of a NaN logit is NaN");
 }
 
-// The softmax head's loss takes log Σ e^(z − top) as −log p_top from Activate's probabilities: equal to
-// the direct formula Σ y (log Σ e^z − z) to within a rounding of p (float) or to 1e-12 (double).
+// The softmax head: float probabilities (polynomial exp, nn/head_math.hpp) within a few ulp of double
+// libm ones; the loss takes log Σ e^(z − top) as −log p_top from Activate's probabilities, equal to the
+// direct formula Σ y (log Σ e^z − z) to within a rounding of p (float) or to 1e-12 (double).
 void SoftmaxLossFromProbabilities() {
   std::mt19937 rng(5);
   std::uniform_real_distribution<double> d(-30.0, 30.0);
@@ -418,6 +419,22 @@ void SoftmaxLossFromProbabilities() {
     for (int64_t j = 0; j < n; ++j) sum += std::exp(z[r * n + j] - top);
     for (int64_t j = 0; j < n; ++j) direct += y[r * n + j] * (std::log(sum) + top - z[r * n + j]);
   }
+  // Float softmax (polynomial exp) vs double libm on the same float differences top − z (their rounding,
+  // up to 4e-6 absolute at |z| ≈ 60, is the float head's, with or without the polynomial).
+  std::vector<float> zs(z.begin(), z.end()), ps(m * n);
+  Activate<float>(Head::SoftmaxCce, zs.data(), m, n, ps.data());
+  double worst = 0;
+  for (int64_t r = 0; r < m; ++r) {
+    const float* zr = zs.data() + r * n;
+    const float top = *std::max_element(zr, zr + n);
+    double sum = 0;
+    for (int64_t j = 0; j < n; ++j) sum += std::exp(-static_cast<double>(top - zr[j]));
+    for (int64_t j = 0; j < n; ++j) {
+      const double want = std::exp(-static_cast<double>(top - zr[j])) / sum;
+      worst = std::max(worst, std::fabs(ps[r * n + j] - want) / std::max(want, 1e-30));
+    }
+  }
+  EXPECT(worst < 1e-6, "float softmax within a few ulp of double: worst relative error %g", worst);
   const double loss = LossAndGradient<double>(Head::SoftmaxCce, z.data(), p.data(), y.data(), m, n, nullptr);
   EXPECT(std::fabs(loss - direct) <= 1e-12 * std::fabs(direct), "double CCE %.17g vs direct %.17g", loss, direct);
   std::vector<float> zf(z.begin(), z.end()), pf(m * n), yf(y.begin(), y.end());

@@ -14,7 +14,7 @@
 #include "hw/cpu.hpp"
 #include "nn/adam.hpp"
 #include "nn/dense_backward.hpp"
-#include "nn/sigmoid_head.hpp"
+#include "nn/head_math.hpp"
 
 using namespace mlpe::nn;
 using mlpe::test::checks;
@@ -73,7 +73,7 @@ void MaskAndBias(const char* isa, MaskBody body) {
     }
 }
 
-void SigmoidHead(const char* isa, const SigmoidBodies& bodies, int64_t lanes) {
+void SigmoidHead(const char* isa, const HeadBodies& bodies, int64_t lanes) {
   for (const int64_t n : {1, 15, 16, 17, 300}) {
     auto z = Random(n, -95, 95);
     const float specials[] = {0.0f, -0.0f, 1e-9f, 87.3f, 87.4f, -87.4f, 200.0f, std::nanf(""), 1e30f, -1e30f};
@@ -86,6 +86,12 @@ void SigmoidHead(const char* isa, const SigmoidBodies& bodies, int64_t lanes) {
     SigmoidActivateScalar(z.data(), tail, n, p.data());
     SigmoidActivateScalar(z.data(), 0, n, ps.data());
     EXPECT(SameBits(p, ps), "%s sigmoid n=%lld: vector == scalar", isa, static_cast<long long>(n));
+    std::vector<float> a(n);  // e^−a for a ≥ 0 (softmax's max − z), NaN and +inf included
+    for (int64_t i = 0; i < n; ++i) a[i] = std::isnan(z[i]) ? z[i] : std::fabs(z[i]);
+    auto as = a;
+    ExpNegScalar(a.data(), bodies.exp_neg(a.data(), 0, n), n);
+    ExpNegScalar(as.data(), 0, n);
+    EXPECT(SameBits(a, as), "%s e^-a n=%lld: vector == scalar", isa, static_cast<long long>(n));
     for (const Head head : {Head::SigmoidBce, Head::SigmoidMse}) {
       std::vector<float> t(n), ts(n), dz(n), dzs(n);
       const int64_t done = bodies.terms(head, z.data(), p.data(), y.data(), 0, n, 0.37f, t.data(), dz.data());
@@ -113,13 +119,13 @@ int main() {
   if (cpu.UsableAvx512()) {
     AdamVector("avx512", AdamUpdateAvx512, 16);
     MaskAndBias("avx512", MaskAndBiasGradientAvx512);
-    SigmoidHead("avx512", SigmoidBodiesAvx512(), 16);
+    SigmoidHead("avx512", HeadBodiesAvx512(), 16);
   } else {
     std::printf("avx512 bodies not checked: this CPU has no usable AVX-512\n");
   }
   AdamVector("avx2", AdamUpdateAvx2, 8);
   MaskAndBias("avx2", MaskAndBiasGradientAvx2);
-  SigmoidHead("avx2", SigmoidBodiesAvx2(), 8);
+  SigmoidHead("avx2", HeadBodiesAvx2(), 8);
   std::printf("%d checks, %d failures\n", checks, failures);
   return failures == 0 ? 0 : 1;
 #endif

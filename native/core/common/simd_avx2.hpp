@@ -1,5 +1,5 @@
 // The 8-float vector type the ISA-generic bodies are written against (gemm/ukernel_x2.hpp,
-// gemm/gemv_x.hpp, nn/adam_x.hpp, nn/sigmoid_head_x.hpp). Include it only from files compiled with AVX2
+// gemm/gemv_x.hpp, nn/adam_x.hpp, nn/head_math_x.hpp). Include it only from files compiled with AVX2
 // flags (*_avx2.cpp); the anonymous namespace keeps every instantiation over it inside this ISA (see
 // simd_avx512.hpp).
 #pragma once

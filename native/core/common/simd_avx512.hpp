@@ -1,5 +1,5 @@
 // The 16-float vector type the ISA-generic bodies are written against (gemm/ukernel_x2.hpp,
-// gemm/gemv_x.hpp, nn/adam_x.hpp, nn/sigmoid_head_x.hpp). Include it only from files compiled with AVX-512
+// gemm/gemv_x.hpp, nn/adam_x.hpp, nn/head_math_x.hpp). Include it only from files compiled with AVX-512
 // flags (*_avx512.cpp). It lives in an anonymous namespace on purpose: every instantiation over it then
 // has internal linkage, so the linker can never fold an AVX-512 body into a caller built for another ISA.
 #pragma once

@@ -5,15 +5,16 @@
 //   sigmoid + BCE:  (1/n) Σ max(z,0) − z·y + log(1 + e^−|z|)  ∂/∂z = (p − y)/n
 //   softmax + CCE:  Σ y (logΣe^z − z)                         ∂/∂z = p·Σy − y
 // The batch loss is the mean over the m examples (Keras's sum-over-batch-size), so gradients get 1/m.
-// The loops below are the reference (double: the gradient checks); float's sigmoid heads run the
-// vectorised nn/sigmoid_head.hpp, the same formulas with exp and log1p evaluated by polynomials.
+// The loops below are the reference (double: the gradient checks); float runs the vectorised
+// nn/head_math.hpp for the sigmoid heads and softmax's exponentials, the same formulas with exp and log1p
+// evaluated by polynomials.
 #pragma once
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <type_traits>
 
-#include "nn/sigmoid_head.hpp"
+#include "nn/head_math.hpp"
 #include "nn/spec.hpp"
 
 namespace mlpe::nn {
@@ -21,8 +22,9 @@ namespace mlpe::nn {
 // p := activation(z) for m rows of n.
 template <typename T>
 void Activate(Head head, const T* z, int64_t m, int64_t n, T* p) {
-  if constexpr (std::is_same_v<T, float>) {
-    if (head != Head::SoftmaxCce) return SigmoidActivate(z, m * n, p);  // vectorised (nn/sigmoid_head.hpp)
+  if constexpr (std::is_same_v<T, float>) {  // vectorised (nn/head_math.hpp)
+    if (head != Head::SoftmaxCce) return SigmoidActivate(z, m * n, p);
+    return SoftmaxActivate(z, m, n, p);
   }
   if (head != Head::SoftmaxCce) {
     for (int64_t i = 0; i < m * n; ++i) p[i] = T(1) / (T(1) + std::exp(-z[i]));

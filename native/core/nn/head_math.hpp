@@ -1,7 +1,8 @@
-// The sigmoid output heads (sigmoid + MSE for regression, sigmoid + BCE for one-output classification)
-// in float, vectorised: on BUTTER's one-output networks the libm exp and log1p calls of the scalar head
-// cost a tenth of a training step. The math (sigmoid_head_x.hpp) is BUTTER's stable logits form with
-// e^−|z| and log1p computed by polynomials within a few ulp of libm, identically on every ISA.
+// The output heads' transcendental work in float, vectorised: the sigmoid heads (sigmoid + MSE for
+// regression, sigmoid + BCE for one-output classification) and softmax's exponentials. On BUTTER's small
+// networks the libm exp and log1p calls of the scalar heads cost a tenth to a fifth of a training step.
+// The math (head_math_x.hpp) is BUTTER's stable logits form with e^−a and log1p computed by polynomials
+// within a few ulp of libm, identically on every ISA.
 #pragma once
 #include <cstdint>
 
@@ -12,6 +13,9 @@ namespace mlpe::nn {
 // p := σ(z) for `count` values.
 void SigmoidActivate(const float* z, int64_t count, float* p);
 
+// p := softmax of each of m rows of n logits: e^(z − max) over their sum, summed in column order.
+void SoftmaxActivate(const float* z, int64_t m, int64_t n, float* p);
+
 // The summed per-example loss of m rows of n outputs (SigmoidMse or SigmoidBce), and, when dz is given,
 // dz := ∂(mean loss)/∂z with the mean over batch_rows (0: these m rows). head.hpp's LossAndGradient
 // contract, with each row's loss summed in double in column order as there.
@@ -19,17 +23,19 @@ double SigmoidLossAndGradient(Head head, const float* z, const float* p, const f
                               int64_t batch_rows);
 
 // The bodies over values [begin, end): one lane at a time (every CPU, and the vector bodies' tails), and
-// 16 or 8 lanes (sigmoid_head_avx512.cpp, sigmoid_head_avx2.cpp; only for CPUs with those ISAs), which
-// return the first value they left. See sigmoid_head_x.hpp for terms and dz.
+// 16 or 8 lanes (head_math_avx512.cpp, head_math_avx2.cpp; only for CPUs with those ISAs), which
+// return the first value they left. See head_math_x.hpp for terms and dz.
 void SigmoidActivateScalar(const float* z, int64_t begin, int64_t end, float* p);
+void ExpNegScalar(float* a, int64_t begin, int64_t end);  // a := e^−a (a ≥ 0), in place
 void SigmoidTermsScalar(Head head, const float* z, const float* p, const float* y, int64_t begin, int64_t end, float scale,
                         float* terms, float* dz);
-struct SigmoidBodies {
+struct HeadBodies {
   int64_t (*activate)(const float* z, int64_t begin, int64_t end, float* p);
+  int64_t (*exp_neg)(float* a, int64_t begin, int64_t end);
   int64_t (*terms)(Head head, const float* z, const float* p, const float* y, int64_t begin, int64_t end, float scale,
                    float* terms, float* dz);
 };
-SigmoidBodies SigmoidBodiesAvx512();
-SigmoidBodies SigmoidBodiesAvx2();
+HeadBodies HeadBodiesAvx512();
+HeadBodies HeadBodiesAvx2();
 
 }  // namespace mlpe::nn

@@ -1,4 +1,4 @@
-#include "nn/sigmoid_head.hpp"
+#include "nn/head_math.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -6,14 +6,14 @@
 #include <cstring>
 
 #include "hw/cpu.hpp"
-#include "nn/sigmoid_head_x.hpp"
+#include "nn/head_math_x.hpp"
 
 namespace mlpe::nn {
 
 namespace {
 
 // One float lane with the vector types' semantics (x86 maxps, blend on a > 0, cvtps2dq's INT_MIN for
-// values out of range), so sigmoid_head_x.hpp's math gives the same bits here as on 8 or 16 lanes.
+// values out of range), so head_math_x.hpp's math gives the same bits here as on 8 or 16 lanes.
 struct F32 {
   using Reg = float;
   static constexpr int kLanes = 1;
@@ -39,20 +39,20 @@ struct F32 {
 };
 
 // The widest usable ISA's bodies; none (nullptr members) without AVX2 or off x86-64.
-const SigmoidBodies& VectorBodies() {
+const HeadBodies& VectorBodies() {
 #if defined(__x86_64__) || defined(_M_X64)
-  static const SigmoidBodies bodies = hw::Cpu().UsableAvx512() ? SigmoidBodiesAvx512()
-                                      : hw::Cpu().UsableAvx2() ? SigmoidBodiesAvx2()
-                                                               : SigmoidBodies{};
+  static const HeadBodies bodies = hw::Cpu().UsableAvx512() ? HeadBodiesAvx512()
+                                      : hw::Cpu().UsableAvx2() ? HeadBodiesAvx2()
+                                                               : HeadBodies{};
 #else
-  static const SigmoidBodies bodies{};
+  static const HeadBodies bodies{};
 #endif
   return bodies;
 }
 
 void Terms(Head head, const float* z, const float* p, const float* y, int64_t count, float scale, float* terms,
            float* dz) {
-  const SigmoidBodies& vector = VectorBodies();
+  const HeadBodies& vector = VectorBodies();
   const int64_t begin = vector.terms ? vector.terms(head, z, p, y, 0, count, scale, terms, dz) : 0;
   SigmoidTermsScalar(head, z, p, y, begin, count, scale, terms, dz);
 }
@@ -66,8 +66,27 @@ void SigmoidTermsScalar(Head head, const float* z, const float* p, const float* 
   SigmoidTermsX<F32>(head, z, p, y, begin, end, scale, terms, dz);
 }
 
+void ExpNegScalar(float* a, int64_t begin, int64_t end) { ExpNegX<F32>(a, begin, end); }
+
+void SoftmaxActivate(const float* z, int64_t m, int64_t n, float* p) {
+  for (int64_t r = 0; r < m; ++r) {
+    const float* zr = z + r * n;
+    float* pr = p + r * n;
+    const float top = *std::max_element(zr, zr + n);
+    for (int64_t j = 0; j < n; ++j) pr[j] = top - zr[j];
+  }
+  const HeadBodies& vector = VectorBodies();
+  ExpNegScalar(p, vector.exp_neg ? vector.exp_neg(p, 0, m * n) : 0, m * n);
+  for (int64_t r = 0; r < m; ++r) {
+    float* pr = p + r * n;
+    float sum = 0;
+    for (int64_t j = 0; j < n; ++j) sum += pr[j];
+    for (int64_t j = 0; j < n; ++j) pr[j] /= sum;
+  }
+}
+
 void SigmoidActivate(const float* z, int64_t count, float* p) {
-  const SigmoidBodies& vector = VectorBodies();
+  const HeadBodies& vector = VectorBodies();
   SigmoidActivateScalar(z, vector.activate ? vector.activate(z, 0, count, p) : 0, count, p);
 }
 

@@ -1,5 +1,5 @@
-// The sigmoid heads' per-value math (nn/sigmoid_head.hpp) written once for any lane type V:
-// common/simd_avx512.hpp's Zmm, simd_avx2.hpp's Ymm, or sigmoid_head.cpp's one-lane F32, which runs the
+// The output heads' per-value math (nn/head_math.hpp) written once for any lane type V:
+// common/simd_avx512.hpp's Zmm, simd_avx2.hpp's Ymm, or head_math.cpp's one-lane F32, which runs the
 // tails and CPUs without AVX2. Every instantiation performs the same IEEE operations in the same order
 // (FMAs explicit; the ISA files are built with -ffp-contract=off), so results are bit-identical whichever
 // runs, and a run's losses do not depend on the CPU.
@@ -63,6 +63,15 @@ template <class V>
 int64_t SigmoidActivateX(const float* z, int64_t begin, int64_t end, float* p) {
   int64_t i = begin;
   for (; i + V::kLanes <= end; i += V::kLanes) V::Store(p + i, SigmoidMath<V>::Sigmoid(V::Load(z + i)));
+  return i;
+}
+
+// a := e^−a in place for values [begin, end) in whole vectors (softmax's e^(z − max) with a = max − z);
+// returns the first value left.
+template <class V>
+int64_t ExpNegX(float* a, int64_t begin, int64_t end) {
+  int64_t i = begin;
+  for (; i + V::kLanes <= end; i += V::kLanes) V::Store(a + i, SigmoidMath<V>::ExpNeg(V::Load(a + i)));
   return i;
 }
 
