@@ -5,9 +5,8 @@
 //   sigmoid + BCE:  (1/n) Σ max(z,0) − z·y + log(1 + e^−|z|)  ∂/∂z = (p − y)/n
 //   softmax + CCE:  Σ y (logΣe^z − z)                         ∂/∂z = p·Σy − y
 // The batch loss is the mean over the m examples (Keras's sum-over-batch-size), so gradients get 1/m.
-// The loops below are the reference (double: the gradient checks); float runs the vectorised
-// nn/head_math.hpp for the sigmoid heads and softmax's exponentials, the same formulas with exp and log1p
-// evaluated by polynomials.
+// double (the gradient checks) evaluates exp and log1p with libm; float runs the sigmoid heads and
+// softmax's exponentials in nn/head_math.hpp, the same formulas with exp and log1p as polynomials.
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -22,20 +21,25 @@ namespace mlpe::nn {
 // p := activation(z) for m rows of n.
 template <typename T>
 void Activate(Head head, const T* z, int64_t m, int64_t n, T* p) {
-  if constexpr (std::is_same_v<T, float>) {  // vectorised (nn/head_math.hpp)
-    if (head != Head::SoftmaxCce) return SigmoidActivate(z, m * n, p);
-    return SoftmaxActivate(z, m, n, p);
-  }
   if (head != Head::SoftmaxCce) {
+    if constexpr (std::is_same_v<T, float>) return SigmoidActivate(z, m * n, p);  // vectorised
     for (int64_t i = 0; i < m * n; ++i) p[i] = T(1) / (T(1) + std::exp(-z[i]));
     return;
   }
+  // Softmax in three sweeps, so the exponentials run over the whole block at once (vectorised for
+  // float): top − z per row, e^−(top − z), then each row over its sum in column order.
   for (int64_t r = 0; r < m; ++r) {
     const T* zr = z + r * n;
     T* pr = p + r * n;
     const T top = *std::max_element(zr, zr + n);
+    for (int64_t j = 0; j < n; ++j) pr[j] = top - zr[j];
+  }
+  if constexpr (std::is_same_v<T, float>) ExpNeg(p, m * n);
+  else for (int64_t i = 0; i < m * n; ++i) p[i] = std::exp(-p[i]);
+  for (int64_t r = 0; r < m; ++r) {
+    T* pr = p + r * n;
     T sum = 0;
-    for (int64_t j = 0; j < n; ++j) sum += (pr[j] = std::exp(zr[j] - top));
+    for (int64_t j = 0; j < n; ++j) sum += pr[j];
     for (int64_t j = 0; j < n; ++j) pr[j] /= sum;
   }
 }
@@ -65,7 +69,7 @@ double LossAndGradient(Head head, const T* z, const T* p, const T* y, int64_t m,
           row += static_cast<double>(e) * e;
           if (dr) dr[j] = T(2) * inv_n * inv_m * e * pr[j] * (T(1) - pr[j]);
         }
-        if (n > 1) row /= static_cast<double>(n);  // x / 1 == x: BUTTER's one-output heads skip the divsd chain
+        row /= static_cast<double>(n);
         break;
       case Head::SigmoidBce:
         for (int64_t j = 0; j < n; ++j) {
@@ -73,7 +77,7 @@ double LossAndGradient(Head head, const T* z, const T* p, const T* y, int64_t m,
           row += static_cast<double>(std::max(zj, T(0)) - zj * yr[j] + std::log1p(std::exp(-std::abs(zj))));
           if (dr) dr[j] = inv_n * inv_m * (pr[j] - yr[j]);
         }
-        if (n > 1) row /= static_cast<double>(n);  // x / 1 == x: BUTTER's one-output heads skip the divsd chain
+        row /= static_cast<double>(n);
         break;
       case Head::SoftmaxCce: {
         // log Σ e^(z − top) = −log p_top: Activate divided e^0 = 1 by that very sum, so the probabilities

@@ -68,21 +68,9 @@ void SigmoidTermsScalar(Head head, const float* z, const float* p, const float* 
 
 void ExpNegScalar(float* a, int64_t begin, int64_t end) { ExpNegX<F32>(a, begin, end); }
 
-void SoftmaxActivate(const float* z, int64_t m, int64_t n, float* p) {
-  for (int64_t r = 0; r < m; ++r) {
-    const float* zr = z + r * n;
-    float* pr = p + r * n;
-    const float top = *std::max_element(zr, zr + n);
-    for (int64_t j = 0; j < n; ++j) pr[j] = top - zr[j];
-  }
+void ExpNeg(float* a, int64_t count) {
   const HeadBodies& vector = VectorBodies();
-  ExpNegScalar(p, vector.exp_neg ? vector.exp_neg(p, 0, m * n) : 0, m * n);
-  for (int64_t r = 0; r < m; ++r) {
-    float* pr = p + r * n;
-    float sum = 0;
-    for (int64_t j = 0; j < n; ++j) sum += pr[j];
-    for (int64_t j = 0; j < n; ++j) pr[j] /= sum;
-  }
+  ExpNegScalar(a, vector.exp_neg ? vector.exp_neg(a, 0, count) : 0, count);
 }
 
 void SigmoidActivate(const float* z, int64_t count, float* p) {

@@ -13,8 +13,8 @@ namespace mlpe::nn {
 // p := σ(z) for `count` values.
 void SigmoidActivate(const float* z, int64_t count, float* p);
 
-// p := softmax of each of m rows of n logits: e^(z − max) over their sum, summed in column order.
-void SoftmaxActivate(const float* z, int64_t m, int64_t n, float* p);
+// a := e^−a for `count` values a ≥ 0 (softmax's e^(z − max), with a = max − z), in place.
+void ExpNeg(float* a, int64_t count);
 
 // The summed per-example loss of m rows of n outputs (SigmoidMse or SigmoidBce), and, when dz is given,
 // dz := ∂(mean loss)/∂z with the mean over batch_rows (0: these m rows). head.hpp's LossAndGradient
