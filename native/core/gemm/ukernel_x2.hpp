@@ -2,7 +2,8 @@
 // (MR×32, 16 lanes) — the packed kernel, the unpacked ("sup") kernel and the alpha/beta store of the register
 // tile they share. Only the ISA files include this, each with its own vector type V:
 //   V::Reg, V::kLanes, V::Zero(), V::Set1(float), V::Load(const float*) (unaligned), V::LoadAligned,
-//   V::Store(float*, Reg) (unaligned), V::Mul(x, y), V::Fmadd(x, y, z) = x·y + z.
+//   V::Store(float*, Reg) (unaligned), V::Mul(x, y), V::Fmadd(x, y, z) = x·y + z; for edges and the
+//   epilogue V::Mask, V::Tail(n), V::MaskLoad, V::MaskStore, V::Add, V::Max, V::kMaskRegisters.
 // Per k step: 2 loads of B, MR broadcasts of A, 2·MR FMAs into 2·MR accumulators (BLIS haswell layout).
 // The unpacked kernels exist for every height up to the ISA's largest MR, with masked column tails.
 // V is common/simd_avx512.hpp's Zmm or simd_avx2.hpp's Ymm, declared in an anonymous namespace: the
@@ -17,23 +18,34 @@
 
 namespace mlpe::gemm {
 
-// C[0:MR, 0:2·lanes] := alpha·acc + beta·C; beta == 0: C is not read (it may hold NaN).
-template <class V, int MR>
-inline void StoreTileX2(const typename V::Reg (&c0)[MR], const typename V::Reg (&c1)[MR], float* c, int64_t rs_c,
-                        float alpha, float beta) {
-  const typename V::Reg va = V::Set1(alpha), vb = V::Set1(beta);
-  if (beta == 0.0f) {
+// A register tile's store, for the packed and the unpacked kernels: rows of alpha·acc + beta·C (beta == 0:
+// C not read, it may hold NaN), then the epilogue if the tile carries one, in the order ApplyEpilogue uses
+// (+ bias, then max(x, 0)), so fused and separate epilogues agree. kVecs vectors per row; with kMasked the
+// last one is written under `tail` only.
+template <class V, int H, int kVecs, bool kMasked>
+inline void StoreTile(const typename V::Reg (&c0)[H], const typename V::Reg (&c1)[H], float* c, int64_t rs_c,
+                         const SupTile& tile) {
+  using Reg = typename V::Reg;
+  const typename V::Mask tail = V::Tail(tile.cols - (kVecs - 1) * V::kLanes);
+  const float beta = tile.beta;
+  const Reg va = V::Set1(tile.alpha), vb = V::Set1(beta), zero = V::Zero();
+  auto load = [&](int v, const float* p) __attribute__((always_inline)) {
+    return kMasked && v == kVecs - 1 ? V::MaskLoad(tail, p) : V::Load(p);
+  };
+  Reg bias[kVecs];
+#pragma GCC unroll 2
+  for (int v = 0; v < kVecs; ++v) bias[v] = tile.bias ? load(v, tile.bias + v * V::kLanes) : zero;
 #pragma GCC unroll 16
-    for (int i = 0; i < MR; ++i) {
-      V::Store(c + i * rs_c, V::Mul(va, c0[i]));
-      V::Store(c + i * rs_c + V::kLanes, V::Mul(va, c1[i]));
-    }
-  } else {
-#pragma GCC unroll 16
-    for (int i = 0; i < MR; ++i) {
-      float* ci = c + i * rs_c;
-      V::Store(ci, V::Fmadd(va, c0[i], V::Mul(vb, V::Load(ci))));
-      V::Store(ci + V::kLanes, V::Fmadd(va, c1[i], V::Mul(vb, V::Load(ci + V::kLanes))));
+  for (int i = 0; i < H; ++i) {
+#pragma GCC unroll 2
+    for (int v = 0; v < kVecs; ++v) {
+      float* ci = c + i * rs_c + v * V::kLanes;
+      const Reg acc = v == 0 ? c0[i] : c1[i];
+      Reg x = beta == 0.0f ? V::Mul(va, acc) : V::Fmadd(va, acc, V::Mul(vb, load(v, ci)));
+      if (tile.bias) x = V::Add(x, bias[v]);
+      if (tile.relu) x = V::Max(x, zero);
+      if (kMasked && v == kVecs - 1) V::MaskStore(ci, tail, x);
+      else V::Store(ci, x);
     }
   }
 }
@@ -78,38 +90,7 @@ void PackedKernelX2(int64_t kc, const float* __restrict a, const float* __restri
 #pragma GCC unroll 2
     for (int64_t e = 0; e < every; ++e) step();
   }
-  StoreTileX2<V, MR>(c0, c1, c, rs_c, alpha, beta);
-}
-
-// The unpacked tile's store: rows of alpha·acc + beta·C (beta == 0: C not read), then the epilogue, in
-// the order ApplyEpilogue uses (+ bias, then max(x, 0)), so fused and separate epilogues agree. kVecs
-// vectors per row; with kMasked the last one is written under `tail` only.
-template <class V, int H, int kVecs, bool kMasked>
-inline void StoreSupTile(const typename V::Reg (&c0)[H], const typename V::Reg (&c1)[H], float* c, int64_t rs_c,
-                         const SupTile& tile) {
-  using Reg = typename V::Reg;
-  const typename V::Mask tail = V::Tail(tile.cols - (kVecs - 1) * V::kLanes);
-  const float beta = tile.beta;
-  const Reg va = V::Set1(tile.alpha), vb = V::Set1(beta), zero = V::Zero();
-  auto load = [&](int v, const float* p) __attribute__((always_inline)) {
-    return kMasked && v == kVecs - 1 ? V::MaskLoad(tail, p) : V::Load(p);
-  };
-  Reg bias[kVecs];
-#pragma GCC unroll 2
-  for (int v = 0; v < kVecs; ++v) bias[v] = tile.bias ? load(v, tile.bias + v * V::kLanes) : zero;
-#pragma GCC unroll 16
-  for (int i = 0; i < H; ++i) {
-#pragma GCC unroll 2
-    for (int v = 0; v < kVecs; ++v) {
-      float* ci = c + i * rs_c + v * V::kLanes;
-      const Reg acc = v == 0 ? c0[i] : c1[i];
-      Reg x = beta == 0.0f ? V::Mul(va, acc) : V::Fmadd(va, acc, V::Mul(vb, load(v, ci)));
-      if (tile.bias) x = V::Add(x, bias[v]);
-      if (tile.relu) x = V::Max(x, zero);
-      if (kMasked && v == kVecs - 1) V::MaskStore(ci, tail, x);
-      else V::Store(ci, x);
-    }
-  }
+  StoreTile<V, MR, 2, false>(c0, c1, c, rs_c, SupTile{2 * V::kLanes, alpha, beta});
 }
 
 // The unpacked body for H rows and tile.cols columns in kVecs vectors (the last one's C columns under a
@@ -148,7 +129,7 @@ inline void SupBodyX2(int64_t kc, const float* __restrict a, int64_t lda, const 
       if constexpr (kVecs == 2) c1[i] = V::Fmadd(ai, b1, c1[i]);
     }
   }
-  StoreSupTile<V, H, kVecs, kMasked>(c0, c1, c, rs_c, tile);
+  StoreTile<V, H, kVecs, kMasked>(c0, c1, c, rs_c, tile);
 }
 
 // The unpacked kernel (kernels.hpp, SupKernelFn) for small products, where packing costs as much as the
