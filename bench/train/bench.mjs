@@ -7,6 +7,10 @@
 // above, random values (speed does not depend on them). Each side trains 1 warm-up epoch and 3 timed
 // ones on the same number of rows (sized to ~2 GFLOP per epoch, 4,096–32,768 rows, no test set) and
 // reports its fastest timed epoch, which is the least disturbed by other load on the machine.
+// --rounds N repeats each row N times, the two sides alternating which goes first, and keeps each side's
+// fastest epoch over all rounds: on a shared VM one run's times swing by up to 2× (the host time-slices
+// the vCPUs), so best-of-N on both sides is the fair comparison; the row also prints the range of the
+// per-round ratios.
 // PyTorch gets the same thread count for its own pool and for its BLAS library's (torch_train.py sets
 // OpenBLAS/BLIS threads too: torch.set_num_threads alone leaves Debian's OpenBLAS on every core).
 import { spawn } from 'node:child_process';
@@ -20,7 +24,7 @@ const value = (name, fallback) => {
   return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
 };
 if (flag('--help')) {
-  console.log('usage: bash bench/train/run.sh [--quick] [--threads 1,2] [--sizes 5-22] [--shapes rectangle,exponential] [--depths 3,6]');
+  console.log('usage: bash bench/train/run.sh [--quick] [--threads 1,2] [--sizes 5-22] [--shapes rectangle,exponential] [--depths 3,6] [--rounds N]');
   process.exit(0);
 }
 const quick = flag('--quick');
@@ -33,6 +37,11 @@ const shapes = value('--shapes', 'rectangle,exponential').split(',');
 const depths = value('--depths', quick ? '3' : '3,6').split(',').map(Number);
 const threadCounts = value('--threads', '1,2').split(',').map(Number);
 const python = value('--python', '/usr/bin/python3');
+const rounds = Number(value('--rounds', '1'));
+if (!Number.isInteger(rounds) || rounds < 1) {
+  console.error(`--rounds must be a whole number ≥ 1 (got ${value('--rounds', '')})`);
+  process.exit(2);
+}
 const BATCH = 256, LR = 1e-4, EPOCHS = 4;
 // --peaks "1:223.2,2:445.3": FMA GFLOP/s per thread count, from run.sh (bench/gemm/fma_peak.hpp).
 const peaks = new Map(value('--peaks', '').split(',').filter(Boolean).map((p) => p.split(':').map(Number)));
@@ -65,8 +74,10 @@ function randomData(rows, inputs, outputs) {
 }
 
 const pad = (s, n) => String(s).padStart(n);
-console.log(`train bench: batch ${BATCH}, Adam lr ${LR}, ${EPOCHS - 1} timed epochs (fastest shown), µs per training datum`);
-console.log(['shape', 'depth', 'size', 'network', 'thr', 'rows', 'ours µs', 'torch µs', 'ratio', 'ceiling'].map((h, i) => pad(h, [12, 5, 8, 26, 3, 6, 9, 9, 7, 7][i])).join(' '));
+const roundsNote = rounds > 1 ? ` in each of ${rounds} alternating rounds (fastest of all shown; range: the rounds' own ratios)` : ' (fastest shown)';
+console.log(`train bench: batch ${BATCH}, Adam lr ${LR}, ${EPOCHS - 1} timed epochs${roundsNote}, µs per training datum`);
+const columns = ['shape', 'depth', 'size', 'network', 'thr', 'rows', 'ours µs', 'torch µs', 'ratio', 'ceiling', ...(rounds > 1 ? ['range'] : [])];
+console.log(columns.map((h, i) => pad(h, [12, 5, 8, 26, 3, 6, 9, 9, 7, 7, 13][i])).join(' '));
 let torchVersion = '';
 const torchBlas = new Set();
 for (const shape of shapes) {
@@ -86,17 +97,28 @@ for (const shape of shapes) {
       const data = randomData(rows, inputs, outputs);
       const label = `${inputs}-${network.widths.join('-')}`;
       for (const threads of threadCounts) {
-        const ours = await trainRun({ data, shape, size, depth, epochs: EPOCHS, batchSize: BATCH, learningRate: LR, seed: 1, threads });
-        const peer = await torchEpochs({ inputs, widths: network.widths, residual: network.residual, rows, batchSize: BATCH, learningRate: LR, threads, epochs: EPOCHS });
-        torchVersion = peer.torch;
-        torchBlas.add(peer.blas);
-        const oursUs = (Math.min(...ours.epochs.slice(1).map((x) => x.seconds)) / rows) * 1e6;
-        const torchUs = (Math.min(...peer.seconds.slice(1)) / rows) * 1e6;
+        const oursRounds = [], torchRounds = [];  // each round's fastest timed epoch, µs per datum
+        for (let round = 0; round < rounds; round++) {
+          const runOurs = async () => {
+            const ours = await trainRun({ data, shape, size, depth, epochs: EPOCHS, batchSize: BATCH, learningRate: LR, seed: 1, threads });
+            oursRounds.push((Math.min(...ours.epochs.slice(1).map((x) => x.seconds)) / rows) * 1e6);
+          };
+          const runTorch = async () => {
+            const peer = await torchEpochs({ inputs, widths: network.widths, residual: network.residual, rows, batchSize: BATCH, learningRate: LR, threads, epochs: EPOCHS });
+            torchVersion = peer.torch;
+            torchBlas.add(peer.blas);
+            torchRounds.push((Math.min(...peer.seconds.slice(1)) / rows) * 1e6);
+          };
+          for (const side of round % 2 ? [runTorch, runOurs] : [runOurs, runTorch]) await side();
+        }
+        const oursUs = Math.min(...oursRounds), torchUs = Math.min(...torchRounds);
+        const roundRatios = torchRounds.map((t, i) => t / oursRounds[i]);
+        const range = `${Math.min(...roundRatios).toFixed(2)}–${Math.max(...roundRatios).toFixed(2)}×`;
         const peakUs = peaks.has(threads) ? gemmFlopsPerDatum(inputs, network.widths) / (peaks.get(threads) * 1e3) : NaN;
         console.log(
           [pad(shape, 12), pad(depth, 5), pad(`2^${e}`, 8), pad(label.length > 26 ? label.slice(0, 25) + '…' : label, 26), pad(threads, 3), pad(rows, 6),
             pad(oursUs.toFixed(3), 9), pad(torchUs.toFixed(3), 9), pad((torchUs / oursUs).toFixed(2) + '×', 7),
-            pad(Number.isNaN(peakUs) ? '-' : (torchUs / peakUs).toFixed(1) + '×', 7)].join(' '),
+            pad(Number.isNaN(peakUs) ? '-' : (torchUs / peakUs).toFixed(1) + '×', 7), ...(rounds > 1 ? [pad(range, 13)] : [])].join(' '),
         );
       }
     }
