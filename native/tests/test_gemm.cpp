@@ -172,6 +172,16 @@ void Correctness() {
           Run({bool(tt & 1), bool(tt & 2), 203, n, 95, 0.5f, tt == 1 ? 1.5f : 0.0f, tt == 2 ? 3 : 0, tt != 3, tt != 0}, t);
         Run({bool(tt & 1), bool(tt & 2), 1500, 10, 700, 1.0f, tt == 1 ? 1.5f : 0.0f, tt == 2 ? 3 : 0, true, tt != 0}, t);
       }
+      // Columns past C's last whole vector on the thin kernels where sup is on (34 = 2·16 + 2 and
+      // 81 = 5·16 + 1, the exponential BUTTER widths; 19 = 16 + 3 and AVX2's 8 + 3 too wide for it):
+      // every transpose pair, beta, the epilogue, padding, and rows split over threads.
+      for (int tt = 0; tt < 4; ++tt) {
+        const bool ta = tt & 1, tb = tt & 2;
+        Run({ta, tb, 256, 34, 81, 1.0f, tt == 1 ? 1.0f : 0.0f, tt == 2 ? 3 : 0, true, tt != 3}, t);
+        Run({ta, tb, 81, 34, 256, 0.5f, 0.0f, 0, tt == 0, false}, t);
+        Run({ta, tb, 256, 81, 34, 1.0f, -0.5f, 1, false, true}, t);
+        Run({ta, tb, 70, 19, 50, 1.0f, 0.0f, 0, true, true}, t);
+      }
     }
   }
   // Which products take the unpacked path: any whose C is at most one vector wide (one jr step, so A is
@@ -190,6 +200,24 @@ void Correctness() {
     narrow.n = 2;
     t.sup = false;
     EXPECT(!SupApplies(narrow, t, ukr), "%s: sup off took the unpacked path", IsaName(isa));
+  }
+  // Which overhanging columns the thin kernels take (AVX-512, 16 lanes): the 2 of a 34-wide C on a
+  // 256×34×81 forward product and an 81×34×256 weight gradient, the 1 of an 81-wide input gradient with
+  // k = 34; not 8 columns (a 40-wide C), nor 2 columns after k = 6 (the dot products' sums cost more).
+  if (IsaAvailable(Isa::Avx512)) {
+    const Tiling t = DefaultTiling(Isa::Avx512, 1);
+    const MicroKernel& ukr = *FindMicroKernel(Isa::Avx512, t.mr, t.nr);
+    const auto thin = [&](bool ta, bool tb, int64_t m, int64_t n, int64_t k) {
+      Args s;
+      s.trans_a = ta, s.trans_b = tb, s.m = m, s.n = n, s.k = k;
+      return ThinColumns(s, ukr, m);
+    };
+    EXPECT(thin(false, false, 256, 34, 81) == 2, "256×34×81 NN: thin columns %d, want 2", thin(false, false, 256, 34, 81));
+    EXPECT(thin(true, false, 81, 34, 256) == 2, "81×34×256 TN: thin columns %d, want 2", thin(true, false, 81, 34, 256));
+    EXPECT(thin(false, true, 256, 81, 34) == 1, "256×81×34 NT: thin columns %d, want 1", thin(false, true, 256, 81, 34));
+    EXPECT(thin(false, false, 256, 40, 40) == 0, "256×40×40 NN: thin columns %d, want 0", thin(false, false, 256, 40, 40));
+    EXPECT(thin(false, false, 256, 2, 6) == 0, "256×2×6 NN: thin columns %d, want 0", thin(false, false, 256, 2, 6));
+    EXPECT(thin(false, false, 256, 64, 64) == 0, "256×64×64 NN: thin columns %d, want 0", thin(false, false, 256, 64, 64));
   }
   // Degenerate shapes on the default path: k = 0 (C = beta·C), alpha = 0, 1×1, k = 1, tall-skinny.
   const Tiling d = DefaultTiling();

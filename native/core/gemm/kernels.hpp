@@ -34,6 +34,15 @@ struct SupTile {
 using SupKernelFn = void (*)(int64_t kc, const float* a, int64_t lda, const float* b, int64_t ldb, float* c,
                              int64_t rs_c, const SupTile& tile);
 
+// Thin kernels (thin_x.hpp) for the tile.cols = w ≤ lanes/4 columns of C past its last whole vector, over
+// rows [0, m) and the whole k, with tile's alpha, beta and epilogue (bias and c at the first of the w
+// columns). dot: A stored m×k (A(i, p) = a[i·lda + p]) and B's columns as rows bt + j·ldbt, contiguous
+// along k. axpy: A stored k×m (a[p·lda + i]), B(p, j) = b[p·b_rs + j·b_cs].
+using ThinDotFn = void (*)(int64_t m, int64_t k, const float* a, int64_t lda, const float* bt, int64_t ldbt, float* c,
+                           int64_t ldc, const SupTile& tile);
+using ThinAxpyFn = void (*)(int64_t m, int64_t k, const float* a, int64_t lda, const float* b, int64_t b_rs,
+                            int64_t b_cs, float* c, int64_t ldc, const SupTile& tile);
+
 struct MicroKernel {
   Isa isa;
   int mr, nr;
@@ -46,6 +55,9 @@ struct MicroKernel {
   // Whether the unpacked kernels load B's edge columns masked, so an edge panel is read in place; else
   // the caller packs it zero-padded to nr.
   bool sup_masked_b = false;
+  // The thin kernels for columns overhanging the last whole vector; nullptr: none.
+  ThinDotFn thin_dot = nullptr;
+  ThinAxpyFn thin_axpy = nullptr;
 };
 
 // Every kernel compiled into this build (ISA files are absent off x86).

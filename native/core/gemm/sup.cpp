@@ -16,11 +16,58 @@ namespace {
 constexpr double kSupMaxVolume = 256.0 * 512 * 512;
 constexpr int64_t kSupMaxM = 1024;
 thread_local PackBuffer sup_b;  // a packed micro-panel of B (transposed B, or an edge without masked loads)
+thread_local PackBuffer thin_b;  // the thin columns of a k×n B as rows contiguous along k
+
+// How many of C's last columns the thin kernels take (thin_x.hpp): the w = n mod lanes that overhang the
+// last whole vector, when w ≤ lanes/4 and the thin way is cheaper. The register tiles spend ~0.75 cycle
+// per row and k step on them whatever w is. axpy (A stored k×m) spends about as much per vector of rows
+// and column, so it pays from a vector of rows up; dot (A stored m×k) spends per row and column half a
+// cycle per k vector plus ~6 for the horizontal sum, so it pays only past a k of a few vectors
+// (measured on Zen 5: 256×34×81 pays, 256×2×6 does not).
+}  // namespace
+
+int ThinColumns(const Args& g, const MicroKernel& ukr, int64_t rows) {
+  const int lanes = ukr.nr / 2;
+  const int w = static_cast<int>(g.n % lanes);
+  if (!ukr.thin_dot || !ukr.thin_axpy || w == 0 || w > lanes / 4) return 0;
+  if (g.trans_a) return rows >= lanes ? w : 0;
+  const double k_vectors = static_cast<double>((g.k + lanes - 1) / lanes);
+  return w * (k_vectors / 2 + 6) < 0.6 * static_cast<double>(g.k) ? w : 0;
+}
+
+namespace {
+
+// The thin columns [j, j + w) of rows [row_begin, row_end), over the whole k, with beta and the epilogue.
+void ThinTiles(const Args& g, const MicroKernel& ukr, int64_t row_begin, int64_t row_end, int64_t j, int w) {
+  SupTile tile{w, g.alpha, g.beta, g.epilogue.bias ? g.epilogue.bias + j : nullptr, g.epilogue.relu};
+  float* c = g.c + row_begin * g.ldc + j;
+  const int64_t m = row_end - row_begin;
+  if (g.trans_a) {
+    const int64_t b_rs = g.trans_b ? 1 : g.ldb, b_cs = g.trans_b ? g.ldb : 1;
+    const float* b = g.trans_b ? g.b + j * g.ldb : g.b + j;
+    return ukr.thin_axpy(m, g.k, g.a + row_begin, g.lda, b, b_rs, b_cs, c, g.ldc, tile);
+  }
+  const float* bt = g.b + j * g.ldb;  // transposed B: column j is row j
+  int64_t ldbt = g.ldb;
+  if (!g.trans_b) {
+    float* packed = thin_b.Reserve(static_cast<size_t>(w * g.k));
+    for (int jj = 0; jj < w; ++jj)
+      for (int64_t p = 0; p < g.k; ++p) packed[jj * g.k + p] = g.b[p * g.ldb + j + jj];
+    bt = packed, ldbt = g.k;
+  }
+  ukr.thin_dot(m, g.k, g.a + row_begin * g.lda, g.lda, bt, ldbt, c, g.ldc, tile);
+}
 
 // Rows [row_begin, row_end) × micro-panel columns [j_begin, j_end) of C on one thread. Edge tiles take
-// the kernel of their height with masked columns, so A is never packed.
+// the kernel of their height with masked columns, so A is never packed; a few columns past C's last whole
+// vector go to the thin kernels.
 void SupTiles(const Args& g, const Tiling& t, const MicroKernel& ukr, int64_t row_begin, int64_t row_end,
               int64_t j_begin, int64_t j_end) {
+  const int thin = j_end == g.n ? ThinColumns(g, ukr, row_end - row_begin) : 0;
+  if (thin) {
+    j_end -= thin;
+    ThinTiles(g, ukr, row_begin, row_end, j_end, thin);
+  }
   const int mr = t.mr, nr = t.nr;
   const int64_t kc = std::min<int64_t>(t.kc, g.k);
   float* b_panel = sup_b.Reserve(static_cast<size_t>(nr * kc));
@@ -33,7 +80,7 @@ void SupTiles(const Args& g, const Tiling& t, const MicroKernel& ukr, int64_t ro
     // jr loop: B rows in place when B is k×n (edge panels too if the kernel masks B), else one packed
     // micro-panel.
     for (int64_t j = j_begin; j < j_end; j += nr) {
-      SupTile tile{static_cast<int>(std::min<int64_t>(nr, g.n - j)), g.alpha, beta};
+      SupTile tile{static_cast<int>(std::min<int64_t>(nr, j_end - j)), g.alpha, beta};
       if (last) tile.bias = g.epilogue.bias ? g.epilogue.bias + j : nullptr, tile.relu = g.epilogue.relu;
       const float* b = g.b + pc * g.ldb + j;
       int64_t ldb = g.ldb;

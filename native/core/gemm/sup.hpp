@@ -11,6 +11,10 @@ namespace mlpe::gemm {
 // Whether the unpacked path runs this call: a kernel that has the variant and a small product.
 bool SupApplies(const Args& args, const Tiling& tiling, const MicroKernel& ukr);
 
+// How many of C's last columns (past its last whole vector) the thin kernels compute for a thread's
+// `rows` rows; 0 when the register tiles do them cheaper (sup.cpp has the cost model).
+int ThinColumns(const Args& args, const MicroKernel& ukr, int64_t rows);
+
 // pc (k by kc), jr (n by nr), ir (m by mr) around the unpacked kernel, same beta/epilogue invariants.
 // A team splits the jr and ir loops into disjoint tiles of C: nothing is shared, so no barriers.
 void SupGemm(const Args& args, const Tiling& tiling, const MicroKernel& ukr, int team);

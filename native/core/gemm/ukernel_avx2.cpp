@@ -4,6 +4,7 @@
 // Compiled with -mavx2 -mfma only for this file.
 #include "common/simd_avx2.hpp"
 #include "gemm/kernels.hpp"
+#include "gemm/thin_x.hpp"
 #include "gemm/ukernel_x2.hpp"
 
 namespace mlpe::gemm {
@@ -15,7 +16,8 @@ constexpr auto kSupCols = SupKernelsByHeight<Ymm, false>(std::make_integer_seque
 }  // namespace
 
 std::vector<MicroKernel> Avx2MicroKernels() {
-  return {{Isa::Avx2, 6, 16, "sgemm_avx2_6x16", PackedKernelX2<Ymm, 6>, kSupRows.data(), kSupCols.data()}};
+  return {{Isa::Avx2, 6, 16, "sgemm_avx2_6x16", PackedKernelX2<Ymm, 6>, kSupRows.data(), kSupCols.data(), false,
+           ThinDot<Ymm>, ThinAxpy<Ymm>}};
 }
 
 }  // namespace mlpe::gemm

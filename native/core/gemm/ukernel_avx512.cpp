@@ -5,6 +5,7 @@
 // Compiled with -mavx512f/bw/dq/vl only for this file; chosen at run time from cpuid.
 #include "common/simd_avx512.hpp"
 #include "gemm/kernels.hpp"
+#include "gemm/thin_x.hpp"
 #include "gemm/ukernel_x2.hpp"
 
 namespace mlpe::gemm {
@@ -16,12 +17,11 @@ constexpr auto kSupCols = SupKernelsByHeight<Zmm, false>(std::make_integer_seque
 }  // namespace
 
 std::vector<MicroKernel> Avx512MicroKernels() {
-  return {
-      {Isa::Avx512, 6, 32, "sgemm_avx512_6x32", PackedKernelX2<Zmm, 6>, kSupRows.data(), kSupCols.data(), true},
-      {Isa::Avx512, 8, 32, "sgemm_avx512_8x32", PackedKernelX2<Zmm, 8>, kSupRows.data(), kSupCols.data(), true},
-      {Isa::Avx512, 12, 32, "sgemm_avx512_12x32", PackedKernelX2<Zmm, 12>, kSupRows.data(), kSupCols.data(), true},
-      {Isa::Avx512, 14, 32, "sgemm_avx512_14x32", PackedKernelX2<Zmm, 14>, kSupRows.data(), kSupCols.data(), true},
+  const auto tile = [](int mr, const char* name, MicroKernelFn fn) {
+    return MicroKernel{Isa::Avx512, mr, 32, name, fn, kSupRows.data(), kSupCols.data(), true, ThinDot<Zmm>, ThinAxpy<Zmm>};
   };
+  return {tile(6, "sgemm_avx512_6x32", PackedKernelX2<Zmm, 6>), tile(8, "sgemm_avx512_8x32", PackedKernelX2<Zmm, 8>),
+          tile(12, "sgemm_avx512_12x32", PackedKernelX2<Zmm, 12>), tile(14, "sgemm_avx512_14x32", PackedKernelX2<Zmm, 14>)};
 }
 
 }  // namespace mlpe::gemm
