@@ -68,6 +68,14 @@ void MacroKernel(const MicroKernel& ukr, const MacroBlock& blk) {
       float* c = blk.c + i * blk.ldc + j;
       if (m_tile == mr && n_tile == nr) {
         ukr.fn(blk.k_cur, a, b, c, blk.ldc, blk.alpha, blk.beta);
+      } else if (ukr.sup_cols) {
+        // Edge tile on the unpacked kernel of its height (a packed micro-panel is A stored k×mr, lda = mr):
+        // masked columns and the epilogue in registers, and a panel at most one vector wide costs one
+        // vector per row and k step instead of the whole micro-tile (256×354×865: 8% of the product went
+        // to the 2 columns of its last panel).
+        SupTile tile{n_tile, blk.alpha, blk.beta, blk.bias ? blk.bias + j : nullptr, blk.relu};
+        ukr.sup_cols[m_tile](blk.k_cur, a, mr, b, nr, c, blk.ldc, tile);
+        continue;
       } else {
         // Edge tile: full tile into scratch (zero padding makes it exact), then merge the valid part.
         ukr.fn(blk.k_cur, a, b, edge, nr, blk.alpha, 0.0f);
