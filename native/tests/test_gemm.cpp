@@ -174,13 +174,15 @@ void Correctness() {
       }
       // Columns past C's last whole vector on the thin kernels where sup is on (34 = 2·16 + 2 and
       // 81 = 5·16 + 1, the exponential BUTTER widths; 19 = 16 + 3 and AVX2's 8 + 3 too wide for it):
-      // every transpose pair, beta, the epilogue, padding, and rows split over threads.
+      // every transpose pair, beta, the epilogue, padding, and rows split over threads; m = 1100 takes the
+      // packed path (past the unpacked one's m ≤ 1024), whose panels then end at 48 of 50 columns.
       for (int tt = 0; tt < 4; ++tt) {
         const bool ta = tt & 1, tb = tt & 2;
         Run({ta, tb, 256, 34, 81, 1.0f, tt == 1 ? 1.0f : 0.0f, tt == 2 ? 3 : 0, true, tt != 3}, t);
         Run({ta, tb, 81, 34, 256, 0.5f, 0.0f, 0, tt == 0, false}, t);
         Run({ta, tb, 256, 81, 34, 1.0f, -0.5f, 1, false, true}, t);
         Run({ta, tb, 70, 19, 50, 1.0f, 0.0f, 0, true, true}, t);
+        Run({ta, tb, 1100, 50, 37, 1.0f, tt == 1 ? 0.5f : 0.0f, tt == 2 ? 2 : 0, true, true}, t);
       }
     }
   }

@@ -80,11 +80,15 @@ void sgemm(const Args& g, const Tiling& t) {
 
   const MicroKernel& ukr = *FindMicroKernel(t.isa, t.mr, t.nr);
   const int mr = t.mr, nr = t.nr;
-  const int64_t mc = t.mc, kc = std::min<int64_t>(t.kc, g.k), nc = std::min<int64_t>(t.nc, (g.n + nr - 1) / nr * nr);
   if (SupApplies(g, t, ukr)) return SupGemm(g, t, ukr, team);
+  // A few columns past C's last whole vector go to the thin kernels (sup.hpp), here as on the unpacked
+  // path: the packed panels then end on a whole vector (256×354×865: 2 columns cost 8% of the product).
+  const int thin = t.sup ? ThinColumns(g, ukr, (g.m + team - 1) / team) : 0;
+  const int64_t n = g.n - thin;  // the columns the five loops compute
+  const int64_t mc = t.mc, kc = std::min<int64_t>(t.kc, g.k), nc = std::min<int64_t>(t.nc, (n + nr - 1) / nr * nr);
   const int64_t m_iter = (g.m + mr - 1) / mr;
   int ic_ways = 1, jr_ways = 1;
-  SplitTeam(team, m_iter, (std::min<int64_t>(nc, g.n) + nr - 1) / nr, /*shared_b=*/true, &ic_ways, &jr_ways);
+  SplitTeam(team, m_iter, (std::min<int64_t>(nc, n) + nr - 1) / nr, /*shared_b=*/true, &ic_ways, &jr_ways);
 
   float* b_packed = b_buffer.Reserve(static_cast<size_t>(kc * nc));
   TeamBarrier barrier(team);
@@ -100,8 +104,8 @@ void sgemm(const Args& g, const Tiling& t) {
     float* a_packed = a_buffer.Reserve(static_cast<size_t>(std::min<int64_t>(mc, (g.m + mr - 1) / mr * mr) * kc));
 
     // 5th loop (jc): kc×nc panels of B, sized for L3.
-    for (int64_t jc = 0; jc < g.n; jc += nc) {
-      const int64_t n_cur = std::min(nc, g.n - jc);
+    for (int64_t jc = 0; jc < n; jc += nc) {
+      const int64_t n_cur = std::min(nc, n - jc);
       const int64_t n_panels = (n_cur + nr - 1) / nr;
       // 4th loop (pc): rank-kc updates. Invariant: beta is applied on the first kc block only, the
       // epilogue (bias, ReLU) on the last one.
@@ -123,6 +127,8 @@ void sgemm(const Args& g, const Tiling& t) {
         }
       }
     }
+    // The thin columns of this thread's rows, by the thread that holds the last column panels.
+    if (thin && tj == jr_w - 1 && row_begin < row_end) ThinTiles(g, ukr, row_begin, row_end, n, thin);
   });
 }
 

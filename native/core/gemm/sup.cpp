@@ -35,9 +35,6 @@ int ThinColumns(const Args& g, const MicroKernel& ukr, int64_t rows) {
   return w * (k_vectors / 2 + 6) < 0.6 * static_cast<double>(g.k) ? w : 0;
 }
 
-namespace {
-
-// The thin columns [j, j + w) of rows [row_begin, row_end), over the whole k, with beta and the epilogue.
 void ThinTiles(const Args& g, const MicroKernel& ukr, int64_t row_begin, int64_t row_end, int64_t j, int w) {
   SupTile tile{w, g.alpha, g.beta, g.epilogue.bias ? g.epilogue.bias + j : nullptr, g.epilogue.relu};
   float* c = g.c + row_begin * g.ldc + j;
@@ -57,6 +54,8 @@ void ThinTiles(const Args& g, const MicroKernel& ukr, int64_t row_begin, int64_t
   }
   ukr.thin_dot(m, g.k, g.a + row_begin * g.lda, g.lda, bt, ldbt, c, g.ldc, tile);
 }
+
+namespace {
 
 // Rows [row_begin, row_end) × micro-panel columns [j_begin, j_end) of C on one thread. Edge tiles take
 // the kernel of their height with masked columns, so A is never packed; a few columns past C's last whole

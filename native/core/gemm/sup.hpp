@@ -15,6 +15,9 @@ bool SupApplies(const Args& args, const Tiling& tiling, const MicroKernel& ukr);
 // `rows` rows; 0 when the register tiles do them cheaper (sup.cpp has the cost model).
 int ThinColumns(const Args& args, const MicroKernel& ukr, int64_t rows);
 
+// The thin columns [j, j + w) of rows [row_begin, row_end), over the whole k, with beta and the epilogue.
+void ThinTiles(const Args& args, const MicroKernel& ukr, int64_t row_begin, int64_t row_end, int64_t j, int w);
+
 // pc (k by kc), jr (n by nr), ir (m by mr) around the unpacked kernel, same beta/epilogue invariants.
 // A team splits the jr and ir loops into disjoint tiles of C: nothing is shared, so no barriers.
 void SupGemm(const Args& args, const Tiling& tiling, const MicroKernel& ukr, int team);
