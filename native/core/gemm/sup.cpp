@@ -18,14 +18,14 @@ constexpr int64_t kSupMaxM = 1024;
 thread_local PackBuffer sup_b;  // a packed micro-panel of B (transposed B, or an edge without masked loads)
 thread_local PackBuffer thin_b;  // the thin columns of a k×n B as rows contiguous along k
 
+}  // namespace
+
 // How many of C's last columns the thin kernels take (thin_x.hpp): the w = n mod lanes that overhang the
 // last whole vector, when w ≤ lanes/4 and the thin way is cheaper. The register tiles spend ~0.75 cycle
 // per row and k step on them whatever w is. axpy (A stored k×m) spends about as much per vector of rows
 // and column, so it pays from a vector of rows up; dot (A stored m×k) spends per row and column half a
-// cycle per k vector plus ~6 for the horizontal sum, so it pays only past a k of a few vectors
-// (measured on Zen 5: 256×34×81 pays, 256×2×6 does not).
-}  // namespace
-
+// cycle per k vector plus ~6 for the horizontal sum, so it pays only past a k of a few vectors; it is
+// taken when under 80% of the tiles' cost (measured on Zen 5: 256×34×81 pays, 256×2×6 does not).
 int ThinColumns(const Args& g, const MicroKernel& ukr, int64_t rows) {
   const int lanes = ukr.nr / 2;
   const int w = static_cast<int>(g.n % lanes);
