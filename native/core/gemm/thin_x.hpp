@@ -10,9 +10,9 @@
 // Measured on Zen 5 (µs, the overhanging columns only, register tile → thin): 256×34×81 NN 3.9 → 1.5,
 // 81×34×256 TN 3.7 → 1.4, 256×81×34 NT 1.5 → 0.6.
 #pragma once
-#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 
 #include "gemm/kernels.hpp"
 
