@@ -2,7 +2,7 @@
 // count) in one process, interleaved rep by rep so machine noise hits both alike. Prints GFLOP/s
 // (best of the reps), the ratio ours/OpenBLAS and its ceiling: the ratio a kernel running at this
 // machine's FMA peak (fma_peak.hpp) would reach. Not a test: run `bash bench/gemm/run.sh`.
-//   bench_gemm [--quick] [--section square|butter|sweep|isa|peak|all] [--threads 1,2] [--isa avx2|avx512|reference]
+//   bench_gemm [--quick] [--section square|butter|overhang|sweep|isa|peak|all] [--threads 1,2] [--isa avx2|avx512|reference]
 // --isa forces our kernels' ISA (default: the best this CPU has); run.sh pins OpenBLAS to the matching core
 // for a like-for-like ratio (avx2: OPENBLAS_CORETYPE=Haswell).
 #include <cblas.h>
@@ -177,6 +177,22 @@ void Butter() {
   }
 }
 
+// Layers of the bench/train exponential networks whose widths overhang C's last whole vector by a
+// few columns (34 = 2·16 + 2, 81 = 5·16 + 1, 354 = 22·16 + 2, 865 = 54·16 + 1): the products the thin
+// kernels (gemm/thin_x.hpp) finish, on the unpacked path (81 → 34) and the packed one (865 → 354).
+void Overhang() {
+  Header("BUTTER layers overhanging a vector by 1-2 columns, batch 256");
+  const std::vector<std::pair<int64_t, int64_t>> layers = {{81, 34}, {784, 865}, {865, 354}};
+  for (int th : thread_list) {
+    for (const auto& [in, out] : layers) {
+      const std::string name = std::to_string(in) + "->" + std::to_string(out);
+      Row({false, false, 256, out, in, "fwd  " + name}, th);
+      Row({false, true, 256, in, out, "bwd  " + name}, th);
+      Row({true, false, in, out, 256, "grad " + name}, th);
+    }
+  }
+}
+
 // GFLOP/s over kc (rows) × mc (columns) on one thread: where the A micro-panel + B micro-panel
 // leave L1 (kc) and where the mc×kc block of A leaves L2 (mc·kc).
 void Sweep() {
@@ -248,7 +264,7 @@ int main(int argc, char** argv) {
         return 2;
       }
     } else {
-      std::fprintf(stderr, "usage: bench_gemm [--quick] [--section square|butter|sweep|isa|peak|all] [--threads 1,2] [--isa avx2|avx512|reference]\n");
+      std::fprintf(stderr, "usage: bench_gemm [--quick] [--section square|butter|overhang|sweep|isa|peak|all] [--threads 1,2] [--isa avx2|avx512|reference]\n");
       return 2;
     }
   }
@@ -268,6 +284,7 @@ int main(int argc, char** argv) {
   if (section == "all" || section == "peak") Peaks();
   if (section == "all" || section == "square") Square();
   if (section == "all" || section == "butter") Butter();
+  if (section == "all" || section == "overhang") Overhang();
   if (section == "all" || section == "isa") Isas();
   if (section == "all" || section == "sweep") Sweep();
   return 0;
