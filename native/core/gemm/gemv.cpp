@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "gemm/epilogue.hpp"
+
 namespace mlpe::gemm {
 
 namespace {
@@ -51,14 +53,11 @@ void Gemv(const Args& g, const Tiling& t) {
   y_buffer.resize(static_cast<size_t>(g.m));
   float* y = y_buffer.data();
   (g.trans_a ? sweeps.axpy_rows : sweeps.dot_rows)(g.a, g.lda, g.m, g.k, x, y);
-  const float bias = g.epilogue.bias ? g.epilogue.bias[0] : 0.0f;
   for (int64_t i = 0; i < g.m; ++i) {
     float& ci = g.c[i * g.ldc];
     float v = g.alpha * y[i];
     if (g.beta != 0.0f) v += g.beta * ci;  // beta == 0: C is not read
-    v += bias;
-    if (g.epilogue.relu) v = v > 0.0f ? v : 0.0f;
-    ci = v;
+    ci = BiasRelu(v, g.epilogue.bias, 0, g.epilogue.relu);
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "gemm/epilogue.hpp"
 #include "hw/cpu.hpp"
 
 namespace mlpe::gemm {
@@ -20,13 +21,8 @@ void MergeEdgeAvx2(const float*, int, float*, int64_t, int, int, float) {}
 void ApplyEpilogue(float* c, int64_t ldc, int rows, int cols, const float* bias, bool relu) {
   if (kAvx512Tiles) return ApplyEpilogueAvx512(c, ldc, rows, cols, bias, relu);
   if (kAvx2Tiles) return ApplyEpilogueAvx2(c, ldc, rows, cols, bias, relu);
-  for (int i = 0; i < rows; ++i) {
-    float* ci = c + i * ldc;
-    if (bias)
-      for (int j = 0; j < cols; ++j) ci[j] += bias[j];
-    if (relu)
-      for (int j = 0; j < cols; ++j) ci[j] = ci[j] > 0.0f ? ci[j] : 0.0f;
-  }
+  for (int i = 0; i < rows; ++i)
+    for (int j = 0; j < cols; ++j) c[i * ldc + j] = BiasRelu(c[i * ldc + j], bias, j, relu);
 }
 
 void MergeEdge(const float* edge, int nr, float* c, int64_t ldc, int rows, int cols, float beta) {

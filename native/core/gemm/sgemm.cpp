@@ -9,6 +9,7 @@
 
 #include "common/error.hpp"
 #include "common/thread_pool.hpp"
+#include "gemm/epilogue.hpp"
 #include "gemm/gemm.hpp"
 #include "gemm/gemv.hpp"
 #include "gemm/kernels.hpp"
@@ -56,10 +57,7 @@ void ScaleOnly(const Args& g) {
   for (int64_t i = 0; i < g.m; ++i) {
     float* ci = g.c + i * g.ldc;
     for (int64_t j = 0; j < g.n; ++j) {
-      float v = g.beta == 0.0f ? 0.0f : g.beta * ci[j];
-      if (g.epilogue.bias) v += g.epilogue.bias[j];
-      if (g.epilogue.relu) v = v > 0.0f ? v : 0.0f;
-      ci[j] = v;
+      ci[j] = BiasRelu(g.beta == 0.0f ? 0.0f : g.beta * ci[j], g.epilogue.bias, j, g.epilogue.relu);
     }
   }
 }

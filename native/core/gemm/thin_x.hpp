@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "gemm/epilogue.hpp"
 #include "gemm/kernels.hpp"
 
 namespace mlpe::gemm {
@@ -21,10 +22,7 @@ namespace mlpe::gemm {
 // C(i, jj) from the sum `acc`: alpha·acc + beta·C (beta == 0: C not read), + bias, ReLU — the order and
 // roundings of StoreTile's lanes.
 inline void ThinStore(float acc, float* c, int jj, const SupTile& t) {
-  float v = t.beta == 0.0f ? t.alpha * acc : std::fma(t.alpha, acc, t.beta * *c);
-  if (t.bias) v += t.bias[jj];
-  if (t.relu) v = v > 0.0f ? v : 0.0f;
-  *c = v;
+  *c = BiasRelu(t.beta == 0.0f ? t.alpha * acc : std::fma(t.alpha, acc, t.beta * *c), t.bias, jj, t.relu);
 }
 
 // W columns of rows [0, m), 4 rows at a time: the W vectors of B's columns are loaded once per k vector for
