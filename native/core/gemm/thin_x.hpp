@@ -1,5 +1,5 @@
 // The thin kernels (kernels.hpp, ThinDotFn and ThinAxpyFn) written once for a vector type V (Zmm: 16
-// lanes, Ymm: 8); only the ISA files include this. They compute the last w < lanes/4 columns of C, the
+// lanes, Ymm: 8); only the ISA files include this. They compute the last w ≤ lanes/4 columns of C, the
 // few that overhang C's whole vectors (the 2 of a 34-unit layer, the 1 of an 81-unit one): the register
 // tile kernels would spend a whole vector per row and k step on them, a third of a 256×34×81 product.
 // Here the vectors run along another dimension instead, so no lane is wasted:
