@@ -22,6 +22,16 @@ export function finiteNumber(name: string, value: unknown, min = -Infinity, max 
   return value;
 }
 
+/**
+ * A number typed as a command-line flag's value (handlers called from code may pass the number itself); anything
+ * else is named with the flag and the text as typed, not as NaN. Range checks come after.
+ */
+export function numberText(flag: string, text: string | number): number {
+  const value = typeof text === 'number' ? text : text.trim() === '' ? NaN : Number(text);
+  if (!Number.isFinite(value)) throw invalidOption(flag, 'a number', text, 'type');
+  return value;
+}
+
 export function oneOf<T extends string>(name: string, value: unknown, choices: readonly T[]): T {
   if (typeof value !== 'string' || !choices.includes(value as T)) {
     throw invalidOption(name, `one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`, value, typeof value === 'string' ? 'range' : 'type');

@@ -88,6 +88,16 @@ describe('model commands reject bad input', () => {
     ).rejects.toThrow(/Unknown dataset "mnist".*known: /);
     await expect(fitCommand({ store: storePath, profile: [profilePath], device: 'gpu' })).rejects.toThrow(/No runs to fit for device gpu/);
   });
+
+  it('names a numeric flag and the text as typed (not NaN, not the SDK option)', async () => {
+    const model = { store: storePath, profile: [profilePath] };
+    await expect(fitCommand({ ...model, folds: 'five' })).rejects.toThrow('Expected a number for --folds but received "five"');
+    await expect(predictCommand({ ...model, dataset: 'splice', shape: 'rectangle', size: '2^16', depth: '3' })).rejects.toThrow(
+      'Expected a number for --size but received "2^16"',
+    );
+    await expect(recommendCommand({ ...model, budget: '-5', dataset: 'splice' })).rejects.toThrow(/for --budget but received -5/);
+    await expect(recommendCommand({ ...model, budget: '4096', dataset: 'splice', batchSize: '0' })).rejects.toThrow(/for --batch-size but received 0/);
+  });
 });
 
 describe('fit, predict, recommend and report from a store', () => {

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { fitEnergyModel, type DeviceFit, type EnergyModelFit } from '../../model/fit.js';
 import { DEVICE_CLASSES, type DeviceClass } from '../../model/profiles.js';
 import { loadRuns, resolveProfiles } from '../../model/source.js';
-import { oneOf } from '../../validate.js';
+import { numberText, oneOf } from '../../validate.js';
 
 export interface ModelCommandOptions {
   store: string;
@@ -21,7 +21,7 @@ export function deviceOption(value: string | undefined): DeviceClass | undefined
 }
 
 export function foldsOption(value: string | undefined): number | undefined {
-  return value === undefined ? undefined : Number(value);
+  return value === undefined ? undefined : numberText('--folds', value);
 }
 
 function num(x: number | null | undefined, digits = 3): string {

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { cudaInfo } from '../../gpu.js';
 import { cacheInfo, cpuInfo } from '../../hardware.js';
 import { energySources, openMeters, parseDomainList, type MeterOptions, type SourceStatus } from '../../meters.js';
+import { numberText } from '../../validate.js';
 
 export interface InfoReport {
   cpu: { brand: string; vendor: string; family: number; model: number; logicalCores: number };
@@ -28,7 +29,7 @@ function meterOptions(opts: InfoCommandOptions): MeterOptions {
   const o: MeterOptions = { poll: false };
   if (opts.powercapRoot) o.powercapRoot = opts.powercapRoot;
   if (opts.nvmlLibrary) o.nvmlLibrary = opts.nvmlLibrary;
-  if (opts.wattsPerCore !== undefined) o.wattsPerCore = Number(opts.wattsPerCore);
+  if (opts.wattsPerCore !== undefined) o.wattsPerCore = numberText('--watts-per-core', opts.wattsPerCore);
   if (opts.domains !== undefined) o.domains = parseDomainList(opts.domains);
   return o;
 }

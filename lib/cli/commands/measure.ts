@@ -11,6 +11,7 @@ import { invalidOption } from '../../errors.js';
 import {
   calibrateIdle, openMeters, parseDomainList, subtractIdle, type EnergyMeasurement, type IdleBaseline, type MeterOptions,
 } from '../../meters.js';
+import { numberText } from '../../validate.js';
 
 export interface MeasureReport {
   command: string[];
@@ -92,7 +93,7 @@ export function register(program: Command): void {
       if (!Number.isFinite(idleSeconds) || idleSeconds < 0) throw invalidOption('--idle', 'a number of seconds >= 0', opts.idle);
       const meters: MeterOptions = { cpu: opts.cpu as MeterOptions['cpu'], gpu: opts.gpu as MeterOptions['gpu'] };
       if (opts.domains !== undefined) meters.domains = parseDomainList(opts.domains);
-      if (opts.wattsPerCore !== undefined) meters.wattsPerCore = Number(opts.wattsPerCore);
+      if (opts.wattsPerCore !== undefined) meters.wattsPerCore = numberText('--watts-per-core', opts.wattsPerCore);
       const report = await measureCommand(command, { idleSeconds, meters });
       process.stderr.write(formatMeasure(report) + '\n');
       if (opts.json) writeFileSync(opts.json, JSON.stringify(report, null, 2) + '\n');

@@ -9,6 +9,7 @@ import { datasetDims, predict, type Prediction } from '../../model/predict.js';
 import { loadRuns, resolveProfiles } from '../../model/source.js';
 import type { RunRecord } from '../../model/records.js';
 import type { Shape } from '../../networks.js';
+import { integerIn, numberText } from '../../validate.js';
 import { addModelOptions, deviceOption, foldsOption, type ModelCommandOptions } from './fit.js';
 
 export interface PredictCommandOptions extends ModelCommandOptions {
@@ -50,10 +51,10 @@ export async function predictCommand(opts: PredictCommandOptions): Promise<Predi
     {
       dataset: opts.dataset,
       shape: opts.shape as Shape,
-      size: Number(opts.size),
-      depth: Number(opts.depth),
-      batchSize: opts.batchSize === undefined ? undefined : Number(opts.batchSize),
-      threads: opts.threads === undefined ? undefined : Number(opts.threads),
+      size: numberText('--size', opts.size),
+      depth: numberText('--depth', opts.depth),
+      batchSize: opts.batchSize === undefined ? undefined : integerIn('--batch-size', numberText('--batch-size', opts.batchSize), 1),
+      threads: opts.threads === undefined ? undefined : numberText('--threads', opts.threads),
     },
     datasetDims(runs),
   );

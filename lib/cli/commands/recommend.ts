@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { datasetDims, recommend, type RecommendResult } from '../../model/predict.js';
+import { integerIn, numberText } from '../../validate.js';
 import { addModelOptions, type ModelCommandOptions } from './fit.js';
 import { fittedGroup } from './predict.js';
 
@@ -19,10 +20,10 @@ export async function recommendCommand(opts: RecommendCommandOptions): Promise<R
   return recommend(
     group,
     {
-      parameterBudget: Number(opts.budget),
+      parameterBudget: integerIn('--budget', numberText('--budget', opts.budget), 1),
       dataset: opts.dataset,
-      top: opts.top === undefined ? undefined : Number(opts.top),
-      batchSize: opts.batchSize === undefined ? undefined : Number(opts.batchSize),
+      top: opts.top === undefined ? undefined : numberText('--top', opts.top),
+      batchSize: opts.batchSize === undefined ? undefined : integerIn('--batch-size', numberText('--batch-size', opts.batchSize), 1),
     },
     datasetDims(runs),
     runs.map((r) => r.threads ?? null),

@@ -8,7 +8,7 @@ import { MlpEnergyError } from '../../errors.js';
 import { datasetSpec, DATASET_NAMES } from '../../datasets/specs.js';
 import { networkFor, SHAPES, type Shape } from '../../networks.js';
 import { DEFAULT_STORE, ResultStore } from '../../store/store.js';
-import { integerIn, oneOf } from '../../validate.js';
+import { integerIn, numberText, oneOf } from '../../validate.js';
 import { openTuneEnvironment, type TuneEnvironment } from '../../tune/environment.js';
 import { OBJECTIVES, type Objective } from '../../tune/meter.js';
 import { parseNetworkSpec } from '../../tune/network-spec.js';
@@ -62,9 +62,9 @@ export async function tuneCommand(
   if (!options.network) throw new MlpEnergyError('INVALID_OPTION', "Nothing to tune: give --network, e.g. --network 'rectangle,2^18,depth 4,dataset mnist'.");
   const { widths, batch, label } = networkWidths(options.network);
   const objective = options.objective === undefined ? undefined : (oneOf('--objective', options.objective, OBJECTIVES) as Objective);
-  const budget = options.budget === undefined ? undefined : integerIn('--budget', Number(options.budget), 1, 10_000);
+  const budget = options.budget === undefined ? undefined : integerIn('--budget', numberText('--budget', options.budget), 1, 10_000);
   const scope = options.scope === undefined ? undefined : (oneOf('--scope', options.scope, ['shape', 'network']) as TuneScope);
-  const max = options.maxRepetitions === undefined ? undefined : integerIn('--max-repetitions', Number(options.maxRepetitions), 3, 1000);
+  const max = options.maxRepetitions === undefined ? undefined : integerIn('--max-repetitions', numberText('--max-repetitions', options.maxRepetitions), 3, 1000);
   const env = environment ?? openTuneEnvironment();
   try {
     io.stderr?.write(`tuning ${label}\n`);
@@ -118,7 +118,7 @@ export async function tuneGridCommand(options: TuneCommandOptions, io: Io, envir
   const { widths, batch, label } = networkWidths(options.network);
   const shape = selectShape(trainingGemmShapes(widths, batch), options.gridShape ?? 'largest', '--grid-shape');
   const axes = gridAxes(options.grid ?? true);
-  const budget = integerIn('--budget', Number(options.budget ?? 16), 1, 10_000);
+  const budget = integerIn('--budget', numberText('--budget', options.budget ?? '16'), 1, 10_000);
   const env = environment ?? openTuneEnvironment();
   try {
     const slice = `${axes.x}${axes.series ? ` × ${axes.series}` : ''}`;
