@@ -48,8 +48,16 @@ describe('malformed inputs are rejected naming file and line', () => {
     expect(() => readIdx(join(dir, 'bad-idx'))).toThrow(/promises 6 bytes of data but the file holds 3/);
     expect(() => loadDataset('no_such_set')).toThrow(/Unknown dataset "no_such_set"; known datasets: 529_pollen/);
   });
+  it('options of the wrong kind are named, not read as defaults', () => {
+    expect(() => prepareDataset('splice', { synthetic: 'sometimes' as never })).toThrow(/Expected one of "auto", "never", "always" for synthetic but received "sometimes"/);
+    expect(() => prepareDataset('splice', { dataDir: 5 as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringMatching(/a directory path for dataDir/) }));
+    expect(() => loadDataset('splice', { synthetic: 'always', seed: -1 })).toThrow(/for seed but received -1/);
+  });
   it('a missing file with synthetic: never is an error with the fix', () => {
     expect(() => prepareDataset('splice', { dataDir: tmp(), synthetic: 'never' })).toThrow(/No file for dataset splice in .*pmlb\.fetch_data/);
+    // Also once an 'auto' call in this process has cached splice's stand-in.
+    expect(prepareDataset('splice', { dataDir: tmp() }).synthetic).toBe(true);
+    expect(() => prepareDataset('splice', { dataDir: tmp(), synthetic: 'never' })).toThrow(/No file for dataset splice/);
   });
 });
 

@@ -4,7 +4,8 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { MlpEnergyError } from '../errors.js';
+import { MlpEnergyError, invalidOption } from '../errors.js';
+import { integerIn, isPlainObject, oneOf } from '../validate.js';
 import { findIdxSet, readIdxSet } from './idx.js';
 import { prepareTable, type Prepared } from './preprocess.js';
 import { datasetSpec, DATASET_NAMES, type DatasetSpec, type Task } from './specs.js';
@@ -17,7 +18,8 @@ export const DATA_DIR_ENV = 'MLP_ENERGY_DATA_DIR';
 export const SYSTEM_DATA_DIRS: readonly string[] = ['/usr/share/datasets'];
 
 /** 'auto': real file when present, else synthetic. 'never': a missing file is an error. 'always': never read files. */
-export type SyntheticMode = 'auto' | 'never' | 'always';
+const SYNTHETIC_MODES = ['auto', 'never', 'always'] as const;
+export type SyntheticMode = (typeof SYNTHETIC_MODES)[number];
 
 export interface DatasetOptions {
   /** Directory holding `<name>.tsv.gz`, `<name>.tsv`, `<name>.csv`, `<name>/<name>.tsv.gz` (PMLB's cache) or IDX files. */
@@ -108,20 +110,32 @@ export function requireSpec(name: string): DatasetSpec {
 
 const cache = new Map<string, PreparedDataset>();
 
+/** An unknown synthetic mode read as 'auto' (silently synthetic data), and a non-string dataDir failed inside path.resolve. */
+function checkOptions(options: unknown): DatasetOptions {
+  if (!isPlainObject(options)) throw invalidOption('dataset options', 'an object { dataDir?, synthetic? }', options, 'type');
+  if (options.dataDir !== undefined && (typeof options.dataDir !== 'string' || options.dataDir === '')) {
+    throw invalidOption('dataDir', 'a directory path', options.dataDir, 'type');
+  }
+  if (options.synthetic !== undefined) oneOf('synthetic', options.synthetic, SYNTHETIC_MODES);
+  return options;
+}
+
 /** Load and preprocess the whole dataset once per process (sweeps reuse it for every run and split). */
 export function prepareDataset(name: string, options: DatasetOptions = {}): PreparedDataset {
+  checkOptions(options);
   const spec = requireSpec(name);
   const mode = options.synthetic ?? 'auto';
   const found = mode === 'always' ? undefined : findDatasetFile(spec, options.dataDir);
-  const key = `${name}\u0000${found ? JSON.stringify(found) : 'synthetic'}`;
-  const hit = cache.get(key);
-  if (hit) return hit;
+  // Before the cache: a stand-in cached by an earlier 'auto' call must not answer a 'never' one.
   if (!found && mode === 'never') {
     const dir = dataDirectory(options.dataDir);
     throw new MlpEnergyError('DATASET_MALFORMED',
       `No file for dataset ${name} in ${dir ?? `(no data directory: set --data-dir or ${DATA_DIR_ENV})`}. ` +
       `Put ${name}.tsv.gz from PMLB there (pmlb.fetch_data('${name}', local_cache_dir=DIR) writes it), or allow synthetic data.`);
   }
+  const key = `${name}\u0000${found ? JSON.stringify(found) : 'synthetic'}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
   const prepared = found ? readPrepared(spec, found) : synthesize(spec);
   const dataset: PreparedDataset = {
     ...prepared, name, spec, synthetic: !found,
@@ -134,7 +148,7 @@ export function prepareDataset(name: string, options: DatasetOptions = {}): Prep
 /** A dataset by name, preprocessed and split 80/20 with `seed`: ready for trainRun's `data`. */
 export function loadDataset(name: string, options: DatasetOptions & { seed?: number } = {}): TrainData {
   const dataset = prepareDataset(name, options);
-  const split = splitRows(dataset, options.seed ?? 0);
+  const split = splitRows(dataset, integerIn('seed', options.seed ?? 0, 0));
   return {
     ...split, inputs: dataset.inputs, outputs: dataset.outputs, task: dataset.task,
     name, synthetic: dataset.synthetic, source: dataset.source,
