@@ -467,7 +467,7 @@ export class Meters {
   /** Mean ns of one raw read of counter `counter` (default the first) of source `index` (benchmarks). */
   rawReadNs(index: number, iterations = 10_000, counter = 0): number {
     return this.#get().rawReadNs(
-      integerIn('index', index, 0, this.sources.length), integerIn('iterations', iterations, 1, 1e8), integerIn('counter', counter, 0, 1e6),
+      integerIn('index', index, 0, this.sources.length - 1), integerIn('iterations', iterations, 1, 1e8), integerIn('counter', counter, 0, 1e6),
     );
   }
 
@@ -550,6 +550,10 @@ export async function calibrateIdle(meters: Meters, options: IdleOptions = {}): 
  * negative for a domain that idled below its baseline; it is reported as is, not clamped.
  */
 export function subtractIdle(measurement: EnergyMeasurement, baseline: IdleBaseline): EnergyMeasurement {
+  if (!isPlainObject(measurement) || !isPlainObject(measurement.joules) || !isPlainObject(measurement.totalDomains)) {
+    throw invalidOption('measurement', 'a result of meters.end() or measure()', measurement, 'type');
+  }
+  if (!isPlainObject(baseline) || !isPlainObject(baseline.powerW)) throw invalidOption('baseline', 'a result of calibrateIdle()', baseline, 'type');
   const joules: Record<string, number | null> = {};
   for (const [key, j] of Object.entries(measurement.joules)) {
     const p = baseline.powerW[key];

@@ -434,5 +434,9 @@ describe('trace and idle', () => {
     expect(c.joules['core-0']).toBeCloseTo(e.joules['core-0']! - 0.1 * e.seconds, 12);
     expect(c.joules['psys']).toBeNull(); // no baseline for it
     expect(c.cpuJ).toBeCloseTo(e.cpuJ! - 3.5 * e.seconds, 12); // core not subtracted twice
+    // Swapped or missing arguments are named, not a TypeError from inside.
+    expect(() => subtractIdle(baseline as never, e as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringMatching(/meters\.end\(\) or measure\(\) for measurement/) }));
+    expect(() => subtractIdle(e, undefined as never)).toThrow(/a result of calibrateIdle\(\) for baseline but received undefined/);
+    expect(() => p.rawReadNs(p.sources.length)).toThrow(/for index/);
   });
 });
