@@ -73,8 +73,17 @@ const WIDE_FIRST_FACTOR: Partial<Record<Shape, number>> = {
   wide_first_16x: 16,
 };
 
+// The bounds networkFor accepts, checked by the exported helpers too (widthsFor(…, -1, 3) gave [NaN, NaN, -1]).
+const MAX_FEATURES = 2 ** 24;
+const MIN_DEPTH = 2;
+const MAX_DEPTH = 1000;
+
 /** BUTTER's width generator for one shape: the first width `w0` → the whole width list. */
 export function widthsFor(shape: Shape, outputs: number, depth: number, w0: number): number[] {
+  oneOf('shape', shape, SHAPES);
+  integerIn('outputs', outputs, 1, MAX_FEATURES);
+  integerIn('depth', depth, MIN_DEPTH, MAX_DEPTH);
+  integerIn('w0', w0, 1, SEARCH_MAX_WIDTH);
   const widths: number[] = [];
   switch (shape) {
     case 'rectangle':
@@ -95,8 +104,7 @@ export function widthsFor(shape: Shape, outputs: number, depth: number, w0: numb
       return widths;
     }
     default: {
-      const factor = WIDE_FIRST_FACTOR[shape];
-      if (factor === undefined) throw invalidOption('shape', `one of ${SHAPES.join(', ')}`, shape);
+      const factor = WIDE_FIRST_FACTOR[shape]!; // the shape was checked above
       widths.push(w0);
       const inner = Math.max(1, roundHalfEven(w0 / factor));
       for (let k = 0; k < depth - 2; k++) widths.push(inner);
@@ -113,6 +121,8 @@ export function widthsFor(shape: Shape, outputs: number, depth: number, w0: numb
  * rectangle_residual is residual.
  */
 export function residualLayers(shape: Shape, depth: number): boolean[] {
+  oneOf('shape', shape, SHAPES);
+  integerIn('depth', depth, MIN_DEPTH, MAX_DEPTH);
   const firstResidualLayer = shape.startsWith('wide_first') ? 1 : 0;
   const residual = shape === 'rectangle_residual';
   return Array.from({ length: depth }, (_, d) => residual && d > firstResidualLayer && d < depth - 1);
@@ -131,6 +141,9 @@ function countParameters(inputs: number, widths: readonly number[]): bigint {
 }
 
 export function countFreeParameters(inputs: number, widths: readonly number[]): number {
+  integerIn('inputs', inputs, 1, MAX_FEATURES);
+  if (!Array.isArray(widths)) throw invalidOption('widths', 'an array of layer widths', widths, 'type');
+  widths.forEach((w, i) => integerIn(`widths[${i}]`, w, 1));
   return Number(countParameters(inputs, widths));
 }
 
@@ -140,11 +153,11 @@ function validateNetworkOptions(options: unknown): NetworkOptions {
   if (!isPlainObject(options)) throw invalidOption('networkFor options', 'an object', options, 'type');
   rejectUnknownOptions('networkFor', options, NETWORK_OPTIONS);
   return {
-    inputs: integerIn('inputs', options.inputs, 1, 2 ** 24),
-    outputs: integerIn('outputs', options.outputs, 1, 2 ** 24),
+    inputs: integerIn('inputs', options.inputs, 1, MAX_FEATURES),
+    outputs: integerIn('outputs', options.outputs, 1, MAX_FEATURES),
     shape: oneOf('shape', options.shape, SHAPES),
     size: integerIn('size', options.size, 1, 2 ** 40),
-    depth: integerIn('depth', options.depth, 2, 1000),
+    depth: integerIn('depth', options.depth, MIN_DEPTH, MAX_DEPTH),
   };
 }
 

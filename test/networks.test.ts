@@ -24,6 +24,15 @@ describe('networkFor rejects bad input', () => {
     expect(() => networkFor(options as never)).toThrow(message);
   });
 
+  it('the exported width and parameter helpers name a bad argument instead of returning NaN widths', () => {
+    expect(() => widthsFor('rectangle', -1, 3, 8)).toThrow(/for outputs but received -1/);
+    expect(() => widthsFor('rectangle', 1, 3, 0.5)).toThrow(/for w0 but received 0\.5/);
+    expect(() => widthsFor('hexagon' as never, 1, 3, 8)).toThrow(/for shape but received "hexagon"/);
+    expect(() => residualLayers('rectangle_residual', 1)).toThrow(/for depth but received 1/);
+    expect(() => countFreeParameters(4, [8, -1])).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringMatching(/for widths\[1\] but received -1/) }));
+    expect(() => countFreeParameters(4, [1.5])).toThrow(/for widths\[0\]/);
+  });
+
   it('rejects budgets no network of that shape reaches within 20%, naming the smallest feasible size', () => {
     let error: unknown;
     try {
