@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -193,6 +193,15 @@ describe('merge of shard stores', () => {
     const second = await mergeStores(out, inputs);
     expect(second).toMatchObject({ planned: 5, done: 5, merged: 0, complete: true });
     expect(await snapshot(out)).toEqual(once);
+  });
+
+  it('refuses an existing .csv as the merged store, which DuckDB would hold in memory only', async () => {
+    const input: ShardInput = { index: 0, file: join(tmp, 'm5-shard-0.duckdb'), planned: ['a'] };
+    await shardStore(input.file, ['a'], 'n0');
+    const out = join(tmp, 'm5.csv');
+    writeFileSync(out, 'a,b\n');
+    await expect(mergeStores(out, [input])).rejects.toMatchObject({ code: 'STORE_ERROR', message: expect.stringMatching(/is not a results store/) });
+    expect(readFileSync(out, 'utf8')).toBe('a,b\n');
   });
 
   it('reports missing and partial shards with the runs still to do, and picks them up later', async () => {

@@ -13,6 +13,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { MlpEnergyError } from '../errors.js';
 import { TUNE_MERGES } from '../tune/grid-store.js';
 import type { NewestWins } from '../tune/store.js';
+import { refuseInMemory } from '../store/store.js';
 
 export interface ShardInput {
   index: number;
@@ -206,6 +207,7 @@ export async function mergeStores(out: string, inputs: readonly ShardInput[]): P
   const db = await instance.connect();
   const reports: ShardMergeReport[] = [];
   try {
+    await refuseInMemory(db, out);
     for (const input of inputs) {
       const report: ShardMergeReport = {
         index: input.index,

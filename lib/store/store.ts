@@ -33,6 +33,14 @@ function plain(value: unknown): unknown {
   return value;
 }
 
+/** DuckDB opens an existing .csv/.json/.parquet file as an in-memory database, where every write would be lost. */
+export async function refuseInMemory(connection: DuckDBConnection, file: string): Promise<void> {
+  const reader = await connection.runAndReadAll('SELECT path FROM duckdb_databases() WHERE database_name = current_database()');
+  if (reader.getRows()[0]?.[0] === null) {
+    throw new MlpEnergyError('STORE_ERROR', `${file} is not a results store (DuckDB would read it as a data file into memory and lose every write). Pass a .duckdb file: a new path, or one mlp-energy wrote.`);
+  }
+}
+
 export class ResultStore {
   readonly path: string;
   private constructor(private readonly instance: DuckDBInstance, private readonly connection: DuckDBConnection, path: string) {
@@ -54,11 +62,11 @@ export class ResultStore {
     }
     const connection = await instance.connect();
     const store = new ResultStore(instance, connection, file);
-    // DuckDB opens an existing .csv/.json/.parquet file as an in-memory database: every write would be lost.
-    const [{ path: attached }] = await store.query('SELECT path FROM duckdb_databases() WHERE database_name = current_database()');
-    if (attached === null) {
+    try {
+      await refuseInMemory(connection, file);
+    } catch (error) {
       store.close();
-      throw new MlpEnergyError('STORE_ERROR', `${file} is not a results store (DuckDB would read it as a data file into memory and lose every write). Pass a .duckdb file: a new path, or one mlp-energy wrote.`);
+      throw error;
     }
     for (const name of Object.keys(TABLES) as TableName[]) await connection.run(createTableSql(name));
     await store.addMissingColumns();
