@@ -244,6 +244,7 @@ describe('energy model fit', () => {
     expect(() => fitEnergyModel([run])).toThrow(/--profile/);
     expect(() => fitEnergyModel([run], { profiles: { cpu: EAGLE_GPU } })).toThrow(/describes a gpu/);
     expect(() => fitEnergyModel([run], { profiles: { cpu: EAGLE_CPU }, device: 'gpu' })).toThrow(/No runs to fit/);
+    expect(() => fitEnergyModel(null as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringMatching(/an array of run records for records/) }));
   });
 });
 

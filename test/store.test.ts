@@ -41,6 +41,9 @@ describe('store: bad input first', () => {
     await expect(s.writeRun({ run_id: 'y' }, [{ epoch: 1, nope: 2 }])).rejects.toThrow(/Unknown column "nope" for table epochs/);
     expect(await s.query('SELECT count(*) AS n FROM runs')).toEqual([{ n: 0 }]);
   });
+  it('names a path that is not a string', async () => {
+    await expect(ResultStore.open(5 as never)).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/a results store file path for path/) });
+  });
   it('refuses an existing data file DuckDB would open in memory, where every write would be lost', async () => {
     const dir = tmp();
     for (const name of ['runs.csv', 'spec.json', 'out.parquet']) {

@@ -96,6 +96,9 @@ describe('defaults, presets and the frozen plan', () => {
     expect(preset('butter-e-gpu').devices).toEqual(['gpu']);
     expect(PRESET_NAMES).toEqual(['quick', 'butter-e-cpu', 'butter-e-gpu', 'tiling']);
   });
+  it('makePlan checks a raw spec itself (INVALID_SPEC naming the fields, not a TypeError from inside)', () => {
+    expect(() => makePlan({} as never)).toThrow(expect.objectContaining({ code: 'INVALID_SPEC', message: expect.stringMatching(/datasets/) }));
+  });
   it('is deterministic with stable, unique ids, overhead references first', () => {
     const a = makePlan(preset('quick'));
     const b = makePlan(validateSpec({ ...preset('quick'), tilings: [{ kc: 64, name: 'kc64' }, 'default'].reverse() }));

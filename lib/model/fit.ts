@@ -6,7 +6,7 @@
  * relative error Σ(predicted/measured − 1)², the quantity the study's error histogram shows; otherwise the
  * largest networks would dominate the fit. The power law is ordinary least squares in log-log space.
  */
-import { MlpEnergyError } from '../errors.js';
+import { MlpEnergyError, invalidOption } from '../errors.js';
 import { integerIn } from '../validate.js';
 import { featureColumns, featureRow, runFeatures, type RunFeatures } from './features.js';
 import { leastSquares } from './least-squares.js';
@@ -211,6 +211,7 @@ export function groupRuns(records: readonly RunRecord[], options: FitOptions = {
 }
 
 export function fitEnergyModel(records: readonly RunRecord[], options: FitOptions = {}): EnergyModelFit {
+  if (!Array.isArray(records)) throw invalidOption('records', 'an array of run records', records, 'type');
   const folds = integerIn('folds', options.folds ?? 5, 2, 1000);
   const groups = groupRuns(records, options);
   if (groups.length === 0) {

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DuckDBConnection, DuckDBInstance, listValue, type DuckDBValue } from '@duckdb/node-api';
-import { MlpEnergyError } from '../errors.js';
+import { MlpEnergyError, invalidOption } from '../errors.js';
 import { createTableSql, EXPERIMENTS_VIEW_SQL, LONG_RUNTIME_S, TABLES, type Column, type TableName } from './schema.js';
 
 export const DEFAULT_STORE = 'results.duckdb';
@@ -48,6 +48,7 @@ export class ResultStore {
   }
 
   static async open(path: string = DEFAULT_STORE): Promise<ResultStore> {
+    if (typeof path !== 'string' || path === '') throw invalidOption('path', 'a results store file path', path, 'type');
     const file = resolve(path);
     mkdirSync(dirname(file), { recursive: true });
     let instance: DuckDBInstance;

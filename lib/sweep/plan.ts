@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Shape } from '../networks.js';
-import { tilingName, type Device, type SweepSpec, type TilingChoice } from './spec.js';
+import { tilingName, validateSpec, type Device, type SweepSpec, type TilingChoice } from './spec.js';
 
 export type RunRole = 'run' | 'overhead_reference';
 
@@ -52,7 +52,8 @@ function runSeed(base: number, experimentId: string, repetition: number): number
   return parseInt(hash({ base, experimentId, repetition }, 8), 16) & 0x7fffffff;
 }
 
-export function makePlan(spec: SweepSpec): Plan {
+export function makePlan(input: SweepSpec): Plan {
+  const spec = validateSpec(input); // idempotent on a checked spec; a raw one gets INVALID_SPEC, not a TypeError
   const runs: PlannedRun[] = [];
   const add = (role: RunRole, device: Device, dataset: string, shape: Shape, size: number, depth: number, tiling: TilingChoice, repetitions: number) => {
     const config = { role, device, dataset, shape, size, depth, tiling, epochs: spec.epochs, batchSize: spec.batchSize, learningRate: spec.learningRate };
