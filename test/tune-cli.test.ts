@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { networkWidths, tuneCommand } from '../lib/cli/commands/tune.js';
+import { networkWidths, tuneCommand, tuneGridCommand } from '../lib/cli/commands/tune.js';
 import { ResultStore } from '../lib/store/store.js';
 import { loadTunings } from '../lib/tune/store.js';
 import { parseNetworkSpec } from '../lib/tune/network-spec.js';
@@ -28,6 +28,20 @@ describe('mlp-energy tune rejects bad input', () => {
     const network = 'rectangle,2^14,depth 3,dataset 537_houses';
     await expect(tuneCommand({ network, objective: 'watts', save: false }, { stdout: capture() }, scriptedEnvironment(false))).rejects.toThrow(/--objective/);
     await expect(tuneCommand({ network, budget: '0', save: false }, { stdout: capture() }, scriptedEnvironment(false))).rejects.toThrow(/--budget/);
+  });
+});
+
+describe('mlp-energy tune: an unusable store', () => {
+  it('fails before any measuring, for the search and the grid scan', async () => {
+    const network = 'rectangle,2^14,depth 3,dataset 537_houses';
+    const file = join(dir, 'a-file');
+    writeFileSync(file, '');
+    const store = join(file, 'r.duckdb'); // a file where the store's folder belongs
+    const refused = { code: 'STORE_ERROR', message: expect.stringMatching(/Cannot open results store .*a-file\/r\.duckdb/) };
+    const stderr = capture();
+    await expect(tuneCommand({ network, store, budget: 2 }, { stdout: capture(), stderr }, scriptedEnvironment(false))).rejects.toMatchObject(refused);
+    await expect(tuneGridCommand({ network, store, grid: 'kc', budget: 2 }, { stdout: capture(), stderr }, scriptedEnvironment(false))).rejects.toMatchObject(refused);
+    expect(stderr.text).toBe(''); // neither started: no 'tuning …' or 'scanning …' line
   });
 });
 

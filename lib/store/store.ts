@@ -50,9 +50,9 @@ export class ResultStore {
   static async open(path: string = DEFAULT_STORE): Promise<ResultStore> {
     if (typeof path !== 'string' || path === '') throw invalidOption('path', 'a results store file path', path, 'type');
     const file = resolve(path);
-    mkdirSync(dirname(file), { recursive: true });
     let instance: DuckDBInstance;
     try {
+      mkdirSync(dirname(file), { recursive: true }); // a file in the way is this path's problem: same message
       instance = await DuckDBInstance.create(file);
     } catch (error) {
       const message = (error as Error).message;

@@ -65,6 +65,7 @@ export async function tuneCommand(
   const budget = options.budget === undefined ? undefined : integerIn('--budget', numberText('--budget', options.budget), 1, 10_000);
   const scope = options.scope === undefined ? undefined : (oneOf('--scope', options.scope, ['shape', 'network']) as TuneScope);
   const max = options.maxRepetitions === undefined ? undefined : integerIn('--max-repetitions', numberText('--max-repetitions', options.maxRepetitions), 3, 1000);
+  await storeReachable(options);
   const env = environment ?? openTuneEnvironment();
   try {
     io.stderr?.write(`tuning ${label}\n`);
@@ -96,6 +97,11 @@ export async function tuneCommand(
   }
 }
 
+/** Opened and closed before measuring, so a store that cannot work fails now rather than after the whole search. */
+async function storeReachable(options: TuneCommandOptions): Promise<void> {
+  if (options.save !== false) (await ResultStore.open(options.store ?? DEFAULT_STORE)).close();
+}
+
 /** `--grid` → the scanned axes: 'kc' (one line) or 'kc,mc' (x, then one line per series value). */
 export function gridAxes(value: boolean | string): { x: GridAxis; series?: GridAxis } {
   const parts = typeof value === 'string' ? value.split(',').map((p) => p.trim()) : ['kc', 'mc'];
@@ -119,6 +125,7 @@ export async function tuneGridCommand(options: TuneCommandOptions, io: Io, envir
   const shape = selectShape(trainingGemmShapes(widths, batch), options.gridShape ?? 'largest', '--grid-shape');
   const axes = gridAxes(options.grid ?? true);
   const budget = integerIn('--budget', numberText('--budget', options.budget ?? '16'), 1, 10_000);
+  await storeReachable(options);
   const env = environment ?? openTuneEnvironment();
   try {
     const slice = `${axes.x}${axes.series ? ` × ${axes.series}` : ''}`;
