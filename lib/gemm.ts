@@ -5,7 +5,7 @@
  * otherwise a new zeroed array is returned.
  */
 import { rejectUnknownOptions } from './errors.js';
-import { invalidOption } from './errors.js';
+import { invalidOption, withCode } from './errors.js';
 import { native } from './native.js';
 import { checkTilingOptions, type TilingOptions } from './tiling.js';
 import { booleanOption, finiteNumber, float32Array, integerIn, isPlainObject } from './validate.js';
@@ -48,6 +48,16 @@ function checkedStride(name: string, value: unknown, min: number): number | unde
   return value === undefined ? undefined : integerIn(name, value, min, MAX_DIM);
 }
 
+/** A zeroed m×n C; one too large for a typed array (or for memory) is the caller's sizes, so it is an INVALID_OPTION. */
+function newC(m: number, n: number): Float32Array {
+  try {
+    return new Float32Array(m * n);
+  } catch (error) {
+    const message = `Cannot allocate C for m×n = ${m}×${n} (${m * n} floats): split the product into smaller blocks`;
+    throw Object.assign(withCode(new RangeError(message), 'INVALID_OPTION'), { cause: error });
+  }
+}
+
 /** Validates every option; returns what the native call takes (c allocated when absent). */
 function prepare(options: unknown) {
   if (!isPlainObject(options)) throw invalidOption('gemm options', 'an object { a, b, m, n, k, ... }', options, 'type');
@@ -69,7 +79,7 @@ function prepare(options: unknown) {
   let c: Float32Array;
   if (options.c === undefined) {
     if (ldc !== undefined && ldc !== n) throw invalidOption('ldc', `${n} (n) when c is not given`, ldc);
-    c = new Float32Array(m * n);
+    c = newC(m, n);
   } else {
     c = checkedMatrix('c', options.c, m, n, ldc, 'm×n');
   }

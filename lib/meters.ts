@@ -224,7 +224,10 @@ function validateOptions(options: unknown): NativeMeterOptions {
     };
   }
   if (o.gpus !== undefined) {
-    if (!Array.isArray(o.gpus)) throw invalidOption('gpus', 'an array of NVML device indices', o.gpus, 'type');
+    // [] would select every GPU (the native default); nothing is gpu: 'none'.
+    if (!Array.isArray(o.gpus) || o.gpus.length === 0) {
+      throw invalidOption('gpus', "a non-empty array of NVML device indices (leave it out for all GPUs, gpu: 'none' for none)", o.gpus, Array.isArray(o.gpus) ? 'range' : 'type');
+    }
     out.gpus = o.gpus.map((g, i) => integerIn(`gpus[${i}]`, g, 0, 1023));
   }
   if (o.wattsPerCore !== undefined) out.wattsPerCore = finiteNumber('wattsPerCore', o.wattsPerCore, 0.01, 1000);
@@ -295,6 +298,22 @@ function sumOrNull(out: Float64Array, domains: readonly number[]): number | null
   return sum === sum ? sum : null;
 }
 
+/** What begin() returns. Ids are unique per meters only, so the window also knows (privately) whose it is. */
+class OpenWindow implements MeterWindow {
+  readonly id: number;
+  readonly name: string | null;
+  readonly #meters: Meters;
+  constructor(id: number, name: string | null, meters: Meters) {
+    this.id = id;
+    this.name = name;
+    this.#meters = meters;
+  }
+  /** Begun on other meters, where its id may name one of these meters' windows. */
+  static foreign(window: object, meters: Meters): boolean {
+    return #meters in window && (window as OpenWindow).#meters !== meters;
+  }
+}
+
 const metersClosed = () => new MlpEnergyError('METER_CLOSED', 'these meters were closed: open new ones with openMeters()');
 
 const median = (xs: number[]): number => {
@@ -355,12 +374,12 @@ export class Meters {
 
   /**
    * Open a window: reads every counter now. Windows nest and overlap; open names must be unique. The
-   * window is a plain object, readonly by type (not frozen: Object.freeze is a runtime call per window).
+   * window is readonly by type (not frozen: Object.freeze is a runtime call per window).
    */
   begin(name?: string): MeterWindow {
-    if (name === undefined) return { id: this.#begin(), name: null };
+    if (name === undefined) return new OpenWindow(this.#begin(), null, this);
     if (typeof name !== 'string' || name.length === 0) throw invalidOption('name', 'a non-empty string', name, 'type');
-    return { id: this.#begin(name), name };
+    return new OpenWindow(this.#begin(name), name, this);
   }
 
   /** Close a window: reads every counter now and returns the energy in between. */
@@ -368,15 +387,19 @@ export class Meters {
     if (!isPlainObject(window) || typeof (window as MeterWindow).id !== 'number') {
       throw invalidOption('window', 'the object meters.begin() returned', window, 'type');
     }
+    const label = window.name === null ? window.id : JSON.stringify(window.name);
+    if (OpenWindow.foreign(window, this)) {
+      throw withCode(new Error(`window ${label} is not open on these meters: it was begun on other meters; end it with those`), 'METER_WINDOW_UNKNOWN');
+    }
     try {
       this.#end(window.id); // throws METER_WINDOW_UNKNOWN before reading anything when the window is not open
     } catch (error) {
       // Closing ended every window, so a window ended after close() is not open either.
       if (this.#native !== null && (error as { code?: unknown }).code !== 'METER_WINDOW_UNKNOWN') throw error;
-      throw withCode(
-        new Error(`window ${window.name === null ? window.id : JSON.stringify(window.name)} is not open: it was never begun on these meters or has already ended`),
-        'METER_WINDOW_UNKNOWN',
-      );
+      const why = this.#native === null
+        ? 'these meters were closed, which ended it; open new ones with openMeters()'
+        : 'it was never begun on these meters or has already ended';
+      throw withCode(new Error(`window ${label} is not open: ${why}`), 'METER_WINDOW_UNKNOWN');
     }
     const out = this.#out;
     const keys = this.#keys;
@@ -482,7 +505,11 @@ export async function measure<T>(meters: Meters, fn: () => T | Promise<T>, name?
     const result = await fn();
     return { result, energy: meters.end(window) };
   } catch (error) {
-    meters.end(window);
+    try {
+      meters.end(window);
+    } catch {
+      // fn's error is the one to report (it may itself have closed the meters, ending the window)
+    }
     throw error;
   }
 }

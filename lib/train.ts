@@ -70,6 +70,10 @@ export interface TrainRunOptions {
    * where it measured faster, and gemm otherwise. Results agree to float tolerance either way.
    */
   parallel?: 'auto' | 'gemm' | 'rows';
+  /**
+   * Called after every epoch. It may be async: trainRun settles after it does. A throw or a rejection stops
+   * the run after that epoch, and trainRun rejects with it.
+   */
   onEpoch?: (epoch: EpochResult & { epoch: number }) => void;
   signal?: AbortSignal;
   /** Where to train: 'cpu' (default) or 'gpu' (the CUDA trainer; same seed, same start and shuffle order). */
@@ -193,6 +197,10 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   const cancel = new Int32Array(new SharedArrayBuffer(4));
   const onAbort = () => Atomics.store(cancel, 0, 1);
   signal?.addEventListener('abort', onAbort, { once: true });
+  // An async onEpoch's rejection stops the run as a throw does (native code catches those), instead of going
+  // unhandled, which ends the Node process.
+  const pending: Promise<void>[] = [];
+  let rejected: { error: unknown } | undefined;
   try {
     const run = await runNative(
       {
@@ -215,10 +223,18 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
       (epoch) => {
         const { epoch: index, ...figures } = epoch;
         finished.push(figures);
-        options.onEpoch?.({ epoch: index, ...figures });
+        const returned: unknown = options.onEpoch?.({ epoch: index, ...figures });
+        if (typeof (returned as PromiseLike<void> | undefined)?.then === 'function') {
+          pending.push(Promise.resolve(returned as PromiseLike<void>).then(undefined, (error: unknown) => {
+            rejected ??= { error };
+            onAbort();
+          }));
+        }
       },
       cancel,
     );
+    await Promise.all(pending);
+    if (rejected) throw rejected.error;
     if (signal?.aborted) throw abortError(signal, finished);
     return {
       network,

@@ -88,6 +88,13 @@ describe('gemm rejects bad input with a clear, coded error', () => {
     });
   }
 
+  it('names the sizes when C is too large to allocate, instead of a bare RangeError', () => {
+    const empty = new Float32Array(0);
+    expect(() => gemm({ a: empty, b: empty, m: 2 ** 31 - 1, n: 2 ** 31 - 1, k: 0 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringMatching(/Cannot allocate C for m×n = 2147483647×2147483647/) }),
+    );
+  });
+
   it('refuses to write C over its own inputs (native check)', () => {
     const buf = new Float32Array(64);
     const a = buf.subarray(0, 8), c = buf.subarray(4, 10);
@@ -196,6 +203,22 @@ describe('gemm matches a float64 reference', () => {
     gemm({ a: new Float32Array(0), b: new Float32Array(0), c, m: 2, n: 2, k: 0, beta: 3 });
     expect(Array.from(c)).toEqual([3, 6, 9, 12]);
     expect(gemm({ a: new Float32Array(0), b: new Float32Array(12), m: 0, n: 3, k: 4 })).toHaveLength(0);
+  });
+
+  it('takes arrays on a SharedArrayBuffer or at an offset in place, and still refuses a C over its inputs', async () => {
+    const p = problem(33, 17, 9);
+    const expected = gemm(p);
+    const shared = new Float32Array(new SharedArrayBuffer(4 * (3 + p.a.length + p.b.length + 33 * 17)));
+    const a = shared.subarray(3, 3 + p.a.length), b = shared.subarray(a.length + 3, a.length + 3 + p.b.length);
+    const c = shared.subarray(a.length + b.length + 3);
+    a.set(p.a);
+    b.set(p.b);
+    expect(gemm({ ...p, a, b, c })).toBe(c);
+    expect(c).toEqual(expected);
+    c.fill(0);
+    expect(await gemmAsync({ ...p, a, b, c })).toBe(c);
+    expect(c).toEqual(expected);
+    expect(() => gemm({ ...p, a, b, c: shared.subarray(3 + a.length - 1, 3 + a.length - 1 + c.length) })).toThrow(/must not share memory/);
   });
 
   it('gemmAsync gives the same C and keeps its inputs alive', async () => {

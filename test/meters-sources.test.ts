@@ -46,6 +46,10 @@ describe('NVML through dlopen of a fake libnvidia-ml', () => {
     const f = gpus();
     expect(open({ cpu: 'none', gpu: 'nvml', nvmlLibrary: f.library, gpus: [1], poll: false }).domains.map((d) => d.key)).toEqual(['gpu-1']);
     expect(() => openMeters({ cpu: 'none', gpu: 'nvml', nvmlLibrary: f.library, gpus: [3] })).toThrow(/GPU 3 does not exist: NVML sees 2 GPU\(s\)/);
+    // Twice would sum one counter twice into gpuJ.
+    expect(() => openMeters({ cpu: 'none', gpu: 'nvml', nvmlLibrary: f.library, gpus: [1, 0, 1] })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringMatching(/GPU 1 is selected twice .*list each index once/) }),
+    );
   });
 
   it('a power-only GPU sets the poller period to the power sampling period', () => {

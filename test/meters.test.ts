@@ -56,6 +56,13 @@ describe('openMeters rejects bad input', () => {
     );
   });
 
+  it('a file given as powercapRoot is named as not a directory, not as a machine without RAPL', () => {
+    const t = tree();
+    expect(() => openMeters({ cpu: 'powercap', gpu: 'none', powercapRoot: join(t.root, 'intel-rapl:0', 'name') })).toThrow(
+      expect.objectContaining({ code: 'METER_UNAVAILABLE', message: expect.stringMatching(/intel-rapl:0\/name is not a directory\. Fix: pass powercapRoot the powercap tree/) }),
+    );
+  });
+
   it('an empty powercap directory says there is no RAPL here', () => {
     const t = new FakePowercap([]);
     fixtures.push(t);
@@ -165,8 +172,21 @@ describe('windows on a fake powercap tree', () => {
     expect(m.end(w).name).toBe('kept');
     const open1 = m.begin();
     m.close();
-    expect(() => m.end(open1)).toThrow(expect.objectContaining({ code: 'METER_WINDOW_UNKNOWN' }));
+    expect(() => m.end(open1)).toThrow(expect.objectContaining({ code: 'METER_WINDOW_UNKNOWN', message: expect.stringMatching(/these meters were closed, which ended it/) }));
     expect(() => m.begin('late')).toThrow(expect.objectContaining({ code: 'METER_CLOSED' }));
+  });
+
+  it("a window of other meters is refused, never ending this meters' window with the same id", () => {
+    const t = tree();
+    const m = open({ cpu: 'powercap', gpu: 'none', powercapRoot: t.root, poll: false });
+    const other = open({ cpu: 'estimate', gpu: 'none', poll: false });
+    const mine = m.begin('mine');
+    const theirs = other.begin();
+    expect(theirs.id).toBe(mine.id);
+    expect(() => m.end(theirs)).toThrow(expect.objectContaining({ code: 'METER_WINDOW_UNKNOWN', message: expect.stringMatching(/begun on other meters/) }));
+    expect(m.end(mine).name).toBe('mine'); // still open: nothing ended it
+    expect(other.end(theirs).name).toBeNull();
+    expect(JSON.parse(JSON.stringify(m.begin('plain')))).toEqual({ id: mine.id + 1, name: 'plain' });
   });
 
   it('meters dropped without close() are collected safely, in whichever order the GC finalizes their parts', () => {
@@ -358,6 +378,17 @@ describe('estimate', () => {
     const m = open({ cpu: 'estimate', gpu: 'none', poll: false });
     await expect(measure(m, () => { throw new Error('boom'); })).rejects.toThrow('boom');
     expect(m.begin('again')).toMatchObject({ name: 'again' });
+  });
+
+  it("measure rethrows fn's own error even when fn closed the meters, and says when closing ended the window", async () => {
+    const m = open({ cpu: 'estimate', gpu: 'none', poll: false });
+    await expect(measure(m, () => { m.close(); throw new Error('mine'); })).rejects.toThrow('mine');
+    const n = open({ cpu: 'estimate', gpu: 'none', poll: false });
+    await expect(measure(n, async () => { n.close(); return 1; })).rejects.toThrow(/not open: these meters were closed/);
+  });
+
+  it('gpus must be a non-empty list ([] would have meant every GPU)', () => {
+    expect(() => openMeters({ gpus: [] })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringMatching(/non-empty array .* for gpus/) }));
   });
 });
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -40,6 +40,21 @@ describe('store: bad input first', () => {
     await expect(s.writeRun({ energy: 1 })).rejects.toThrow(/needs a non-empty string run_id/);
     await expect(s.writeRun({ run_id: 'y' }, [{ epoch: 1, nope: 2 }])).rejects.toThrow(/Unknown column "nope" for table epochs/);
     expect(await s.query('SELECT count(*) AS n FROM runs')).toEqual([{ n: 0 }]);
+  });
+  it('refuses an existing data file DuckDB would open in memory, where every write would be lost', async () => {
+    const dir = tmp();
+    for (const name of ['runs.csv', 'spec.json', 'out.parquet']) {
+      writeFileSync(join(dir, name), 'a,b\n1,2\n');
+      await expect(ResultStore.open(join(dir, name))).rejects.toThrow(
+        expect.objectContaining({ code: 'STORE_ERROR', message: expect.stringMatching(/is not a results store .*Pass a \.duckdb file/) }),
+      );
+      expect(readFileSync(join(dir, name), 'utf8')).toBe('a,b\n1,2\n');
+    }
+    const fresh = await open(join(dir, 'new.json')); // a new path is a file-backed store whatever its name
+    await fresh.writeRun({ run_id: 'kept' });
+    fresh.close();
+    const again = await open(join(dir, 'new.json'));
+    expect(await again.query('SELECT run_id FROM runs')).toEqual([{ run_id: 'kept' }]);
   });
   it('import-butter-e names the file and the missing columns', async () => {
     const dir = tmp();

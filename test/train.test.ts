@@ -34,9 +34,16 @@ describe('trainRun rejects bad input and the process survives', () => {
   nan.xTrain[13] = NaN;
   const inf = { ...small, yTest: small.yTest.slice() };
   inf.yTest[2] = Infinity;
+  const label = { ...small, yTrain: small.yTrain.slice() };
+  label.yTrain.fill(0, 0, 3);
+  label.yTrain[0] = 3; // a class index where a one-hot row belongs
+  const reg = synthetic(100, 4, 2, 'regression');
+  const unscaled = { ...reg, yTest: reg.yTest.map((v) => v * 10) };
   it.each([
     ['NaN in xTrain', { ...base, data: nan }, /xTrain\[row 2, column 1\] is NaN/],
     ['Infinity in yTest', { ...base, data: inf }, /yTest\[row 0, column 2\] is Infinity/],
+    ['a class index in a one-hot row', { ...base, data: label }, /yTrain\[row 0, column 0\] is 3; classification targets are one-hot rows/],
+    ['regression targets beyond [0, 1]', { ...base, data: unscaled }, /yTest\[row 0, column \d\] is [\d.]+; regression targets must lie in \[0, 1\]/],
     ['ragged matrix', { ...base, data: { ...small, xTrain: small.xTrain.subarray(1) } }, /not a whole number of rows of 6/],
     ['x/y row mismatch', { ...base, data: { ...small, yTrain: small.yTrain.subarray(3) } }, /row counts differ/],
     ['zero budget', { ...base, size: 0 }, /size/],
@@ -57,6 +64,7 @@ describe('trainRun rejects bad input and the process survives', () => {
 
   it('gives native data errors a code', async () => {
     await expect(trainRun({ ...base, data: nan })).rejects.toMatchObject({ code: 'INVALID_DATA' });
+    await expect(trainRun({ ...base, data: label })).rejects.toMatchObject({ code: 'INVALID_DATA' });
     await expect(trainRun({ ...base, size: 8 })).rejects.toMatchObject({ code: 'NETWORK_OFF_BUDGET' });
   });
 });
@@ -152,5 +160,25 @@ describe('trainRun', () => {
 
   it('reports an onEpoch exception as the run error', async () => {
     await expect(trainRun({ ...base, epochs: 5, onEpoch: () => { throw new Error('listener broke'); } })).rejects.toThrow('listener broke');
+  });
+
+  it('awaits an async onEpoch; its rejection stops the run and is the run error, never an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      let calls = 0;
+      const failing = trainRun({ ...base, epochs: 100_000, onEpoch: async () => { calls++; throw new Error('async listener broke'); } });
+      await expect(failing).rejects.toThrow('async listener broke');
+      expect(calls).toBeLessThan(100_000);
+      let settled = 0;
+      const run = await trainRun({ ...base, epochs: 3, onEpoch: async () => { await new Promise((r) => setTimeout(r, 10)); settled++; } });
+      expect(run.epochs).toHaveLength(3);
+      expect(settled).toBe(3);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 });

@@ -54,6 +54,12 @@ export class ResultStore {
     }
     const connection = await instance.connect();
     const store = new ResultStore(instance, connection, file);
+    // DuckDB opens an existing .csv/.json/.parquet file as an in-memory database: every write would be lost.
+    const [{ path: attached }] = await store.query('SELECT path FROM duckdb_databases() WHERE database_name = current_database()');
+    if (attached === null) {
+      store.close();
+      throw new MlpEnergyError('STORE_ERROR', `${file} is not a results store (DuckDB would read it as a data file into memory and lose every write). Pass a .duckdb file: a new path, or one mlp-energy wrote.`);
+    }
     for (const name of Object.keys(TABLES) as TableName[]) await connection.run(createTableSql(name));
     await store.addMissingColumns();
     await connection.run(EXPERIMENTS_VIEW_SQL);

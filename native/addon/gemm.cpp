@@ -67,10 +67,11 @@ void CheckExtent(Napi::Env env, const char* key, const Napi::Float32Array& arr, 
                  " needs " + std::to_string(need));
 }
 
-bool Overlap(const Napi::TypedArray& x, const Napi::TypedArray& y) {
-  const auto* xb = static_cast<const uint8_t*>(x.ArrayBuffer().Data()) + x.ByteOffset();
-  const auto* yb = static_cast<const uint8_t*>(y.ArrayBuffer().Data()) + y.ByteOffset();
-  return xb < yb + y.ByteLength() && yb < xb + x.ByteLength() && x.ByteLength() > 0 && y.ByteLength() > 0;
+// From the arrays' own data pointers: ArrayBuffer() refuses a SharedArrayBuffer's arrays ("Invalid argument").
+bool Overlap(const Napi::Float32Array& x, const Napi::Float32Array& y) {
+  const float *xb = x.Data(), *yb = y.Data();
+  const size_t xn = x.ElementLength(), yn = y.ElementLength();
+  return xn > 0 && yn > 0 && xb < yb + yn && yb < xb + xn;
 }
 
 // Everything a call needs, parsed and checked on the JS thread.

@@ -348,6 +348,28 @@ void BadData() {
   TrainOptions shallow = o;
   shallow.network = Spec(5, {2}, {false}, Head::SoftmaxCce);
   EXPECT(code_of(data, shallow) == "INVALID_OPTION", "depth 1 accepted");
+  // Targets the head cannot reach: a label value, an all-zero one-hot row, a binary 3, a regression −0.5.
+  Dataset label = data;
+  label.y_train[1] = 5.0f, label.y_train[0] = 0.0f;
+  EXPECT(code_of(label, o) == "INVALID_DATA", "softmax target 5 accepted");
+  Dataset empty_row = data;
+  empty_row.y_test[2] = empty_row.y_test[3] = 0.0f;
+  EXPECT(code_of(empty_row, o) == "INVALID_DATA", "all-zero one-hot row accepted");
+  Dataset soft = data;
+  for (size_t i = 0; i < 4; ++i) soft.y_train[i] = 0.5f;  // soft labels summing to 1 are a distribution
+  EXPECT(code_of(soft, o) == "none", "soft labels summing to 1 rejected");
+  const Dataset binary_data = Synthetic(100, 5, 1);
+  TrainOptions binary = o;
+  binary.network = Spec(5, {8, 1}, {false, false}, Head::SigmoidBce);
+  Dataset three = binary_data;
+  three.y_train[0] = 3.0f;
+  EXPECT(code_of(three, binary) == "INVALID_DATA", "binary target 3 accepted");
+  TrainOptions regression = binary;
+  regression.network.head = Head::SigmoidMse;
+  Dataset negative = binary_data;
+  negative.y_test[0] = -0.5f;
+  EXPECT(code_of(negative, regression) == "INVALID_DATA", "regression target -0.5 accepted");
+  EXPECT(code_of(binary_data, regression) == "none", "targets in [0, 1] rejected for regression");
 }
 
 }  // namespace

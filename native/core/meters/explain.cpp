@@ -62,6 +62,12 @@ Error ExplainPowercap(const std::string& path, int err, const std::string& root)
                      PowercapAccessFix(root),
                  ErrorKind::System);
   }
+  if (err == ENOTDIR && path == root) {  // a file given as the tree: a wrong path, not a machine without RAPL
+    return Error("METER_UNAVAILABLE",
+                 root + " is not a directory. Fix: pass powercapRoot the powercap tree, a directory such as "
+                        "/sys/class/powercap (the default)",
+                 ErrorKind::System);
+  }
   if (err == ENOENT || err == ENODEV || err == ENOTDIR) {
     return Error("METER_UNAVAILABLE",
                  path + " does not exist: no RAPL powercap zones here, likely a VM or a container (Docker masks "

@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "common/error.hpp"
@@ -137,10 +138,16 @@ NvmlSource::NvmlSource(const NvmlOptions& options) : api_(std::make_unique<Api>(
   if (selected.empty()) {
     throw Error("METER_UNAVAILABLE", "NVML sees no GPU. Fix: check `nvidia-smi`", ErrorKind::System);
   }
-  for (int index : selected) {
+  for (std::size_t i = 0; i < selected.size(); ++i) {
+    const int index = selected[i];
     if (index < 0 || static_cast<unsigned>(index) >= count) {
       throw Error("INVALID_OPTION", "GPU " + std::to_string(index) + " does not exist: NVML sees " +
                                         std::to_string(count) + " GPU(s), indices 0.." + std::to_string(count - 1));
+    }
+    // Twice would be two domains reading one counter: its energy counted twice in every total.
+    if (std::find(selected.begin(), selected.begin() + i, index) != selected.begin() + i) {
+      throw Error("INVALID_OPTION", "GPU " + std::to_string(index) +
+                                        " is selected twice (gpus or CUDA_VISIBLE_DEVICES): list each index once");
     }
     nvmlDevice_t handle = nullptr;
     a.Check(a.handle_by_index(static_cast<unsigned>(index), &handle), "nvmlDeviceGetHandleByIndex_v2");

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -32,6 +33,33 @@ void CheckShape(const char* name, const std::vector<float>& values, int64_t cols
   if (values.size() % static_cast<size_t>(cols) != 0)
     BadData(std::string(name) + " has " + std::to_string(values.size()) + " values, not a whole number of rows of " +
             std::to_string(cols));
+}
+
+// Targets the head can reach: values in [0, 1] for the sigmoid heads, rows summing to 1 for softmax (one-hot,
+// or soft labels). A label such as 3 or −1, or an all-zero row, trains toward what the head cannot output
+// while the losses still look plausible.
+void CheckTargets(const char* name, const std::vector<float>& y, int64_t cols, Head head) {
+  const char* rule = head == Head::SigmoidMse ? "regression targets must lie in [0, 1], the sigmoid output's range: "
+                                                "min-max scale them"
+                     : head == Head::SigmoidBce ? "a binary classification target is 0 or 1 (one column)"
+                                                : "classification targets are one-hot rows (1 at the class, 0 "
+                                                  "elsewhere; soft labels must sum to 1)";
+  char value[32];
+  for (size_t r = 0; r < y.size() / static_cast<size_t>(cols); ++r) {
+    const float* row = y.data() + r * cols;
+    double sum = 0;
+    for (int64_t j = 0; j < cols; ++j) {
+      sum += row[j];
+      if (row[j] >= 0.0f && row[j] <= 1.0f) continue;
+      std::snprintf(value, sizeof value, "%g", row[j]);
+      BadData(std::string(name) + "[row " + std::to_string(r) + ", column " + std::to_string(j) + "] is " + value + "; " +
+              rule);
+    }
+    if (head == Head::SoftmaxCce && std::abs(sum - 1.0) > 1e-3) {
+      std::snprintf(value, sizeof value, "%g", sum);
+      BadData(std::string(name) + " row " + std::to_string(r) + " sums to " + value + ", not 1; " + rule);
+    }
+  }
 }
 
 using Clock = std::chrono::steady_clock;
@@ -65,6 +93,8 @@ void ValidateRunOptions(const Dataset& data, const TrainOptions& options) {
     throw Error("INVALID_DATA", "the network has " + std::to_string(options.network.inputs) + " inputs and " +
                                     std::to_string(options.network.outputs()) + " outputs but the data have " +
                                     std::to_string(data.inputs) + " and " + std::to_string(data.outputs));
+  CheckTargets("yTrain", data.y_train, data.outputs, options.network.head);
+  CheckTargets("yTest", data.y_test, data.outputs, options.network.head);
   if (options.batch_size < 1) throw Error("INVALID_OPTION", "batchSize must be ≥ 1");
   if (options.epochs < 0) throw Error("INVALID_OPTION", "epochs must be ≥ 0");
 }

@@ -47,7 +47,7 @@ struct TrainResult {
 };
 
 // Throws mlpe::Error naming the fix when the run does not fit the data: network inputs/outputs that differ
-// from the data's (INVALID_DATA), batchSize < 1 or epochs < 0 (INVALID_OPTION). Shared by the CPU and CUDA
+// from the data's, or targets its head cannot reach (INVALID_DATA), batchSize < 1 or epochs < 0 (INVALID_OPTION). Shared by the CPU and CUDA
 // trainers so both report the same codes and messages.
 void ValidateRunOptions(const Dataset& data, const TrainOptions& options);
 
