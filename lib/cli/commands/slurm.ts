@@ -131,7 +131,7 @@ export function register(program: Command): void {
     .option('--job-name <name>', 'Slurm job name (default mlp-energy)')
     .option('--exclusive', 'whole node per task (recommended: energy counters are node-wide)')
     .addOption(new Option('--cpus-per-task <n>', 'CPUs per task when not exclusive').argParser(positiveInt('--cpus-per-task')))
-    .option('--launcher <command>', 'command that starts mlp-energy on compute nodes (default: this node and CLI)')
+    .option('--launcher <command>', 'command that starts mlp-energy on compute nodes (default: this Node.js and this install\'s CLI; needs a shared filesystem)')
     .option('--submit', 'submit with sbatch and print the job id')
     .option('--status', 'show done/running/pending/partial/failed/missing per shard')
     .option('--resubmit-missing', 'resubmit only unfinished shards that are not queued')

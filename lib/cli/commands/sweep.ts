@@ -133,7 +133,7 @@ export function register(program: Command): void {
     .addOption(new Option('--synthetic <mode>', 'auto: real data when present; never: missing files are errors; always: synthetic only').choices(['auto', 'never', 'always']).default('auto'))
     .option('--tiling <choice>', 'default or tuned (the tunings `mlp-energy tune --scope network` stored in --out) for every run, instead of the spec\'s tilings')
     .option('--repetitions <n>', 'repetitions per configuration (overrides the spec)')
-    .option('--until-ci <width>', 'repeat until the 95% CI of J/datum is within this relative width, e.g. 2%')
+    .option('--until-ci <width>', 'repeat until the 95% CI of J/datum is within ± this fraction of the mean, e.g. 2%')
     .option('--max-repetitions <n>', 'cap for --until-ci (default 10)')
     .option('--trace-hz <n>', 'store each run\'s power trace at n samples per second in power_traces (default: the spec\'s traceHz, else 0: none)')
     .option('--plan <file>', 'run a frozen plan file (written by `mlp-energy slurm`) instead of a preset or spec')
