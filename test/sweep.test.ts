@@ -48,6 +48,18 @@ describe('sweep command: bad input first', () => {
     await expect(sweepCommand({ spec: join(dir, 'bad.json'), out: join(dir, 'r.duckdb') }, { stdout: sink(), stderr: sink() }))
       .rejects.toMatchObject({ code: 'INVALID_SPEC', message: expect.stringMatching(/depths\[0\]: expected an integer between 2 and 1000 but received 1/) });
   });
+  it('a tiling this machine cannot run stops the sweep before idle calibration and the reference runs, naming it', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 's.json'), JSON.stringify({ ...tiny, tilings: ['default', { name: 'odd', mc: 97 }] }));
+    const stdout = sink();
+    await expect(sweepCommand({ spec: join(dir, 's.json'), out: join(dir, 'r.duckdb'), json: true, dataDir: dataDir() }, { stdout, stderr: sink() }))
+      .rejects.toMatchObject({ code: 'INVALID_TILING', message: expect.stringMatching(/The spec's tiling "odd" cannot run here: mc=97 is not a multiple of mr/) });
+    const types = stdout.lines.join('').trim().split('\n').map((l) => JSON.parse(l).type);
+    expect(types).toEqual(['start']);
+    const store = await ResultStore.open(join(dir, 'r.duckdb'));
+    expect(await store.query('SELECT count(*) AS n FROM runs')).toEqual([{ n: 0 }]);
+    store.close();
+  });
   it('--resume with nothing to resume says so', async () => {
     const dir = tmp();
     writeFileSync(join(dir, 's.json'), JSON.stringify(tiny));

@@ -70,6 +70,24 @@ export interface RunnerOptions {
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
+/**
+ * Explicit tilings follow this machine's micro-tiles (mc a multiple of mr, …), so they are checked here, once each,
+ * before the idle calibration and the reference runs: a bad one stopped the sweep only at its first run.
+ */
+async function checkTilings(runs: readonly PlannedRun[], backends: Backends, store: ResultStore): Promise<void> {
+  const checked = new Set<string>();
+  for (const run of runs) {
+    if (run.tiling === 'tuned' || checked.has(run.tilingName)) continue; // a tuned tiling is the network's: found per run
+    checked.add(run.tilingName);
+    try {
+      await backends.resolveTiling(run.tiling, { widths: [], batch: run.batchSize, store });
+    } catch (error) {
+      const { code, message } = error as { code?: string; message?: string };
+      throw new MlpEnergyError(code ?? 'INVALID_TILING', `The spec's tiling ${JSON.stringify(run.tilingName)} cannot run here: ${message} (fix it in the spec's tilings)`, { cause: error });
+    }
+  }
+}
+
 export async function runSweep(plan: Plan, options: RunnerOptions): Promise<SweepSummary> {
   const { store, backends, onEvent = () => {} } = options;
   const started = Date.now();
@@ -93,6 +111,7 @@ export async function runSweep(plan: Plan, options: RunnerOptions): Promise<Swee
       meters: Object.fromEntries([...meters].map(([d, m]) => [d, `${m.source}${m.estimated ? ' (estimate)' : ''}`])),
     });
     const remaining = plan.runs.filter((r) => !done.has(r.runId));
+    await checkTilings(remaining, backends, store);
     // Idle calibration of each device in use (stored; the runs record which one was in force).
     const idle = new Map<Device, IdleInForce>();
     for (const device of spec.devices) {
