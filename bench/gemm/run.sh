@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One command for the GEMM benchmark: builds bench_gemm (mlpe_core + Debian's OpenBLAS) in build-bench/
-# and prints the tables. Arguments go to bench_gemm: --quick, --section square|butter|sweep|isa, --threads 1,2,
-# --isa avx2|avx512|reference.
+# and prints the tables. Arguments go to bench_gemm: --quick,
+# --section square|butter|overhang|sweep|isa|peak|all, --threads 1,2, --isa avx2|avx512|reference.
 # OpenBLAS must pick its own kernel and cache sizes for this CPU, so the two variables some environments
 # set to pin it (OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE) are removed for this command only. The exception is
 # `--isa avx2`: ours then runs its AVX2 kernels, so OpenBLAS is pinned to its Haswell (AVX2) kernels
