@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -39,5 +39,16 @@ describe('a CLI command whose reader closes early (| head)', () => {
     expect(r.first).toMatch(/^0\t[0-9a-f]{16}-0-[0-9a-f]+\toverhead_reference\tcpu\t505_tecator/);
     expect(r.stderr).toBe('');
     expect(r).toMatchObject({ code: 0, signal: null });
+  });
+});
+
+describe("commander's own usage errors", () => {
+  it("exit 2, as the commands' help says invalid options do; --help still exits 0", () => {
+    for (const args of [['sweep', '--preset', 'nope'], ['export', '--bogus'], ['predict', '--dataset', 'x']]) {
+      const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8' });
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/^error: /);
+    }
+    expect(spawnSync(process.execPath, [cli, 'sweep', '--help'], { cwd: root, encoding: 'utf8' }).status).toBe(0);
   });
 });
