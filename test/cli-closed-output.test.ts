@@ -42,13 +42,17 @@ describe('a CLI command whose reader closes early (| head)', () => {
   });
 });
 
-describe("commander's own usage errors", () => {
-  it("exit 2, as the commands' help says invalid options do; --help still exits 0", () => {
+describe('usage errors', () => {
+  it("exit 2, commander's own as ours, as the commands' help says invalid options do; --help still exits 0", () => {
     for (const args of [['sweep', '--preset', 'nope'], ['export', '--bogus'], ['predict', '--dataset', 'x']]) {
       const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8' });
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/^error: /);
     }
     expect(spawnSync(process.execPath, [cli, 'sweep', '--help'], { cwd: root, encoding: 'utf8' }).status).toBe(0);
+    // So do option errors of commands that do not set an exit code themselves.
+    const fit = spawnSync(process.execPath, [cli, 'fit', '--device', 'tpu'], { cwd: root, encoding: 'utf8' });
+    expect(fit.status).toBe(2);
+    expect(fit.stderr).toMatch(/for --device but received "tpu" \[INVALID_OPTION\]/);
   });
 });

@@ -2,7 +2,7 @@
 /** The CLI entry registers commands and nothing else; each command lives in commands/<name>.ts. */
 import { Command, CommanderError } from 'commander';
 import { exitQuietlyWhenOutputCloses } from './closed-output.js';
-import { EXIT } from './commands/exit-codes.js';
+import { EXIT, withExitCode } from './commands/exit-codes.js';
 import { commands } from './commands/index.js';
 
 exitQuietlyWhenOutputCloses();
@@ -22,5 +22,6 @@ program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.usage);
   const e = error as { message?: string; code?: string; exitCode?: number };
   process.stderr.write(`mlp-energy: ${e.message ?? String(error)}${e.code ? ` [${e.code}]` : ''}\n`);
-  process.exit(typeof e.exitCode === 'number' ? e.exitCode : 1);
+  // Every command's option and spec errors exit 2, a cancelled run 130, the rest 1 (unless a command chose).
+  process.exit(typeof e.exitCode === 'number' ? e.exitCode : (withExitCode(error) as { exitCode: number }).exitCode);
 });

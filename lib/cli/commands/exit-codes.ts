@@ -1,4 +1,4 @@
-/** Exit codes and the output sink shared by the sweep, export and import-butter-e commands. */
+/** Exit codes (main.ts applies withExitCode to any command error that set none) and the output sink of sweep, export and import-butter-e. */
 export const EXIT = { ok: 0, error: 1, usage: 2, stopped: 130 } as const;
 
 /** Spec and option mistakes exit 2, a cancelled run 130, everything else 1 (main.ts reads `exitCode`). */
