@@ -58,6 +58,16 @@ export function invalidOption(name: string, expected: string, received: unknown,
   return withCode(kind === 'type' ? new TypeError(message) : new RangeError(message), 'INVALID_OPTION');
 }
 
+/**
+ * A file system error writing where the caller pointed (a folder where a file goes, a file where a folder goes, no
+ * permission) as INVALID_OPTION naming that option; any other error passes through unchanged.
+ */
+export function unwritable(option: string, path: string, error: unknown): unknown {
+  const reason = (error as { syscall?: unknown; message?: string }).syscall === undefined ? undefined : (error as Error).message;
+  if (reason === undefined) return error;
+  return new MlpEnergyError('INVALID_OPTION', `Cannot write ${path} (${option}): ${reason}. Choose another path for ${option}.`, { cause: error });
+}
+
 export function rejectUnknownOptions(where: string, options: object, known: readonly string[]): void {
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) {

@@ -65,6 +65,16 @@ describe('report input checks', () => {
     await expect(writeReport({ runs: [], out: join(tmpdir(), 'never.html') })).rejects.toThrow(/mlp-energy sweep/);
   });
 
+  it('names an output path that cannot be written: a folder as out, a file as svgDir', async () => {
+    const few = reportRuns().slice(0, 2);
+    await expect(writeReport({ runs: few, out: dir, profiles: { cpu: EAGLE_CPU } })).rejects.toMatchObject({
+      code: 'INVALID_OPTION', message: expect.stringMatching(/^Cannot write .* \(out\): EISDIR.*Choose another path for out/),
+    });
+    await expect(writeReport({ runs: few, out: join(dir, 'svg-file.html'), svgDir: join(dir, 'svg-file.html'), profiles: { cpu: EAGLE_CPU } })).rejects.toMatchObject({
+      code: 'INVALID_OPTION', message: expect.stringMatching(/\(svgDir\): EEXIST/),
+    });
+  });
+
   it('still writes the measurement charts when the model is underdetermined, and says why', async () => {
     const few = reportRuns().slice(0, 2);
     const r = await writeReport({ runs: few, out: join(dir, 'few.html'), profiles: { cpu: EAGLE_CPU } });

@@ -66,6 +66,14 @@ describe('store: bad input first', () => {
     await expect(importButterE(s, join(dir, 'other.csv'))).rejects.toThrow(/other\.csv:1: missing BUTTER-E column\(s\) run_id, experiment_id, size/);
     await expect(importButterE(s, join(dir, 'absent.csv'))).rejects.toThrow(/No such file: .*absent\.csv\. Download/);
   });
+  it('export names a --parquet path that is a file, not a folder', async () => {
+    const dir = tmp();
+    (await open(join(dir, 'r.duckdb'))).close();
+    writeFileSync(join(dir, 'taken'), '');
+    await expect(exportCommand({ parquet: join(dir, 'taken'), from: join(dir, 'r.duckdb') }, { stdout: sink() })).rejects.toMatchObject({
+      code: 'INVALID_OPTION', message: expect.stringMatching(/Cannot write .*taken \(--parquet\): EEXIST.*Choose another path for --parquet/),
+    });
+  });
   it('export needs a destination and an existing store', async () => {
     await expect(exportCommand({}, { stdout: sink() })).rejects.toThrow(/give --parquet DIR/);
     await expect(exportCommand({ parquet: tmp(), from: join(tmp(), 'none.duckdb') }, { stdout: sink() })).rejects.toThrow(/No results store at .*none\.duckdb\. Run `mlp-energy sweep` first/);

@@ -1,7 +1,7 @@
 /** `writeReport`: fit, chart and write the self-contained HTML report (and optionally the same charts as SVG). */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { MlpEnergyError } from '../errors.js';
+import { MlpEnergyError, unwritable } from '../errors.js';
 import { fitEnergyModel, groupRuns, type EnergyModelFit, type FitOptions } from '../model/fit.js';
 import type { RunRecord } from '../model/records.js';
 import type { TilingGridScan } from '../tune/grid-store.js';
@@ -61,8 +61,17 @@ export async function writeReport(options: ReportOptions): Promise<ReportResult>
     fitError,
   });
   const out = resolve(options.out);
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, html);
-  const svgs = options.svgDir ? await writeSvgs(charts, options.svgDir) : [];
+  let svgs: string[] = [];
+  try {
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, html);
+  } catch (error) {
+    throw unwritable('out', out, error);
+  }
+  try {
+    if (options.svgDir) svgs = await writeSvgs(charts, options.svgDir);
+  } catch (error) {
+    throw unwritable('svgDir', options.svgDir!, error);
+  }
   return { out, charts, svgs, fit, fitError };
 }

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { MlpEnergyError } from '../../errors.js';
+import { MlpEnergyError, unwritable } from '../../errors.js';
 import { DEFAULT_STORE, ResultStore } from '../../store/store.js';
 import { TUNE_TABLES } from '../../tune/grid-store.js';
 
@@ -32,7 +32,12 @@ export async function exportCommand(options: ExportOptions, io: { stdout: Output
     const present: string[] = [];
     for (const { table } of OPTIONAL_TABLES) if (await store.hasTable(table)) present.push(table);
     const skipped = OPTIONAL_TABLES.filter(({ table }) => !present.includes(table));
-    const files = await store.exportParquet(options.parquet, present);
+    let files: string[];
+    try {
+      files = await store.exportParquet(options.parquet, present);
+    } catch (error) {
+      throw unwritable('--parquet', options.parquet, error);
+    }
     const counts = await Promise.all(files.map(async (f) => (await store.query(`SELECT count(*) AS n FROM read_parquet('${f.replace(/'/g, "''")}')`))[0].n as number));
     if (options.json) io.stdout.write(JSON.stringify({ store: from, files: files.map((file, i) => ({ file, rows: counts[i] })), skipped }) + '\n');
     else {
