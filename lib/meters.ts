@@ -11,8 +11,10 @@ import { native } from './native.js';
 import type { NativeMeterOptions, NativeMeters, NativeSourceStatus } from './native-types.js';
 import { booleanOption, finiteNumber, integerIn, isPlainObject, oneOf } from './validate.js';
 
-export type CpuSource = 'auto' | 'powercap' | 'perf_event' | 'msr' | 'estimate' | 'none';
-export type GpuSource = 'auto' | 'nvml' | 'none';
+export const CPU_SOURCES = ['auto', 'powercap', 'perf_event', 'msr', 'estimate', 'none'] as const;
+export type CpuSource = (typeof CPU_SOURCES)[number];
+export const GPU_SOURCES = ['auto', 'nvml', 'none'] as const;
+export type GpuSource = (typeof GPU_SOURCES)[number];
 export type DomainKind = 'package' | 'core' | 'uncore' | 'dram' | 'psys' | 'gpu' | 'cpu';
 /** The RAPL planes the `domains` option selects among (domain kinds as results report them). */
 export type RaplDomain = 'package' | 'core' | 'uncore' | 'dram' | 'psys';
@@ -197,8 +199,8 @@ function validateOptions(options: unknown): NativeMeterOptions {
   rejectUnknownOptions('openMeters', options, OPTION_NAMES);
   const o = options as MeterOptions;
   const out: NativeMeterOptions = {};
-  if (o.cpu !== undefined) out.cpu = oneOf('cpu', o.cpu, ['auto', 'powercap', 'perf_event', 'msr', 'estimate', 'none'] as const);
-  if (o.gpu !== undefined) out.gpu = oneOf('gpu', o.gpu, ['auto', 'nvml', 'none'] as const);
+  if (o.cpu !== undefined) out.cpu = oneOf('cpu', o.cpu, CPU_SOURCES);
+  if (o.gpu !== undefined) out.gpu = oneOf('gpu', o.gpu, GPU_SOURCES);
   if (o.domains !== undefined) {
     if (!Array.isArray(o.domains) || o.domains.length === 0) {
       throw invalidOption('domains', `a non-empty array of RAPL domains among ${RAPL_DOMAINS.join(', ')}`, o.domains, Array.isArray(o.domains) ? 'range' : 'type');

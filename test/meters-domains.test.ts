@@ -177,4 +177,12 @@ describe('--domains on the CLI', () => {
       /Expected one of "package", "core", "uncore", "dram", "psys" for --domains but received "gpu"/,
     );
   });
+
+  it('measure names its own flags: --cpu and --gpu choices, --watts-per-core text', async () => {
+    const quiet = { writeErr: () => {}, writeOut: () => {} };
+    const run = (args: string[]) => program().configureOutput(quiet).parseAsync(['measure', '--idle', '0', ...args, '--', 'true'], { from: 'user' });
+    await expect(run(['--cpu', 'rapl'])).rejects.toThrow(/option '--cpu <source>' argument 'rapl' is invalid\. Allowed choices are auto, powercap, perf_event, msr, estimate, none/);
+    await expect(run(['--gpu', 'cuda'])).rejects.toThrow(/option '--gpu <source>' argument 'cuda' is invalid/);
+    await expect(run(['--cpu', 'estimate', '--watts-per-core', 'ten'])).rejects.toThrow('Expected a number for --watts-per-core but received "ten"');
+  });
 });

@@ -6,10 +6,10 @@
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { invalidOption } from '../../errors.js';
 import {
-  calibrateIdle, openMeters, parseDomainList, subtractIdle, type EnergyMeasurement, type IdleBaseline, type MeterOptions,
+  calibrateIdle, CPU_SOURCES, GPU_SOURCES, openMeters, parseDomainList, subtractIdle, type EnergyMeasurement, type IdleBaseline, type MeterOptions,
 } from '../../meters.js';
 import { numberText } from '../../validate.js';
 
@@ -82,8 +82,8 @@ export function register(program: Command): void {
     .description('Energy of a command, raw and idle-corrected: mlp-energy measure -- <command> [args...]')
     .argument('<command...>', 'the command to run, after --')
     .option('--idle <seconds>', 'idle calibration before the command (0 to skip)', '5')
-    .option('--cpu <source>', 'auto | powercap | perf_event | msr | estimate | none', 'auto')
-    .option('--gpu <source>', 'auto | nvml | none', 'auto')
+    .addOption(new Option('--cpu <source>', 'CPU energy source').choices(CPU_SOURCES).default('auto'))
+    .addOption(new Option('--gpu <source>', 'GPU energy source').choices(GPU_SOURCES).default('auto'))
     .option('--domains <list>', 'RAPL planes to read, comma-separated: package, core, uncore, dram, psys (default: all)')
     .option('--watts-per-core <w>', 'power figure of the CPU-time estimate')
     .option('--json <file>', 'also write the full report as JSON')
