@@ -38,7 +38,7 @@ export type TilingOptions = Partial<Tiling>;
 
 const KEYS = ['mc', 'kc', 'nc', 'mr', 'nr', 'threads', 'isa', 'sup'] as const;
 // The same bounds native/core/gemm/tiling.hpp enforces (kMaxMc, kMaxKc, kMaxNc, kMaxThreads).
-const MAX = { mc: 8192, kc: 8192, nc: 65536, mr: 64, nr: 64, threads: 256 } as const;
+export const TILING_MAX = { mc: 8192, kc: 8192, nc: 65536, mr: 64, nr: 64, threads: 256 } as const;
 
 /** Type and range checks at the SDK boundary; the divisibility and micro-tile rules are checked natively. */
 export function checkTilingOptions(name: string, value: unknown): TilingOptions {
@@ -46,7 +46,7 @@ export function checkTilingOptions(name: string, value: unknown): TilingOptions 
   rejectUnknownOptions(name, value, KEYS);
   const out: TilingOptions = {};
   for (const key of ['mc', 'kc', 'nc', 'mr', 'nr', 'threads'] as const) {
-    if (value[key] !== undefined) out[key] = integerIn(`${name}.${key}`, value[key], 1, MAX[key]);
+    if (value[key] !== undefined) out[key] = integerIn(`${name}.${key}`, value[key], 1, TILING_MAX[key]);
   }
   if (value.isa !== undefined) out.isa = oneOf(`${name}.isa`, value.isa, ISAS);
   if (value.sup !== undefined) out.sup = booleanOption(`${name}.sup`, value.sup);

@@ -24,7 +24,7 @@ describe('spec validation reports every bad field by path', () => {
   it('rejects wrong values with field-level messages, all at once', () => {
     const found = issues({
       datasets: ['banana', 'nope'], shapes: ['rectangle', 'circle'], sizes: [0, 64], depths: [1], epochs: 1.5,
-      devices: ['tpu'], tilings: ['default', { kc: 0 }], batchSize: -1, extra: true,
+      devices: ['tpu'], tilings: ['default', { kc: 0 }, { mc: 10_000 }], batchSize: -1, extra: true,
     });
     expect(found).toEqual(expect.arrayContaining([
       expect.stringMatching(/^datasets\[1\]: unknown dataset "nope"; known: 529_pollen/),
@@ -33,11 +33,12 @@ describe('spec validation reports every bad field by path', () => {
       'depths[0]: expected an integer between 2 and 1000 but received 1',
       'epochs: expected an integer between 1 and 1000000 but received 1.5',
       expect.stringMatching(/^devices\[0\]: unknown device "tpu"; known: cpu, gpu/),
-      'tilings[1].kc: expected an integer between 1 and 65536 but received 0',
+      'tilings[1].kc: expected an integer between 1 and 8192 but received 0',
+      'tilings[2].mc: expected an integer between 1 and 8192 but received 10000',
       'batchSize: expected an integer between 1 and 1048576 but received -1',
       expect.stringMatching(/^extra: unknown field; known fields: name, datasets/),
     ]));
-    expect(found).toHaveLength(9);
+    expect(found).toHaveLength(10);
   });
   it('rejects missing lists, duplicates, conflicting repetition rules and clashing tiling names', () => {
     expect(issues({ ...minimal, datasets: [] })).toEqual(['datasets: expected a non-empty array but received []']);

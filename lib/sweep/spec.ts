@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { MlpEnergyError } from '../errors.js';
 import { datasetSpec, DATASET_NAMES } from '../datasets/specs.js';
 import { SHAPES, type Shape } from '../networks.js';
+import { TILING_MAX } from '../tiling.js';
 import { isPlainObject } from '../validate.js';
 
 export const DEVICES = ['cpu', 'gpu'] as const;
@@ -149,7 +150,8 @@ function checkTiling(ch: Checker, path: string, value: unknown): TilingChoice | 
   const out: Record<string, unknown> = {};
   if (value.name !== undefined) out.name = typeof value.name === 'string' && value.name !== '' ? value.name : ch.fail(`${path}.name`, `expected a non-empty string but received ${show(value.name)}`);
   for (const field of TILING_FIELDS) {
-    if (value[field] !== undefined) out[field] = ch.int(`${path}.${field}`, value[field], 1, field === 'threads' ? 256 : 65536);
+    // The native bounds, so a plan (a Slurm array, say) never carries a block size no node can run.
+    if (value[field] !== undefined) out[field] = ch.int(`${path}.${field}`, value[field], 1, TILING_MAX[field]);
   }
   if (value.isa !== undefined) out.isa = ch.choice(`${path}.isa`, value.isa, ['reference', 'avx2', 'avx512'] as const, 'isa');
   if (Object.keys(out).filter((k) => k !== 'name').length === 0) return ch.fail(path, 'an explicit tiling must set at least one of ' + TILING_FIELDS.join(', ') + ' (or use "default")');
