@@ -4,6 +4,8 @@
  * counter after opening: a read of it would fail and show in lastError() and a null result.
  */
 import { Command } from 'commander';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { register as registerInfo } from '../lib/cli/commands/info.js';
@@ -184,5 +186,20 @@ describe('--domains on the CLI', () => {
     await expect(run(['--cpu', 'rapl'])).rejects.toThrow(/option '--cpu <source>' argument 'rapl' is invalid\. Allowed choices are auto, powercap, perf_event, msr, estimate, none/);
     await expect(run(['--gpu', 'cuda'])).rejects.toThrow(/option '--gpu <source>' argument 'cuda' is invalid/);
     await expect(run(['--cpu', 'estimate', '--watts-per-core', 'ten'])).rejects.toThrow('Expected a number for --watts-per-core but received "ten"');
+  });
+
+  it('measure --json creates its folder, and names a path it cannot write', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mlpe-measure-json-'));
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const run = (json: string) => program().parseAsync(['measure', '--idle', '0', '--cpu', 'estimate', '--gpu', 'none', '--json', json, '--', 'true'], { from: 'user' });
+    try {
+      await run(join(dir, 'new', 'report.json'));
+      expect(JSON.parse(readFileSync(join(dir, 'new', 'report.json'), 'utf8'))).toMatchObject({ command: ['true'], exitCode: 0 });
+      await expect(run(dir)).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/\(--json\): EISDIR.*Choose another path for --json/) });
+    } finally {
+      vi.restoreAllMocks();
+      process.exitCode = undefined;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -5,9 +5,10 @@
  * stays clean. The exit code is the command's.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { invalidOption } from '../../errors.js';
+import { invalidOption, unwritable } from '../../errors.js';
 import {
   calibrateIdle, CPU_SOURCES, GPU_SOURCES, openMeters, parseDomainList, subtractIdle, type EnergyMeasurement, type IdleBaseline, type MeterOptions,
 } from '../../meters.js';
@@ -96,7 +97,14 @@ export function register(program: Command): void {
       if (opts.wattsPerCore !== undefined) meters.wattsPerCore = numberText('--watts-per-core', opts.wattsPerCore);
       const report = await measureCommand(command, { idleSeconds, meters });
       process.stderr.write(formatMeasure(report) + '\n');
-      if (opts.json) writeFileSync(opts.json, JSON.stringify(report, null, 2) + '\n');
+      if (opts.json) {
+        try {
+          mkdirSync(dirname(resolve(opts.json)), { recursive: true }); // as report --out does
+          writeFileSync(opts.json, JSON.stringify(report, null, 2) + '\n');
+        } catch (error) {
+          throw unwritable('--json', opts.json, error);
+        }
+      }
       process.exitCode = report.exitCode ?? 1;
     });
 }
