@@ -60,6 +60,16 @@ describe('sweep command: bad input first', () => {
     expect(await store.query('SELECT count(*) AS n FROM runs')).toEqual([{ n: 0 }]);
     store.close();
   });
+  it('a malformed dataset file stops the sweep before its first run, not when that dataset comes up', async () => {
+    const dir = tmp();
+    const data = dataDir();
+    writeFileSync(join(data, 'banana.tsv'), 'a\tb\ttarget\n1\t2\t0\n3\n'); // ragged row
+    writeFileSync(join(dir, 's.json'), JSON.stringify({ ...tiny, datasets: ['529_pollen', 'banana'] }));
+    const stdout = sink();
+    await expect(sweepCommand({ spec: join(dir, 's.json'), out: join(dir, 'r.duckdb'), json: true, dataDir: data }, { stdout, stderr: sink() }))
+      .rejects.toMatchObject({ code: 'DATASET_MALFORMED', message: expect.stringMatching(/banana\.tsv:3: ragged row/) });
+    expect(stdout.lines.join('').trim().split('\n').map((l) => JSON.parse(l).type)).toEqual(['start']);
+  });
   it('--resume with nothing to resume says so', async () => {
     const dir = tmp();
     writeFileSync(join(dir, 's.json'), JSON.stringify(tiny));

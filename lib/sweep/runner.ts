@@ -112,6 +112,9 @@ export async function runSweep(plan: Plan, options: RunnerOptions): Promise<Swee
     });
     const remaining = plan.runs.filter((r) => !done.has(r.runId));
     await checkTilings(remaining, backends, store);
+    // Every dataset read now (each is cached for the process anyway): a malformed or missing file stops the sweep
+    // here, not when its first run comes up, maybe hours in.
+    for (const name of new Set(remaining.map((r) => r.dataset))) prepareDataset(name, options.data);
     // Idle calibration of each device in use (stored; the runs record which one was in force).
     const idle = new Map<Device, IdleInForce>();
     for (const device of spec.devices) {
