@@ -92,7 +92,11 @@ export function gemm(options: GemmOptions): Float32Array {
   return native().gemm(prepare(options));
 }
 
-/** Same as `gemm`, on a libuv worker thread; the arrays are kept alive until it resolves. */
+/**
+ * Same as `gemm`, on a libuv worker thread; the arrays are kept alive until it resolves. Arrays on a plain
+ * ArrayBuffer are copied for the call (one transferred meanwhile would free its memory under the kernel) and C
+ * is written back when it resolves; SharedArrayBuffer ones, which cannot be transferred, are used in place.
+ */
 export async function gemmAsync(options: GemmOptions): Promise<Float32Array> {
   return native().gemmAsync(prepare(options));
 }
