@@ -120,6 +120,8 @@ describe('job directory flow with Slurm accounting', () => {
     await shardStore(join(dir, 'shard-1.duckdb'), [['b', 11], ['d', 12]]);
     fixture('sacct', '4242_0|COMPLETED|node1|30|95\n4242_1|TIMEOUT|node2|60|180\n4243_1|COMPLETED|node3|40|120\n');
     const out = join(tmp, 'merged.duckdb');
+    // Not into a shard's own store: it read as unreadable and the report advised resubmitting finished work.
+    await expect(mergeJob(dir, join(dir, 'shard-1.duckdb'))).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/is shard 1's own store; merge into another file/) });
     const report = await mergeJob(dir, out);
     expect(report).toMatchObject({ planned: 5, done: 5, complete: true });
     expect(report.slurmTasks).toEqual([

@@ -9,7 +9,7 @@ import { MlpEnergyError } from '../errors.js';
 import { ResultStore } from '../store/store.js';
 import { recordSlurmAccounting, type SlurmTaskRecord } from './accounting.js';
 import { createJobDir, jobDir, readJobRecord, recordSubmission, writeJobRecord, type JobDir, type JobRecord, type Submission } from './job-dir.js';
-import { mergeStores, type MergeReport } from './merge.js';
+import { mergeStores, refuseShardAsOut, type MergeReport } from './merge.js';
 import { plannedRunIds, readPlanFile, writePlanFile } from './plan-file.js';
 import type { Plan } from '../sweep/plan.js';
 import { arraySpec, checkSbatchOptions, sbatchScript, shellQuote, type SbatchOptions } from './sbatch.js';
@@ -96,12 +96,11 @@ export interface JobMergeReport extends MergeReport {
 /** Merges every shard store of the job into `out`, then records Slurm's energy figures where it has them. */
 export async function mergeJob(dir: string, out: string): Promise<JobMergeReport> {
   const { layout, record, planned } = loadJob(dir);
+  const inputs = planned.map((ids, index) => ({ index, file: layout.shardStore(index), planned: ids }));
+  refuseShardAsOut(out, inputs); // before the schema below is written into it
   // The store's own schema and views first, so a merged store is a results store like any other.
   (await ResultStore.open(out)).close();
-  const report = await mergeStores(
-    out,
-    planned.map((ids, index) => ({ index, file: layout.shardStore(index), planned: ids })),
-  );
+  const report = await mergeStores(out, inputs);
   // QC's runtime-outlier filter compares runs within (device, dataset, size) groups; each shard saw only part of them.
   const store = await ResultStore.open(out);
   try {

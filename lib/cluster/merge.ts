@@ -9,6 +9,7 @@
  * that shard are taken; anything else in a shard store is reported as foreign and skipped.
  */
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { MlpEnergyError } from '../errors.js';
 import { TUNE_MERGES } from '../tune/grid-store.js';
@@ -196,8 +197,20 @@ async function mergeAttached(db: DuckDBConnection, report: ShardMergeReport, pla
   report.merged = incoming.length;
 }
 
+/**
+ * `out` must not be one of the shard stores: the merge cannot attach a file it has open, so that shard read as
+ * unreadable, every planned run as still to do, and the report advised resubmitting work that was done.
+ */
+export function refuseShardAsOut(out: string, inputs: readonly ShardInput[]): void {
+  const shard = inputs.find((input) => resolve(input.file) === resolve(out));
+  if (shard) {
+    throw new MlpEnergyError('INVALID_OPTION', `${out} is shard ${shard.index}'s own store; merge into another file (e.g. --out results.duckdb).`);
+  }
+}
+
 /** Merges shard stores into `out` (created when absent). Missing and partial shards are reported, not fatal. */
 export async function mergeStores(out: string, inputs: readonly ShardInput[]): Promise<MergeReport> {
+  refuseShardAsOut(out, inputs);
   let instance: DuckDBInstance;
   try {
     instance = await DuckDBInstance.create(out);
