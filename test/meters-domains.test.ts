@@ -4,7 +4,7 @@
  * counter after opening: a read of it would fail and show in lastError() and a null result.
  */
 import { Command } from 'commander';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -196,6 +196,11 @@ describe('--domains on the CLI', () => {
       await run(join(dir, 'new', 'report.json'));
       expect(JSON.parse(readFileSync(join(dir, 'new', 'report.json'), 'utf8'))).toMatchObject({ command: ['true'], exitCode: 0 });
       await expect(run(dir)).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/\(--json\): EISDIR.*Choose another path for --json/) });
+      // A DuckDB file (magic 'DUCK' at byte 8) is someone's results: refused before the command runs.
+      const store = join(dir, 'results.duckdb');
+      writeFileSync(store, Buffer.concat([Buffer.alloc(8), Buffer.from('DUCK'), Buffer.alloc(20)]));
+      await expect(run(store)).rejects.toThrow(/results\.duckdb is a DuckDB database .*--json would overwrite it/);
+      expect(readFileSync(store).subarray(8, 12).toString()).toBe('DUCK');
     } finally {
       vi.restoreAllMocks();
       process.exitCode = undefined;

@@ -89,6 +89,13 @@ describe('model commands reject bad input', () => {
     await expect(fitCommand({ store: storePath, profile: [profilePath], device: 'gpu' })).rejects.toThrow(/No runs to fit for device gpu/);
   });
 
+  it('refuses to write the report over a results store (sweep calls its store --out too)', async () => {
+    await expect(reportCommand({ store: storePath, profile: [profilePath], out: storePath })).rejects.toMatchObject({
+      code: 'INVALID_OPTION', message: expect.stringMatching(/is a DuckDB database \(a results store\?\); out would overwrite it/),
+    });
+    expect((await fitCommand({ store: storePath, profile: [profilePath] })).fit.groups.length).toBeGreaterThan(0); // still a store
+  });
+
   it('names a numeric flag and the text as typed (not NaN, not the SDK option)', async () => {
     const model = { store: storePath, profile: [profilePath] };
     await expect(fitCommand({ ...model, folds: 'five' })).rejects.toThrow('Expected a number for --folds but received "five"');

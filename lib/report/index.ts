@@ -5,6 +5,7 @@ import { MlpEnergyError, unwritable } from '../errors.js';
 import { fitEnergyModel, groupRuns, type EnergyModelFit, type FitOptions } from '../model/fit.js';
 import type { RunRecord } from '../model/records.js';
 import type { TilingGridScan } from '../tune/grid-store.js';
+import { refuseOverwritingStore } from '../store/store.js';
 import { buildCharts, type Chart, type RunPowerTrace } from './charts.js';
 import { renderHtml } from './html.js';
 import { writeSvgs } from './svg.js';
@@ -38,6 +39,7 @@ export async function writeReport(options: ReportOptions): Promise<ReportResult>
   if (options.runs.length === 0 && grids === 0) {
     throw new MlpEnergyError('INVALID_DATA', 'No runs to report; run `mlp-energy sweep` first (or pass --store with the results file).');
   }
+  refuseOverwritingStore(resolve(options.out), 'out');
   const groups = groupRuns(options.runs, options);
   const runs = groups.flatMap((g) => g.runs);
   let fit: EnergyModelFit | null = null;

@@ -3,7 +3,7 @@
  * the plan's stable run id, so a killed process leaves either the whole run or nothing, and a rerun or a merge of
  * shards replaces rather than duplicates.
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DuckDBConnection, DuckDBInstance, listValue, type DuckDBValue } from '@duckdb/node-api';
 import { MlpEnergyError, invalidOption } from '../errors.js';
@@ -31,6 +31,28 @@ function plain(value: unknown): unknown {
   if (typeof value === 'bigint') return Number(value);
   if (Array.isArray(value)) return value.map(plain);
   return value;
+}
+
+/**
+ * For commands that write a file of their own (report --out, measure --json): a DuckDB database there is someone's
+ * results (sweep calls its store --out too), so it is refused rather than overwritten.
+ */
+export function refuseOverwritingStore(path: string, option: string): void {
+  let head = Buffer.alloc(0);
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      head = Buffer.alloc(12);
+      head = head.subarray(0, readSync(fd, head, 0, 12, 0));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return; // absent or unreadable: nothing to protect here (writing it reports its own error)
+  }
+  if (head.subarray(8, 12).toString('latin1') === 'DUCK') {
+    throw new MlpEnergyError('INVALID_OPTION', `${path} is a DuckDB database (a results store?); ${option} would overwrite it. Choose another path for ${option}.`);
+  }
 }
 
 /** DuckDB opens an existing .csv/.json/.parquet file as an in-memory database, where every write would be lost. */

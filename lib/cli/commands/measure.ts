@@ -12,6 +12,7 @@ import { invalidOption, unwritable } from '../../errors.js';
 import {
   calibrateIdle, CPU_SOURCES, GPU_SOURCES, openMeters, parseDomainList, subtractIdle, type EnergyMeasurement, type IdleBaseline, type MeterOptions,
 } from '../../meters.js';
+import { refuseOverwritingStore } from '../../store/store.js';
 import { numberText } from '../../validate.js';
 
 export interface MeasureReport {
@@ -90,6 +91,7 @@ export function register(program: Command): void {
     .option('--json <file>', 'also write the full report as JSON')
     .passThroughOptions()
     .action(async (command: string[], opts: { idle: string; cpu: string; gpu: string; domains?: string; wattsPerCore?: string; json?: string }) => {
+      if (opts.json) refuseOverwritingStore(resolve(opts.json), '--json'); // before the command runs
       const idleSeconds = Number(opts.idle);
       if (!Number.isFinite(idleSeconds) || idleSeconds < 0) throw invalidOption('--idle', 'a number of seconds >= 0', opts.idle);
       const meters: MeterOptions = { cpu: opts.cpu as MeterOptions['cpu'], gpu: opts.gpu as MeterOptions['gpu'] };
