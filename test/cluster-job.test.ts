@@ -10,6 +10,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadJob, mergeJob, prepareJob, resubmitMissing, statusOfJob, submitJob } from '../lib/cluster/job.js';
 import { slurmCommand } from '../lib/cli/commands/slurm.js';
+import { sweepPlan } from '../lib/cluster/plan-file.js';
 import { makePlan } from '../lib/sweep/plan.js';
 import { validateSpec } from '../lib/sweep/spec.js';
 import { ResultStore } from '../lib/store/store.js';
@@ -77,6 +78,9 @@ describe('job directory: inputs that must be rejected', () => {
     await expect(slurmCommand({ dir: join(tmp, 'none') })).rejects.toThrow(/Nothing to do/);
     await expect(slurmCommand({ dir: join(tmp, 'none'), status: true })).rejects.toThrow(/no job.json/);
     await expect(slurmCommand({ dir: join(tmp, 'none'), plan: join(tmp, 'absent.json'), array: 2 })).rejects.toThrow(/does not exist/);
+    // A frozen plan runs as it is: --tiling (like --spec or --repetitions) is refused, not silently ignored.
+    const never = () => { throw new Error('the spec is not expanded with --plan'); };
+    expect(() => sweepPlan({ plan: join(tmp, 'reused', 'plan.json'), tiling: 'tuned' }, never)).toThrow(/--plan runs a frozen plan as it is; drop --tiling/);
   });
 });
 

@@ -60,7 +60,7 @@ export function plannedRunIds(plan: Plan, shards: number): string[][] {
 }
 
 /** Sweep options that shape a spec, which a frozen plan has already fixed. */
-const SPEC_OPTIONS = ['preset', 'spec', 'repetitions', 'untilCi', 'maxRepetitions'] as const;
+const SPEC_OPTIONS = ['preset', 'spec', 'tiling', 'repetitions', 'untilCi', 'maxRepetitions'] as const;
 export type SweepPlanOptions = { plan?: string; shard?: string } & { [K in (typeof SPEC_OPTIONS)[number]]?: string };
 
 /**
