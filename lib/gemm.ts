@@ -93,9 +93,9 @@ export function gemm(options: GemmOptions): Float32Array {
 }
 
 /**
- * Same as `gemm`, on a libuv worker thread; the arrays are kept alive until it resolves. Arrays on a plain
- * ArrayBuffer are copied for the call (one transferred meanwhile would free its memory under the kernel) and C
- * is written back when it resolves; SharedArrayBuffer ones, which cannot be transferred, are used in place.
+ * Same as `gemm`, on a libuv worker thread, zero-copy: the arrays are kept alive until it settles. Do not
+ * transfer their buffers (postMessage, structuredClone) before then: the kernel works in them; a transfer it
+ * notices at the end rejects with INVALID_OPTION. Share SharedArrayBuffer-backed arrays with workers instead.
  */
 export async function gemmAsync(options: GemmOptions): Promise<Float32Array> {
   return native().gemmAsync(prepare(options));

@@ -1,16 +1,14 @@
-// gemm(options) and gemmAsync(options): C = alpha·op(A)·op(B) + beta·C on Float32Arrays.
+// gemm(options) and gemmAsync(options): C = alpha·op(A)·op(B) + beta·C on Float32Arrays, zero-copy.
 // options: { a, b, c?, m, n, k, transA?, transB?, alpha?, beta?, lda?, ldb?, ldc?, tiling? }.
-// Returns (resolves to) C; when c is omitted a zeroed m×n array is created here. gemm works in place. The
-// async form holds references to a, b and c until the worker finishes, so the GC cannot free them; an array
-// on a plain ArrayBuffer could still be detached meanwhile (transferred to a worker, structuredClone'd), which
-// frees its memory under the kernel, so the worker runs on copies of those (SharedArrayBuffer ones cannot be
-// detached and are used in place) and C is written back when it is done.
+// Returns (resolves to) C; when c is omitted a zeroed m×n array is created here. The async form holds
+// references to a, b and c until the worker finishes, so the GC cannot free memory the kernel reads. What a
+// reference cannot stop is the caller transferring a buffer (detaching it) meanwhile: N-API offers no way to
+// pin one, and copying would cost the async call up to a fifth of its time (256³), so the call stays
+// zero-copy, the contract is documented, and a transfer noticed at the end rejects instead of resolving.
 #include <napi.h>
 
-#include <algorithm>
 #include <cmath>
 #include <string>
-#include <vector>
 
 #include "errors.hpp"
 #include "gemm/gemm.hpp"
@@ -62,15 +60,14 @@ Napi::Float32Array Matrix(Napi::Env env, const Napi::Object& o, const char* key)
   return v.As<Napi::Float32Array>();
 }
 
-// rows×cols stored with row stride ld needs (rows−1)·ld + cols elements; returns that.
-int64_t CheckExtent(Napi::Env env, const char* key, const Napi::Float32Array& arr, int64_t rows, int64_t cols,
-                    int64_t ld, const char* shape) {
+// rows×cols stored with row stride ld needs (rows−1)·ld + cols elements.
+void CheckExtent(Napi::Env env, const char* key, const Napi::Float32Array& arr, int64_t rows, int64_t cols,
+                 int64_t ld, const char* shape) {
   const int64_t need = rows > 0 && cols > 0 ? (rows - 1) * ld + cols : 0;
   if (static_cast<int64_t>(arr.ElementLength()) < need)
     Bad(env, std::string(key) + " has " + std::to_string(arr.ElementLength()) + " elements but " + shape + " = " +
                  std::to_string(rows) + "×" + std::to_string(cols) + " with row stride " + std::to_string(ld) +
                  " needs " + std::to_string(need));
-  return need;
 }
 
 // From the arrays' own data pointers: ArrayBuffer() refuses a SharedArrayBuffer's arrays ("Invalid argument").
@@ -85,8 +82,6 @@ struct Call {
   gemm::Args args;
   gemm::Tiling tiling;
   Napi::Float32Array a, b, c;
-  int64_t a_need = 0, b_need = 0, c_need = 0;  // elements the kernel touches
-  bool c_created = false;                       // made here: nobody else holds it
 };
 
 Call Parse(const Napi::CallbackInfo& info) {
@@ -114,17 +109,16 @@ Call Parse(const Napi::CallbackInfo& info) {
   if (g.ldc < g.n) Bad(env, "ldc must be ≥ n=" + std::to_string(g.n));
   call.a = Matrix(env, o, "a");
   call.b = Matrix(env, o, "b");
-  call.a_need = CheckExtent(env, "a", call.a, a_rows, a_cols, g.lda, g.trans_a ? "A (k×m, transA)" : "A (m×k)");
-  call.b_need = CheckExtent(env, "b", call.b, b_rows, b_cols, g.ldb, g.trans_b ? "B (n×k, transB)" : "B (k×n)");
+  CheckExtent(env, "a", call.a, a_rows, a_cols, g.lda, g.trans_a ? "A (k×m, transA)" : "A (m×k)");
+  CheckExtent(env, "b", call.b, b_rows, b_cols, g.ldb, g.trans_b ? "B (n×k, transB)" : "B (k×n)");
   if (Has(o, "c") && !o.Get("c").IsNull()) {
     call.c = Matrix(env, o, "c");
-    call.c_need = CheckExtent(env, "c", call.c, g.m, g.n, g.ldc, "C (m×n)");
+    CheckExtent(env, "c", call.c, g.m, g.n, g.ldc, "C (m×n)");
     if (Overlap(call.c, call.a) || Overlap(call.c, call.b))
       Bad(env, "c must not share memory with a or b (the result would overwrite its own inputs); pass a separate c");
   } else {
     if (g.ldc != g.n) Bad(env, "ldc needs an explicit c");
     call.c = Napi::Float32Array::New(env, static_cast<size_t>(g.m * g.n));  // zero-filled
-    call.c_created = true;
     g.beta = 0.0f;
   }
   call.tiling = ToTiling(env, o.Get("tiling"));
@@ -142,58 +136,19 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   });
 }
 
-// Copies go into reused buffers: a fresh one of a few hundred KiB is an mmap whose pages fault in on first
-// touch, which at 256³ cost more than the product itself (1.6 vs 0.25 ms a call on the dev VM; reused, ~0.03 ms).
-// Workers are built and destroyed on the JS thread, so each JS thread keeps its own free list.
-thread_local std::vector<std::vector<float>> t_free_buffers;
-thread_local size_t t_free_floats = 0;
-constexpr size_t kMaxFreeFloats = size_t{16} << 20;  // keeps at most 64 MiB per thread
-
-// A copy of the `need` elements the kernel touches when the array's buffer can be detached; empty otherwise.
-std::vector<float> CopyIfDetachable(const Napi::Float32Array& x, int64_t need) {
-  if (need == 0 || !x.ArrayBuffer().IsArrayBuffer()) return {};  // a SharedArrayBuffer is never detached
-  auto& pool = t_free_buffers;
-  auto best = pool.end();  // the smallest free buffer that holds `need`
-  for (auto it = pool.begin(); it != pool.end(); ++it)
-    if (it->capacity() >= static_cast<size_t>(need) && (best == pool.end() || it->capacity() < best->capacity())) best = it;
-  std::vector<float> copy;
-  if (best != pool.end()) {
-    copy = std::move(*best);
-    t_free_floats -= copy.capacity();
-    pool.erase(best);
-  }
-  copy.assign(x.Data(), x.Data() + need);
-  return copy;
-}
-
-void ReturnBuffer(std::vector<float>&& buffer) {
-  if (buffer.capacity() == 0 || t_free_floats + buffer.capacity() > kMaxFreeFloats) return;  // freed
-  t_free_floats += buffer.capacity();
-  t_free_buffers.push_back(std::move(buffer));
-}
-
 class GemmWorker : public Napi::AsyncWorker {
  public:
   GemmWorker(Napi::Env env, const Call& call)
       : Napi::AsyncWorker(env, "mlp-energy:gemm"),
         deferred_(Napi::Promise::Deferred::New(env)),
         args_(call.args),
-        tiling_(call.tiling),
-        a_copy_(CopyIfDetachable(call.a, call.a_need)),
-        b_copy_(CopyIfDetachable(call.b, call.b_need)),
-        c_copy_(call.c_created ? std::vector<float>() : CopyIfDetachable(call.c, call.c_need)) {
-    if (!a_copy_.empty()) args_.a = a_copy_.data();
-    if (!b_copy_.empty()) args_.b = b_copy_.data();
-    if (!c_copy_.empty()) args_.c = c_copy_.data();
+        tiling_(call.tiling) {
     // Strong references: the arrays (and their buffers) stay alive until OnOK/OnError.
-    a_ = Napi::Persistent(static_cast<Napi::Object>(call.a));
-    b_ = Napi::Persistent(static_cast<Napi::Object>(call.b));
-    c_ = Napi::Persistent(static_cast<Napi::Object>(call.c));
-  }
-  ~GemmWorker() override {  // on the JS thread, after OnOK/OnError
-    ReturnBuffer(std::move(a_copy_));
-    ReturnBuffer(std::move(b_copy_));
-    ReturnBuffer(std::move(c_copy_));
+    const Napi::Float32Array* arrays[] = {&call.a, &call.b, &call.c};
+    for (int i = 0; i < 3; ++i) {
+      arrays_[i] = Napi::Persistent(static_cast<Napi::Object>(*arrays[i]));
+      lengths_[i] = arrays[i]->ElementLength();
+    }
   }
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
@@ -206,27 +161,29 @@ class GemmWorker : public Napi::AsyncWorker {
     }
   }
   void OnOK() override {
-    Napi::Env env = Env();
-    if (failed_) return deferred_.Reject(MakeError(env, error_.code, error_.message, error_.kind).Value());
-    if (!c_copy_.empty()) {  // C back into c, unless c was detached meanwhile (then it reads as empty)
-      Napi::Float32Array c = c_.Value().As<Napi::Float32Array>();
-      if (c.ElementLength() < c_copy_.size())
-        return deferred_.Reject(MakeError(env, "INVALID_OPTION",
-                                          "c was detached (transferred) while gemmAsync ran, so C has nowhere to go: "
-                                          "keep c until the promise settles, or pass no c and take the result")
+    if (failed_) return deferred_.Reject(MakeError(Env(), error_.code, error_.message, error_.kind).Value());
+    // Zero-copy means a buffer transferred meanwhile (postMessage, structuredClone) was worked on in memory
+    // JS no longer owns: C cannot be trusted, so say so rather than resolve with it.
+    for (int i = 0; i < 3; ++i) {
+      if (arrays_[i].Value().As<Napi::Float32Array>().ElementLength() < lengths_[i]) {
+        return deferred_.Reject(MakeError(Env(), "INVALID_OPTION",
+                                          std::string(kNames[i]) + "'s buffer was transferred (detached) while gemmAsync "
+                                          "ran, so the product is lost: keep a, b and c until the promise settles "
+                                          "(transfer a copy, or share SharedArrayBuffer-backed arrays)")
                                     .Value());
-      std::copy(c_copy_.begin(), c_copy_.end(), c.Data());
+      }
     }
-    deferred_.Resolve(c_.Value());
+    deferred_.Resolve(arrays_[2].Value());
   }
   void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
  private:
   Napi::Promise::Deferred deferred_;
-  gemm::Args args_;  // raw pointers into the copies, or into a, b, c (kept valid by the references below)
+  gemm::Args args_;  // raw pointers into a, b, c, kept valid by the references below
   gemm::Tiling tiling_;
-  std::vector<float> a_copy_, b_copy_, c_copy_;
-  Napi::ObjectReference a_, b_, c_;
+  static constexpr const char* kNames[3] = {"a", "b", "c"};
+  Napi::ObjectReference arrays_[3];  // a, b, c
+  size_t lengths_[3] = {};           // their elements at the call: a detached array reads as 0 after it
   CaughtError error_;
   bool failed_ = false;
 };
