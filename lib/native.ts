@@ -46,6 +46,8 @@ export function native(): NativeAddon {
   throw new MlpEnergyError(
     'ADDON_NOT_BUILT',
     `mlp-energy's native addon is not built (looked in ${tried.join(', ')}). ` +
-      'Run `npm ci` (or `npx cmake-js compile`) in the package directory; it needs cmake ≥ 3.18 and a C++17 compiler.',
+      'In a project that depends on mlp-energy run `npm rebuild mlp-energy` (npm 11 skips unapproved install ' +
+      'scripts: see README, "Use it in your project"); in a clone of mlp-energy run `npm ci` (or `npx cmake-js ' +
+      'compile`). The build needs cmake ≥ 3.18 and a C++17 compiler.',
   );
 }

@@ -254,7 +254,7 @@ describe('predict and recommend', () => {
   const dims = new Map([['b_wide', { name: 'b_wide', rows: 20000, inputs: 120, outputs: 10 }]]);
 
   it('rejects unknown datasets and bad sizes with the fix', () => {
-    expect(() => predict(group, { dataset: 'nope', shape: 'rectangle', size: 4096, depth: 3 }, dims)).toThrow(/Pass its dimensions/);
+    expect(() => predict(group, { dataset: 'nope', shape: 'rectangle', size: 4096, depth: 3 }, dims)).toThrow(/Choose a known one, or \(from the SDK\) pass its dimensions/);
     expect(() => predict(group, { dataset: 'b_wide', shape: 'rectangle', size: 4096, depth: 3, batchSize: 0 }, dims)).toThrow(/batchSize/);
     expect(() => recommend(group, { parameterBudget: 0, dataset: 'b_wide' }, dims)).toThrow(/parameterBudget/);
   });

@@ -59,7 +59,7 @@ function resolveDataset(dataset: string | DatasetDims, known: ReadonlyMap<string
       throw new MlpEnergyError(
         'INVALID_OPTION',
         `Unknown dataset ${JSON.stringify(dataset)} for prediction: no stored run used it (known: ${[...known.keys()].join(', ') || 'none'}). ` +
-          'Pass its dimensions instead: { name, rows, inputs, outputs }.',
+          'Choose a known one, or (from the SDK) pass its dimensions instead: { name, rows, inputs, outputs }.',
       );
     }
     return dims;
