@@ -28,9 +28,9 @@ export interface TrainData {
 export interface EpochResult {
   /** Mean per-example loss over the epoch's minibatches (each measured before its update), as Keras reports `loss`. */
   trainLoss: number;
-  /** Mean per-example loss on the test set after the epoch (Keras `val_loss`). */
+  /** Mean per-example loss on the test set after the epoch (Keras `val_loss`); NaN when xTest has no rows. */
   testLoss: number;
-  /** Test accuracy: argmax match with several outputs, 0.5 threshold with one. */
+  /** Test accuracy: argmax match with several outputs, 0.5 threshold with one; NaN when xTest has no rows. */
   testAccuracy: number;
   /** Wall time of the epoch, test pass included. */
   seconds: number;

@@ -134,6 +134,17 @@ describe('trainRun', () => {
     expect(last.testLoss).toBeLessThan(first.testLoss * 0.7);
   });
 
+  it('trains without a test set, reporting its metrics as NaN', async () => {
+    const data = { ...small, xTest: new Float32Array(0), yTest: new Float32Array(0) };
+    const run = await trainRun({ ...base, data });
+    expect(run.epochs).toHaveLength(2);
+    for (const e of run.epochs) {
+      expect(Number.isFinite(e.trainLoss) && e.trainLoss > 0).toBe(true);
+      expect(e.testLoss).toBeNaN();
+      expect(e.testAccuracy).toBeNaN();
+    }
+  });
+
   it('trains binary classification (sigmoid + BCE) and residual networks', async () => {
     const data = synthetic(3000, 10, 1, 'classification', 9);
     const run = await trainRun({ data, shape: 'rectangle_residual', size: 2 ** 12, depth: 5, epochs: 10, learningRate: 1e-3 });
