@@ -62,6 +62,15 @@ describe('trainRun rejects bad input and the process survives', () => {
     await expect(trainRun(options as never)).rejects.toThrow(message);
   });
 
+  it('refuses a network whose buffers exceed the available memory, before allocating them', async () => {
+    // 2^40 parameters: 16 TiB of weights, gradients and Adam moments. Linux would hand the pages out and then
+    // kill the process on first touch; the run must fail with a code and the fix instead.
+    await expect(trainRun({ ...base, size: 2 ** 40, epochs: 1 })).rejects.toMatchObject({
+      code: 'OUT_OF_MEMORY', message: expect.stringMatching(/needs [\d.]+ GiB but only [\d.]+ GiB are available.*smaller size/),
+    });
+    expect((await trainRun({ ...base, epochs: 1 })).epochs).toHaveLength(1);  // the process goes on
+  });
+
   it('gives native data errors a code', async () => {
     await expect(trainRun({ ...base, data: nan })).rejects.toMatchObject({ code: 'INVALID_DATA' });
     await expect(trainRun({ ...base, data: label })).rejects.toMatchObject({ code: 'INVALID_DATA' });

@@ -12,6 +12,7 @@
 #include "hw/cache.hpp"
 #include "hw/cpu.hpp"
 #include "expect.hpp"
+#include "fixture_file.hpp"
 
 namespace fs = std::filesystem;
 using namespace mlpe::hw;
@@ -19,11 +20,7 @@ using namespace mlpe::hw;
 namespace {
 using mlpe::test::checks;
 using mlpe::test::failures;
-
-void Write(const fs::path& p, const std::string& s) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p) << s << "\n";
-}
+constexpr auto Write = mlpe::test::WriteFixture;
 
 void Index(const fs::path& root, int i, int level, const char* type, const char* size, int ways, int line, int sets,
            const char* shared) {

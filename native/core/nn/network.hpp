@@ -57,6 +57,14 @@ class Network {
     grad_b_.assign(max_batch * widest_, T(0));
   }
 
+  // The floats the constructor allocates: parameters, gradients and two Adam moments, then the activation
+  // and gradient buffers for max_batch rows.
+  static int64_t BufferElements(const NetworkSpec& spec, int64_t max_batch) {
+    int64_t rows_wide = spec.outputs() + 2 * *std::max_element(spec.widths.begin(), spec.widths.end());
+    for (int l = 0; l < spec.depth(); ++l) rows_wide += spec.widths[l] * (spec.residual[l] ? 2 : 1);
+    return 4 * spec.NumFreeParameters() + max_batch * rows_wide;
+  }
+
   const NetworkSpec& spec() const { return spec_; }
   int64_t max_batch() const { return max_batch_; }
   std::vector<T>& params() { return params_; }

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/error.hpp"
+#include "hw/memory.hpp"
 #include "nn/gather.hpp"
 #include "nn/network.hpp"
 #include "nn/random.hpp"
@@ -111,14 +112,25 @@ TrainResult Train(const Dataset& data, const TrainOptions& options,
   const int64_t eval_batch = std::max<int64_t>(1, std::min(options.batch_size, std::max(test, int64_t{1})));
   const int64_t in = data.inputs, out = data.outputs;
 
-  // Everything the loop touches, allocated here.
-  Network<float> net(options.network, std::max(batch, eval_batch));
-  net.Initialize(options.seed);
-  std::vector<uint32_t> order(train);
-  std::vector<float> xb(batch * in), yb(batch * out);
+  // Everything the loop touches, allocated here, once we know it fits (beyond the available memory Linux
+  // would not refuse the allocation but kill the process when the pages are first touched).
   const int threads = options.tiling.threads;
   const bool split_rows = threads > 1 && (options.parallel == Parallel::Rows ||
                                           (options.parallel == Parallel::Auto && RowSplitPays(options.network, batch, threads)));
+  const int64_t max_batch = std::max(batch, eval_batch);
+  const int64_t gradient_copies = split_rows ? threads - 1 : 0;  // RowSplitStepper's per-thread gradients
+  hw::CheckFits(static_cast<int64_t>(sizeof(float)) *
+                    (Network<float>::BufferElements(options.network, max_batch) +
+                     gradient_copies * options.network.NumFreeParameters()),
+                "training this network (" + std::to_string(options.network.NumFreeParameters()) +
+                    " parameters with their gradients and Adam moments" +
+                    (split_rows ? ", a gradient copy per extra thread" : "") + ", activations for " +
+                    std::to_string(max_batch) + " rows)",
+                "choose a smaller size, or a smaller batchSize if the activations dominate");
+  Network<float> net(options.network, max_batch);
+  net.Initialize(options.seed);
+  std::vector<uint32_t> order(train);
+  std::vector<float> xb(batch * in), yb(batch * out);
   std::optional<RowSplitStepper> rows_split;
   if (split_rows) rows_split.emplace(net, threads);
 
