@@ -1,5 +1,6 @@
 /** Exit codes (main.ts applies withExitCode to any command error that set none) and the output sink of sweep, export and import-butter-e. */
-export const EXIT = { ok: 0, error: 1, usage: 2, stopped: 130 } as const;
+// incomplete: `merge` found planned runs still to do, kept apart from usage so job scripts can tell them apart.
+export const EXIT = { ok: 0, error: 1, usage: 2, incomplete: 3, stopped: 130 } as const;
 
 /** Spec and option mistakes exit 2, a cancelled run 130, everything else 1 (main.ts reads `exitCode`). */
 export function withExitCode(error: unknown): unknown {

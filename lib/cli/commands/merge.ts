@@ -1,11 +1,11 @@
 /**
  * `mlp-energy merge DIR --out results.duckdb`: merges a sharded job's stores into one, idempotently.
- * Exit code 0 when every planned run is merged, 2 when some are still to do (listed, with the resubmit command).
+ * Exit code 0 when every planned run is merged, 3 when some are still to do (listed, with the resubmit command);
+ * 2 is a usage error, as for every command.
  */
 import type { Command } from 'commander';
 import { mergeJob, type JobMergeReport } from '../../cluster/job.js';
-
-export const INCOMPLETE_EXIT_CODE = 2;
+import { EXIT } from './exit-codes.js';
 
 export interface MergeCommandOptions {
   out: string;
@@ -46,6 +46,6 @@ export function register(program: Command): void {
     .action(async (dir: string, opts: MergeCommandOptions) => {
       const report = await mergeJob(dir, opts.out);
       process.stdout.write((opts.json ? JSON.stringify(report, null, 2) : format(dir, report)) + '\n');
-      if (!report.complete) process.exitCode = INCOMPLETE_EXIT_CODE;
+      if (!report.complete) process.exitCode = EXIT.incomplete;
     });
 }
