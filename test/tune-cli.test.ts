@@ -31,6 +31,18 @@ describe('mlp-energy tune rejects bad input', () => {
   });
 });
 
+describe('mlp-energy tune --grid', () => {
+  it('refuses the search-only flags instead of ignoring them', async () => {
+    const network = 'rectangle,2^14,depth 3,dataset 537_houses';
+    const stderr = capture();
+    await expect(tuneGridCommand({ network, grid: 'kc', objective: 'edp', save: false }, { stdout: capture(), stderr }, scriptedEnvironment(false)))
+      .rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/^--objective steers the tiling search, which --grid replaces.*drop it or drop --grid/) });
+    await expect(tuneGridCommand({ network, grid: 'kc', scope: 'network', maxRepetitions: '5', save: false }, { stdout: capture(), stderr }, scriptedEnvironment(false)))
+      .rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/^--scope, --max-repetitions steer .*drop them/) });
+    expect(stderr.text).toBe('');  // refused before scanning
+  });
+});
+
 describe('mlp-energy tune: an unusable store', () => {
   it('fails before any measuring, for the search and the grid scan', async () => {
     const network = 'rectangle,2^14,depth 3,dataset 537_houses';

@@ -121,6 +121,12 @@ export function gridAxes(value: boolean | string): { x: GridAxis; series?: GridA
  */
 export async function tuneGridCommand(options: TuneCommandOptions, io: Io, environment?: TuneEnvironment): Promise<TilingGridScan> {
   if (!options.network) throw new MlpEnergyError('INVALID_OPTION', "Nothing to scan: give --network, e.g. --network 'rectangle,2^18,depth 4,dataset mnist'.");
+  // The scan measures J and s at every point; these steer the search only, and would be ignored without a word.
+  const searchOnly = (['objective', 'scope', 'maxRepetitions'] as const).filter((o) => options[o] !== undefined);
+  if (searchOnly.length) {
+    const flags = searchOnly.map((o) => `--${o.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ');
+    throw new MlpEnergyError('INVALID_OPTION', `${flags} ${searchOnly.length > 1 ? 'steer' : 'steers'} the tiling search, which --grid replaces (it measures J and s per datum at every point): drop ${searchOnly.length > 1 ? 'them' : 'it'} or drop --grid.`);
+  }
   const { widths, batch, label } = networkWidths(options.network);
   const shape = selectShape(trainingGemmShapes(widths, batch), options.gridShape ?? 'largest', '--grid-shape');
   const axes = gridAxes(options.grid ?? true);
@@ -167,8 +173,8 @@ export function register(program: Command): void {
     .requiredOption('--network <spec>', "BUTTER network, e.g. 'rectangle,2^18,depth 4,dataset mnist' (optional ',batch 256')")
     .option('--objective <name>', `what to minimise: ${OBJECTIVES.join(', ')} (default: energy with a hardware counter, else time)`)
     .option('--budget <n>', 'most distinct tilings measured per shape, the default included (with --grid: most tilings in the grid)', '16')
-    .option('--scope <scope>', "'shape': a tiling per GEMM shape; 'network': one tiling for the whole step (what --tiling tuned uses)", 'shape')
-    .option('--max-repetitions <n>', 'most paired repetitions per comparison', '12')
+    .option('--scope <scope>', "'shape': a tiling per GEMM shape; 'network': one tiling for the whole step (what --tiling tuned uses) (default: shape)")
+    .option('--max-repetitions <n>', 'most paired repetitions per comparison (default: 12)')
     .option('--store <file>', 'results store to save the tunings in', DEFAULT_STORE)
     .option('--no-save', 'do not save the tunings')
     .option('--json', 'print the full result as JSON')
