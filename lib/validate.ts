@@ -51,3 +51,17 @@ export function float32Array(name: string, value: unknown, length?: number): Flo
   }
   return value;
 }
+
+/** A finite number, or null where the quantity was not measured (an energy meter that was not read). */
+export function finiteOrNull(name: string, value: unknown, min = -Infinity): number | null {
+  return value === null ? null : finiteNumber(name, value, min);
+}
+
+/** An array of finite numbers (a vector, or one row of a matrix), of a given length when `length` is set. */
+export function finiteArray(name: string, value: unknown, length?: number): readonly number[] {
+  const expected = length === undefined ? 'an array of finite numbers' : `an array of ${length} finite numbers`;
+  if (!Array.isArray(value)) throw invalidOption(name, expected, value, 'type');
+  if (length !== undefined && value.length !== length) throw invalidOption(name, expected, value);
+  value.forEach((v, i) => finiteNumber(`${name}[${i}]`, v));
+  return value;
+}

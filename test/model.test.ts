@@ -35,6 +35,42 @@ describe('hardware profiles reject bad input', () => {
   });
 });
 
+describe('placement and NNLS reject bad input', () => {
+  const bad = (message: RegExp) => expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringMatching(message) });
+  const levels = EAGLE_CPU.levels;
+  const run = { fullWidths: [8, 16, 1], numFreeParameters: 161, batchSize: 256, nObservations: 1000 };
+
+  it('place names the level, the occupancy or the set field', () => {
+    expect(() => place([], EMPTY, { replicated: 1, distributed: 1 })).toThrow(bad(/non-empty array of cache levels .* for levels but received an array of length 0/));
+    expect(() => place([{ ...levels[0], units: 0 }], EMPTY, { replicated: 1, distributed: 1 })).toThrow(bad(/for levels\[0\]\.units but received 0/));
+    expect(() => place(levels, null as never, { replicated: 1, distributed: 1 })).toThrow(bad(/for below but received null/));
+    expect(() => place(levels, EMPTY, { replicated: NaN, distributed: 1 })).toThrow(bad(/for set\.replicated but received NaN/));
+    expect(() => place(levels, EMPTY, { replicated: 1, distributed: -1 })).toThrow(bad(/between 0 and Infinity for set\.distributed but received -1/));
+    expect(() => place(levels, EMPTY, { replicated: '5' as never, distributed: 1 })).toThrow(bad(/for set\.replicated but received "5"/));
+    expect(place(levels, EMPTY, { replicated: 0, distributed: 0 })).toMatchObject({ level: 0, cached: 0, overflow: false });
+  });
+
+  it('placeWorkingSets names the run field', () => {
+    expect(() => placeWorkingSets(levels, null as never)).toThrow(bad(/for run but received null/));
+    expect(() => placeWorkingSets(levels, { ...run, fullWidths: [8] })).toThrow(bad(/at least 2 widths .* for run\.fullWidths but received an array of length 1/));
+    expect(() => placeWorkingSets(levels, { ...run, fullWidths: [8, 0, 1] })).toThrow(bad(/for run\.fullWidths\[1\] but received 0/));
+    expect(() => placeWorkingSets(levels, { ...run, numFreeParameters: 2.5 })).toThrow(bad(/for run\.numFreeParameters but received 2\.5/));
+    expect(() => placeWorkingSets(levels, { ...run, batchSize: NaN })).toThrow(bad(/for batchSize but received NaN/));
+    expect(() => placeWorkingSets([], run)).toThrow(bad(/for levels but received an array of length 0/));
+  });
+
+  it('nnls refuses mismatched dimensions and non-finite entries instead of returning NaN', () => {
+    expect(() => nnls([[1, 0], [0, 1], [1, 1]], [1, 2])).toThrow(bad(/an array of 3 finite numbers for b but received an array of length 2/));
+    expect(() => nnls([[1, 0], [0, 1]], [1, 2, 3])).toThrow(bad(/an array of 2 finite numbers for b but received an array of length 3/));
+    expect(() => nnls([[1, 0], [0]], [1, 2])).toThrow(bad(/for A\[1\] but received an array of length 1/));
+    expect(() => nnls([[1, NaN], [0, 1]], [1, 2])).toThrow(bad(/for A\[0\]\[1\] but received NaN/));
+    expect(() => nnls(null as never, [])).toThrow(bad(/for A but received null/));
+    expect(() => nnls([[1, 0], [0, 1]], [1, 2], -1)).toThrow(bad(/for maxIterations but received -1/));
+    // The empty problem stays a (trivial) answer: the fit's non-strict path may hand over no active columns.
+    expect(nnls([[], []], [1, 2])).toEqual({ x: [], residualNorm: Math.sqrt(5), iterations: 0 });
+  });
+});
+
 describe('profiles of the detected machine', () => {
   it('turns cacheInfo levels into per-instance capacities, skipping instruction caches, then RAM', () => {
     const caches = {

@@ -4,6 +4,8 @@
  * largest gradient), solve the unconstrained problem on P, and step back towards the previous feasible point
  * whenever that solution has a non-positive entry.
  */
+import { finiteArray, integerIn } from '../validate.js';
+import { invalidOption } from '../errors.js';
 import { leastSquares, matVec, type Matrix } from './least-squares.js';
 
 export interface NnlsResult {
@@ -12,9 +14,14 @@ export interface NnlsResult {
   readonly iterations: number;
 }
 
-export function nnls(A: Matrix, b: readonly number[], maxIterations = 30 * Math.max(1, A[0]?.length ?? 1)): NnlsResult {
+export function nnls(A: Matrix, b: readonly number[], maxIterations?: number): NnlsResult {
+  if (!Array.isArray(A)) throw invalidOption('A', 'an array of rows (an m × n matrix)', A, 'type');
   const m = A.length;
-  const n = A[0]?.length ?? 0;
+  // Every row as long as the first, b one entry per row: a ragged or short input otherwise reads undefined as NaN.
+  const n = m === 0 ? 0 : finiteArray('A[0]', A[0]).length;
+  for (let i = 1; i < m; i++) finiteArray(`A[${i}]`, A[i], n);
+  finiteArray('b', b, m);
+  maxIterations = maxIterations === undefined ? 30 * Math.max(1, n) : integerIn('maxIterations', maxIterations, 0);
   const x: number[] = new Array(n).fill(0);
   const passive: boolean[] = new Array(n).fill(false);
   // Tolerance on the dual (gradient) as in Lawson–Hanson / scipy: scale of A times machine epsilon.

@@ -4,7 +4,9 @@
  * `previously occupied + replicated + distributed / units ≤ cumulative per-unit capacity`. A level that cannot
  * hold it is counted as full, so the set starts over at the next level (it spills past everything above).
  */
-import type { CacheLevelProfile } from './profiles.js';
+import { invalidOption } from '../errors.js';
+import { finiteNumber, isPlainObject } from '../validate.js';
+import { cacheLevel, type CacheLevelProfile } from './profiles.js';
 
 /** Bytes of a working set: `replicated` is held by every unit (parameters); `distributed` is split over units. */
 export interface WorkingSetBytes {
@@ -36,7 +38,21 @@ export interface Placement extends Occupancy {
   readonly overflow: boolean;
 }
 
+/** A profile's levels, as `place` needs them: at least one, the last standing for main memory. */
+export function checkLevels(levels: unknown): readonly CacheLevelProfile[] {
+  if (!Array.isArray(levels) || levels.length === 0) {
+    throw invalidOption('levels', "a non-empty array of cache levels (a hardware profile's levels)", levels, 'type');
+  }
+  levels.forEach((level, i) => cacheLevel(`levels[${i}]`, level));
+  return levels;
+}
+
 export function place(levels: readonly CacheLevelProfile[], below: Occupancy, set: WorkingSetBytes): Placement {
+  checkLevels(levels);
+  if (!isPlainObject(below)) throw invalidOption('below', 'an object { occupied, singularOccupied, effective } (EMPTY or a Placement)', below, 'type');
+  for (const key of ['occupied', 'singularOccupied', 'effective'] as const) finiteNumber(`below.${key}`, below[key], 0);
+  if (!isPlainObject(set)) throw invalidOption('set', 'an object { replicated, distributed } of bytes', set, 'type');
+  for (const key of ['replicated', 'distributed'] as const) finiteNumber(`set.${key}`, set[key], 0);
   const singular = set.replicated + set.distributed;
   let previouslyOccupied = below.occupied;
   let previouslySingular = below.singularOccupied;

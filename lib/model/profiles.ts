@@ -82,20 +82,22 @@ export function validateProfile(value: unknown, where = 'profile'): HardwareProf
   if (!Array.isArray(levels) || levels.length < 2) {
     throw invalidOption(`${where}.levels`, 'an array of at least 2 levels (caches, then main memory)', levels, 'type');
   }
-  const out: CacheLevelProfile[] = levels.map((level: unknown, i: number) => {
-    const at = `${where}.levels[${i}]`;
-    if (!isPlainObject(level)) throw invalidOption(at, 'an object { name, bytesPerUnit, units, coresPerUnit? }', level, 'type');
-    if (typeof level.name !== 'string' || level.name.length === 0) throw invalidOption(`${at}.name`, 'a non-empty string', level.name, 'type');
-    const bytesPerUnit = level.bytesPerUnit;
-    if (typeof bytesPerUnit !== 'number' || !Number.isFinite(bytesPerUnit) || bytesPerUnit <= 0) {
-      throw invalidOption(`${at}.bytesPerUnit`, 'a positive number of bytes', bytesPerUnit);
-    }
-    const units = integerIn(`${at}.units`, level.units, 1);
-    const coresPerUnit = level.coresPerUnit === undefined ? 1 : integerIn(`${at}.coresPerUnit`, level.coresPerUnit, 1);
-    return { name: level.name, bytesPerUnit, units, coresPerUnit };
-  });
+  const out = levels.map((level: unknown, i: number) => cacheLevel(`${where}.levels[${i}]`, level));
   const description = typeof value.description === 'string' ? value.description : `user-defined profile ${name}`;
   return { name, deviceClass, description, levels: out };
+}
+
+/** One level of a profile, checked; `coresPerUnit` defaults to 1. */
+export function cacheLevel(at: string, level: unknown): CacheLevelProfile {
+  if (!isPlainObject(level)) throw invalidOption(at, 'an object { name, bytesPerUnit, units, coresPerUnit? }', level, 'type');
+  if (typeof level.name !== 'string' || level.name.length === 0) throw invalidOption(`${at}.name`, 'a non-empty string', level.name, 'type');
+  const bytesPerUnit = level.bytesPerUnit;
+  if (typeof bytesPerUnit !== 'number' || !Number.isFinite(bytesPerUnit) || bytesPerUnit <= 0) {
+    throw invalidOption(`${at}.bytesPerUnit`, 'a positive number of bytes', bytesPerUnit);
+  }
+  const units = integerIn(`${at}.units`, level.units, 1);
+  const coresPerUnit = level.coresPerUnit === undefined ? 1 : integerIn(`${at}.coresPerUnit`, level.coresPerUnit, 1);
+  return { name: level.name, bytesPerUnit, units, coresPerUnit };
 }
 
 /** Resolve `eagle-cpu`, `eagle-gpu` or a path to a JSON profile file. */

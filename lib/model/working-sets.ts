@@ -7,6 +7,8 @@
  *   d  dataset: n_observations·(inputs + outputs)·4 distributed, stacked on b
  * Priority (the study's comment): inter-layer activations, parameters, all activations and gradients, data.
  */
+import { invalidOption } from '../errors.js';
+import { integerIn, isPlainObject } from '../validate.js';
 import { EMPTY, place, type Occupancy, type Placement, type WorkingSetBytes } from './placement.js';
 import type { CacheLevelProfile } from './profiles.js';
 import { workingSets as networkWorkingSets, type Network } from '../networks.js';
@@ -58,6 +60,13 @@ export function workingSets(run: RunShape): WorkingSets {
 }
 
 export function placeWorkingSets(levels: readonly CacheLevelProfile[], run: RunShape): PlacedWorkingSets {
+  if (!isPlainObject(run)) throw invalidOption('run', 'an object { fullWidths, numFreeParameters, batchSize, nObservations }', run, 'type');
+  const widths = run.fullWidths;
+  if (!Array.isArray(widths) || widths.length < 2) {
+    throw invalidOption('run.fullWidths', 'an array of at least 2 widths (the input width, then every layer’s)', widths, 'type');
+  }
+  widths.forEach((w, i) => integerIn(`run.fullWidths[${i}]`, w, 1));
+  integerIn('run.numFreeParameters', run.numFreeParameters, 1);
   const sets = workingSets(run);
   const l = sets.l.map((set) => place(levels, EMPTY, set));
   // The study takes the maximum of each occupancy measure over layers separately.
