@@ -74,7 +74,7 @@ const WIDE_FIRST_FACTOR: Partial<Record<Shape, number>> = {
 };
 
 // The bounds networkFor accepts, checked by the exported helpers too (widthsFor(…, -1, 3) gave [NaN, NaN, -1]).
-const MAX_FEATURES = 2 ** 24;
+export const MAX_FEATURES = 2 ** 24;
 const MIN_DEPTH = 2;
 const MAX_DEPTH = 1000;
 

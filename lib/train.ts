@@ -5,10 +5,11 @@
  * stops the run between epochs.
  */
 import { loadDataset } from './datasets/index.js';
+import { TASKS } from './datasets/specs.js';
 import { MlpEnergyError, invalidOption, rejectUnknownOptions, withCode } from './errors.js';
 import { requireCuda, validateGpuTiling, type GpuTiling } from './gpu.js';
 import { native } from './native.js';
-import { networkFor, type Network, type Shape } from './networks.js';
+import { MAX_FEATURES, networkFor, type Network, type Shape } from './networks.js';
 import { checkTilingOptions, type Tiling, type TilingOptions } from './tiling.js';
 import { finiteNumber, integerIn, isPlainObject, oneOf } from './validate.js';
 
@@ -98,6 +99,8 @@ export interface TrainRunResult {
 /** BUTTER's output head for a task and output count. */
 export type Head = 'sigmoid_mse' | 'sigmoid_bce' | 'softmax_cce';
 export function headFor(task: Task, outputs: number): Head {
+  oneOf('task', task, TASKS);
+  integerIn('outputs', outputs, 1, MAX_FEATURES);
   if (task === 'regression') return 'sigmoid_mse';
   return outputs === 1 ? 'sigmoid_bce' : 'softmax_cce';
 }
@@ -121,9 +124,9 @@ function matrix(name: string, value: unknown, cols: number): Float32Array {
 function checkData(data: unknown): TrainData {
   if (!isPlainObject(data)) throw invalidOption('data', 'an object { xTrain, yTrain, xTest, yTest, inputs, outputs, task }', data, 'type');
   // Other fields (loadDataset's name, source, row counts) are descriptive and ignored here.
-  const inputs = integerIn('data.inputs', data.inputs, 1, 2 ** 24);
-  const outputs = integerIn('data.outputs', data.outputs, 1, 2 ** 24);
-  const task = oneOf('data.task', data.task, ['classification', 'regression'] as const);
+  const inputs = integerIn('data.inputs', data.inputs, 1, MAX_FEATURES);
+  const outputs = integerIn('data.outputs', data.outputs, 1, MAX_FEATURES);
+  const task = oneOf('data.task', data.task, TASKS);
   const checked = {
     xTrain: matrix('data.xTrain', data.xTrain, inputs),
     yTrain: matrix('data.yTrain', data.yTrain, outputs),

@@ -176,6 +176,29 @@ describe.skipIf(!existsSync(FASHION))('real Fashion-MNIST from Debian dataset-fa
 });
 
 describe('synthetic stand-ins and the split', () => {
+  it('reject bad shapes and seeds naming the field', () => {
+    const bad = (message: RegExp) => expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringMatching(message) });
+    const spec = { rows: 10, inputs: 3, outputs: 2, task: 'classification' as const };
+    expect(() => synthesize(null as never)).toThrow(bad(/for spec but received null/));
+    expect(() => synthesize({ ...spec, rows: -1 })).toThrow(bad(/for spec\.rows but received -1/));
+    expect(() => synthesize({ ...spec, rows: 2.5 })).toThrow(bad(/for spec\.rows but received 2\.5/));
+    expect(() => synthesize({ ...spec, inputs: NaN })).toThrow(bad(/for spec\.inputs but received NaN/));
+    expect(() => synthesize({ ...spec, task: 'ranking' as never })).toThrow(bad(/"classification", "regression" for spec\.task but received "ranking"/));
+    expect(() => synthesize(spec, NaN)).toThrow(bad(/for seed but received NaN/));
+    const data = synthesize(spec);
+    expect(() => splitRows(null as never, 0)).toThrow(bad(/for data but received null/));
+    expect(() => splitRows({ ...data, rows: 20 }, 0)).toThrow(bad(/length 60 for data\.x but received Float32Array of length 30/));
+    expect(() => splitRows({ ...data, y: new Float32Array(3) }, 0)).toThrow(bad(/length 20 for data\.y but received Float32Array of length 3/));
+    expect(() => splitRows({ ...data, rows: 2.5 }, 0)).toThrow(bad(/for data\.rows but received 2\.5/));
+    expect(() => splitRows(data, 'a' as never)).toThrow(bad(/for seed but received "a"/));
+  });
+  it('fills every column of a multi-output regression target (one sigmoid per teacher head)', () => {
+    const p = synthesize({ rows: 50, inputs: 4, outputs: 3, task: 'regression' }, 1);
+    for (let c = 0; c < 3; c++) {
+      const column = Array.from({ length: 50 }, (_, r) => p.y[r * 3 + c]);
+      expect(column.every((v) => v > 0 && v < 1)).toBe(true);
+    }
+  });
   it('has the shape of every spec after preprocessing and is marked synthetic', () => {
     for (const spec of DATASETS.filter((s) => s.rows <= 10_000)) {
       const p = synthesize(spec);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { trainRun, type TrainRunData as TrainData } from '../lib/index.js';
+import { headFor, trainRun, type TrainRunData as TrainData } from '../lib/index.js';
 
 /** A learnable synthetic problem: y depends on a fixed random projection of x. */
 function synthetic(rows: number, inputs: number, outputs: number, task: TrainData['task'], seed = 1): TrainData {
@@ -75,6 +75,16 @@ describe('trainRun rejects bad input and the process survives', () => {
     await expect(trainRun({ ...base, data: nan })).rejects.toMatchObject({ code: 'INVALID_DATA' });
     await expect(trainRun({ ...base, data: label })).rejects.toMatchObject({ code: 'INVALID_DATA' });
     await expect(trainRun({ ...base, size: 8 })).rejects.toMatchObject({ code: 'NETWORK_OFF_BUDGET' });
+  });
+});
+
+describe('headFor', () => {
+  it('picks BUTTER’s head, and names a task or output count it does not know', () => {
+    expect([headFor('regression', 1), headFor('classification', 1), headFor('classification', 3)]).toEqual(['sigmoid_mse', 'sigmoid_bce', 'softmax_cce']);
+    const bad = (message: RegExp) => expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringMatching(message) });
+    expect(() => headFor('ranking' as never, 3)).toThrow(bad(/"classification", "regression" for task but received "ranking"/));
+    expect(() => headFor('classification', 0)).toThrow(bad(/for outputs but received 0/));
+    expect(() => headFor('classification', NaN)).toThrow(bad(/for outputs but received NaN/));
   });
 });
 

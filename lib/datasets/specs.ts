@@ -8,7 +8,8 @@
  * For datasets whose column cardinalities are known (connect_4: 42 ternary columns, nursery, adult) they are
  * computed from those; for purely continuous ones they equal the raw feature count.
  */
-export type Task = 'classification' | 'regression';
+export const TASKS = ['classification', 'regression'] as const;
+export type Task = (typeof TASKS)[number];
 
 export interface DatasetSpec {
   readonly name: string;

@@ -2,6 +2,9 @@
  * BUTTER's split: `train_test_split(test_size=0.2, shuffle=True)`, redrawn per run from the run's seed.
  * sklearn rounds the test share up: n_test = ceil(0.2 n).
  */
+import { invalidOption } from '../errors.js';
+import { MAX_FEATURES } from '../networks.js';
+import { float32Array, integerIn, isPlainObject } from '../validate.js';
 import { mulberry32, permutation } from './rng.js';
 import type { Prepared } from './preprocess.js';
 
@@ -21,7 +24,13 @@ export function testRowsFor(rows: number): number {
 }
 
 export function splitRows(data: Prepared, seed: number): Split {
-  const { rows, inputs, outputs, x, y } = data;
+  if (!isPlainObject(data)) throw invalidOption('data', 'an object { x, y, rows, inputs, outputs } (e.g. from synthesize())', data, 'type');
+  const rows = integerIn('data.rows', data.rows, 1);
+  const inputs = integerIn('data.inputs', data.inputs, 1, MAX_FEATURES);
+  const outputs = integerIn('data.outputs', data.outputs, 1, MAX_FEATURES);
+  const x = float32Array('data.x', data.x, rows * inputs);
+  const y = float32Array('data.y', data.y, rows * outputs);
+  integerIn('seed', seed, 0);
   const testRows = testRowsFor(rows);
   const trainRows = rows - testRows;
   const order = permutation(rows, mulberry32(seed));

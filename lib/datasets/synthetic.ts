@@ -4,12 +4,20 @@
  * measures the same work; results carry `synthetic: true`. Labels come from a random linear teacher so that the
  * network has something learnable (losses move like real training, not like noise).
  */
+import { invalidOption } from '../errors.js';
+import { MAX_FEATURES } from '../networks.js';
+import { integerIn, isPlainObject, oneOf } from '../validate.js';
 import { mulberry32 } from './rng.js';
 import type { Prepared } from './preprocess.js';
-import type { DatasetSpec } from './specs.js';
+import { TASKS, type DatasetSpec } from './specs.js';
 
 export function synthesize(spec: Pick<DatasetSpec, 'rows' | 'inputs' | 'outputs' | 'task'>, seed = 0): Prepared {
-  const { rows, inputs, outputs, task } = spec;
+  if (!isPlainObject(spec)) throw invalidOption('spec', 'an object { rows, inputs, outputs, task } (e.g. datasetSpec(name))', spec, 'type');
+  const rows = integerIn('spec.rows', spec.rows, 1);
+  const inputs = integerIn('spec.inputs', spec.inputs, 1, MAX_FEATURES);
+  const outputs = integerIn('spec.outputs', spec.outputs, 1, MAX_FEATURES);
+  const task = oneOf('spec.task', spec.task, TASKS);
+  integerIn('seed', seed, 0);
   const random = mulberry32(seed ^ 0x5eed);
   const x = new Float32Array(rows * inputs);
   for (let i = 0; i < x.length; i++) x[i] = random();
@@ -25,7 +33,7 @@ export function synthesize(spec: Pick<DatasetSpec, 'rows' | 'inputs' | 'outputs'
       z[h] = s;
     }
     if (task === 'regression') {
-      y[r] = 1 / (1 + Math.exp(-z[0]));
+      for (let h = 0; h < heads; h++) y[r * outputs + h] = 1 / (1 + Math.exp(-z[h]));
     } else if (outputs === 1) {
       y[r] = z[0] > 0 ? 1 : 0;
     } else {
