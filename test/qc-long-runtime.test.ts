@@ -21,6 +21,29 @@ function run(id: string, experiment: string, runTime: number, energy: number) {
   };
 }
 
+describe('normaliseRun and estimateOverhead reject bad input', () => {
+  const bad = (message: RegExp) => expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringMatching(message) });
+  const input = { energy: 100, runTime: 10, idlePower: 5, overhead: null, epochs: 2, nTrain: 1000, batchSize: 256 };
+  it('names the field instead of returning NaN or Infinity', () => {
+    expect(() => normaliseRun(null as never)).toThrow(bad(/for normaliseRun input but received null/));
+    expect(() => normaliseRun({ ...input, epochs: 0 })).toThrow(bad(/for epochs but received 0/));
+    expect(() => normaliseRun({ ...input, batchSize: 0 })).toThrow(bad(/for batchSize but received 0/));
+    expect(() => normaliseRun({ ...input, nTrain: -5 })).toThrow(bad(/for nTrain but received -5/));
+    expect(() => normaliseRun({ ...input, energy: NaN })).toThrow(bad(/for energy but received NaN/));
+    expect(() => normaliseRun({ ...input, energy: '5' as never })).toThrow(bad(/for energy but received "5"/));
+    expect(() => normaliseRun({ ...input, runTime: undefined as never })).toThrow(bad(/for runTime but received undefined/));
+    expect(() => normaliseRun({ ...input, overhead: { energy: 'x' } as never })).toThrow(bad(/for overhead\.energy but received "x"/));
+    // An unmeasured run (energy null) is still normalised to nulls and flagged.
+    expect(normaliseRun({ ...input, energy: null })).toMatchObject({ std_energy: null, filter_zero_energy: true, num_training_batches_per_epoch: 4 });
+  });
+  it('estimateOverhead names a malformed reference; unmeasured ones are still skipped', () => {
+    expect(() => estimateOverhead(null as never)).toThrow(bad(/for references but received null/));
+    expect(() => estimateOverhead([null as never])).toThrow(bad(/for references\[0\] but received null/));
+    expect(() => estimateOverhead([{ std_energy: 1, run_time: 2 } as never])).toThrow(bad(/a number or null for references\[0\]\.stdEnergy but received undefined/));
+    expect(estimateOverhead([{ stdEnergy: null as never, runTime: 3 }, { stdEnergy: 4, runTime: 2 }])).toEqual({ energy: 4, runtime: 2, runs: 1 });
+  });
+});
+
 describe('BUTTER-E filter_1 ("long runtimes", 2_qc.ipynb): run_time > 75,000 s', () => {
   it('is strict at the threshold and flags the run it normalises', () => {
     expect(LONG_RUNTIME_S).toBe(75_000);

@@ -12,7 +12,9 @@
  * The study drops flagged runs before standardising, so they count in neither the overhead nor the medians.
  */
 
+import { invalidOption } from '../errors.js';
 import { LONG_RUNTIME_S } from '../store/schema.js';
+import { finiteNumber, finiteOrNull, integerIn, isPlainObject } from '../validate.js';
 
 export const OVERHEAD_PERCENTILE = 5;
 
@@ -44,6 +46,14 @@ export interface Overhead {
 
 /** The overhead from the reference runs that pass filter_1 (the study estimated it after QC). */
 export function estimateOverhead(references: readonly { stdEnergy: number; runTime: number }[]): Overhead | null {
+  if (!Array.isArray(references)) throw invalidOption('references', 'an array of { stdEnergy, runTime }', references, 'type');
+  references.forEach((r: unknown, i) => {
+    if (!isPlainObject(r)) throw invalidOption(`references[${i}]`, 'an object { stdEnergy, runTime }', r, 'type');
+    // Unmeasured (null, NaN) runs are skipped below, as the study dropped them; a missing field is a caller's typo.
+    for (const key of ['stdEnergy', 'runTime'] as const) {
+      if (r[key] !== null && typeof r[key] !== 'number') throw invalidOption(`references[${i}].${key}`, 'a number or null', r[key], 'type');
+    }
+  });
   const ok = references.filter((r) => Number.isFinite(r.stdEnergy) && Number.isFinite(r.runTime) && !isLongRuntime(r.runTime));
   if (ok.length === 0) return null;
   return {
@@ -86,9 +96,30 @@ export interface Normalised {
   readonly filter_nonpositive_energy: boolean | null;
 }
 
+function checkNormaliseInput(input: unknown): NormaliseInput {
+  const expected = 'an object { energy, runTime, idlePower, referenceIdlePower?, overhead, epochs, nTrain, batchSize }';
+  if (!isPlainObject(input)) throw invalidOption('normaliseRun input', expected, input, 'type');
+  const overhead = input.overhead;
+  if (overhead !== null) {
+    if (!isPlainObject(overhead)) throw invalidOption('overhead', 'null or a result of estimateOverhead()', overhead, 'type');
+    finiteNumber('overhead.energy', overhead.energy);
+    finiteNumber('overhead.runtime', overhead.runtime);
+  }
+  return {
+    energy: finiteOrNull('energy', input.energy),
+    runTime: finiteNumber('runTime', input.runTime, 0),
+    idlePower: finiteOrNull('idlePower', input.idlePower, 0),
+    referenceIdlePower: input.referenceIdlePower === undefined ? undefined : finiteOrNull('referenceIdlePower', input.referenceIdlePower, 0),
+    overhead: overhead as Overhead | null,
+    epochs: integerIn('epochs', input.epochs, 1),
+    nTrain: integerIn('nTrain', input.nTrain, 1),
+    batchSize: integerIn('batchSize', input.batchSize, 1),
+  };
+}
+
 export function normaliseRun(input: NormaliseInput): Normalised {
-  const { energy, runTime, idlePower, overhead, epochs, nTrain, batchSize } = input;
-  const reference = input.referenceIdlePower ?? idlePower;
+  const { energy, runTime, idlePower, overhead, epochs, nTrain, batchSize, referenceIdlePower } = checkNormaliseInput(input);
+  const reference = referenceIdlePower ?? idlePower;
   const powerOffset = reference !== null && idlePower !== null ? reference - idlePower : 0;
   const power = energy !== null && runTime > 0 ? energy / runTime : null;
   const stdPower = power === null ? null : power + powerOffset;
