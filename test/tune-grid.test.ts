@@ -40,6 +40,22 @@ describe('tune --grid rejects bad input', () => {
   });
 });
 
+describe('gridTilings rejects bad input', () => {
+  it('names the axis, budget, tiling or space to fix', () => {
+    const bad = (message: RegExp) => expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringMatching(message) });
+    const space = new TilingSpace({ orientation: 'NN', m: 512, n: 1024, k: 1024 }, { microTiles, maxThreads: 2, caches });
+    expect(() => gridTilings(space, start, { x: 'mr' as never })).toThrow(bad(/"kc", "mc", "nc", "threads" for x but received "mr"/));
+    expect(() => gridTilings(space, start, { x: 'kc', series: 'kc' })).toThrow(bad(/an axis other than x \(kc\) for series/));
+    expect(() => gridTilings(space, start, { x: 'kc', maxPoints: 0 })).toThrow(bad(/for maxPoints but received 0/));
+    expect(() => gridTilings(space, start, { x: 'kc', maxPoints: NaN })).toThrow(bad(/for maxPoints but received NaN/));
+    expect(() => gridTilings(space, start, { x: 'kc', points: 4 } as never)).toThrow(expect.objectContaining({ code: 'UNKNOWN_OPTION' }));
+    expect(() => gridTilings(space, start, null as never)).toThrow(bad(/for options but received null/));
+    expect(() => gridTilings(space, { ...start, kc: undefined } as never, { x: 'kc' })).toThrow(bad(/complete tiling .* for base\.kc/));
+    expect(() => gridTilings(space, { ...start, mc: -4 }, { x: 'kc' })).toThrow(bad(/for base\.mc but received -4/));
+    expect(() => gridTilings({} as never, start, { x: 'kc' })).toThrow(bad(/a TilingSpace .* for space/));
+  });
+});
+
 describe('which shape and which tilings a grid scan measures', () => {
   it('picks the shape with the most FLOPs per step, or one named as printed', () => {
     const shapes = trainingGemmShapes([784, 214, 214, 214, 10], 256);

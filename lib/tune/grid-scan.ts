@@ -2,10 +2,12 @@
  * Measure one layer shape across a slice of its tiling grid: every value of one axis (x), optionally for every
  * value of a second axis (series), others held at a base tiling. This is the data of the report's grid chart.
  */
-import type { Tiling } from '../tiling.js';
+import { invalidOption, rejectUnknownOptions } from '../errors.js';
+import { checkTilingOptions, type Tiling } from '../tiling.js';
+import { integerIn, isPlainObject, oneOf } from '../validate.js';
 import type { TuneMeter } from './meter.js';
 import type { GemmShape } from './shapes.js';
-import type { Axis, TilingSpace } from './space.js';
+import { TilingSpace, type Axis } from './space.js';
 import { median } from './stats.js';
 
 export type GridAxis = Exclude<Axis, 'micro' | 'sup'>;
@@ -46,8 +48,25 @@ function spread(values: readonly number[], count: number, keep?: number): number
   return [...picked].sort((a, b) => a - b);
 }
 
+function checkGridArguments(space: unknown, base: unknown, options: unknown): void {
+  if (!(space instanceof TilingSpace)) throw invalidOption('space', 'a TilingSpace for the shape scanned', space, 'type');
+  const tiling = checkTilingOptions('base', base);
+  for (const key of ['mc', 'kc', 'nc', 'mr', 'nr', 'threads', 'isa'] as const) {
+    if (tiling[key] === undefined) throw invalidOption(`base.${key}`, 'a complete tiling (e.g. from validateTiling())', undefined, 'type');
+  }
+  if (!isPlainObject(options)) throw invalidOption('options', 'an object { x, series?, repetitions?, maxPoints? }', options, 'type');
+  rejectUnknownOptions('grid scan', options, ['x', 'series', 'repetitions', 'maxPoints']);
+  const x = oneOf('x', options.x, GRID_AXES);
+  if (options.series !== undefined && oneOf('series', options.series, GRID_AXES) === x) {
+    throw invalidOption('series', `an axis other than x (${x})`, options.series);
+  }
+  if (options.repetitions !== undefined) integerIn('repetitions', options.repetitions, 1);
+  if (options.maxPoints !== undefined) integerIn('maxPoints', options.maxPoints, 1);
+}
+
 /** The tilings a scan measures, in order: the slice of the pruned grid through `base`, thinned to `maxPoints`. */
 export function gridTilings(space: TilingSpace, base: Tiling, options: GridScanOptions): Array<Pick<GridPoint, 'tiling' | 'x' | 'series'>> {
+  checkGridArguments(space, base, options);
   const start = space.include(base);
   const rowOf = (series: number | null) => (options.series && series !== null ? { ...start, [options.series]: series } : start);
   const slice = (series: number | null) =>
