@@ -55,7 +55,8 @@ describe('placement and NNLS reject bad input', () => {
     expect(() => placeWorkingSets(levels, { ...run, fullWidths: [8] })).toThrow(bad(/at least 2 widths .* for run\.fullWidths but received an array of length 1/));
     expect(() => placeWorkingSets(levels, { ...run, fullWidths: [8, 0, 1] })).toThrow(bad(/for run\.fullWidths\[1\] but received 0/));
     expect(() => placeWorkingSets(levels, { ...run, numFreeParameters: 2.5 })).toThrow(bad(/for run\.numFreeParameters but received 2\.5/));
-    expect(() => placeWorkingSets(levels, { ...run, batchSize: NaN })).toThrow(bad(/for batchSize but received NaN/));
+    expect(() => placeWorkingSets(levels, { ...run, batchSize: NaN })).toThrow(bad(/for run\.batchSize but received NaN/));
+    expect(() => placeWorkingSets(levels, { ...run, nObservations: 0 })).toThrow(bad(/for run\.nObservations but received 0/));
     expect(() => placeWorkingSets([], run)).toThrow(bad(/for levels but received an array of length 0/));
   });
 

@@ -67,6 +67,9 @@ export function placeWorkingSets(levels: readonly CacheLevelProfile[], run: RunS
   }
   widths.forEach((w, i) => integerIn(`run.fullWidths[${i}]`, w, 1));
   integerIn('run.numFreeParameters', run.numFreeParameters, 1);
+  // Checked again by networks.ts, but there without the run. prefix the caller wrote.
+  integerIn('run.batchSize', run.batchSize, 1);
+  integerIn('run.nObservations', run.nObservations, 1);
   const sets = workingSets(run);
   const l = sets.l.map((set) => place(levels, EMPTY, set));
   // The study takes the maximum of each occupancy measure over layers separately.
