@@ -23,6 +23,7 @@
 #include "common/error.hpp"
 #include "gemm/gemm.hpp"
 #include "gemm/kernels.hpp"
+#include "gemm/macro_kernel.hpp"
 #include "gemm/sup.hpp"
 #include "gemm/tiling.hpp"
 #include "count_allocations.hpp"
@@ -220,6 +221,28 @@ void Correctness() {
     EXPECT(thin(false, false, 256, 40, 40) == 0, "256×40×40 NN: thin columns %d, want 0", thin(false, false, 256, 40, 40));
     EXPECT(thin(false, false, 256, 2, 6) == 0, "256×2×6 NN: thin columns %d, want 0", thin(false, false, 256, 2, 6));
     EXPECT(thin(false, false, 256, 64, 64) == 0, "256×64×64 NN: thin columns %d, want 0", thin(false, false, 256, 64, 64));
+  }
+  // How a team of 2 splits a product (in micro-tiles, 12×32): a shared B panel goes by columns on ties and
+  // when rows win by a sliver (256×800: 22×13 vs 11×25 tiles per thread), by rows when they halve the
+  // share (one column panel); the unpacked path prefers rows on ties.
+  {
+    const auto split = [](int64_t m_iter, int64_t n_iter, bool shared_b) {
+      int ic = 0, jr = 0;
+      SplitTeam(2, m_iter, n_iter, shared_b, &ic, &jr);
+      return ic * 10 + jr;
+    };
+    EXPECT(split(22, 25, true) == 12, "256×800 packed: split %d, want columns (12)", split(22, 25, true));
+    EXPECT(split(22, 24, true) == 12, "256×768 packed: split %d, want columns (12)", split(22, 24, true));
+    EXPECT(split(86, 1, true) == 21, "1024×32 packed: split %d, want rows (21)", split(86, 1, true));
+    EXPECT(split(22, 24, false) == 21, "256×768 unpacked: split %d, want rows (21)", split(22, 24, false));
+  }
+  // An odd count of column panels on 2 threads, packed path (the column split leaves one thread an extra
+  // panel).
+  {
+    Tiling two = DefaultTiling();
+    two.threads = 2;
+    Run({false, false, 256, 800, 512, 1.0f, 0.0f}, two);
+    Run({false, true, 100, 784, 1000, 1.0f, 1.0f}, two);
   }
   // Degenerate shapes on the default path: k = 0 (C = beta·C), alpha = 0, 1×1, k = 1, tall-skinny.
   const Tiling d = DefaultTiling();

@@ -35,9 +35,16 @@ void MergeEdge(const float* edge, int nr, float* c, int64_t ldc, int rows, int c
     }
 }
 
-// Column ways on a tie for a shared B panel: a cache line crossing cores costs ~0.3 µs on the dev VM.
-// Measured on 2 threads, ratio vs OpenBLAS, row → column split: 256×1024×1024 1.02–1.07 → 1.21–1.27,
-// 256×2048×2048 0.92–0.96 → 1.12–1.13, 256×512×784 0.99–1.01 → 1.09–1.13.
+// Column ways for a shared B panel unless rows split it clearly better: with row ways every thread reads
+// every micro-panel of B, (team − 1)/team of them packed into another core's cache, and the next pack has
+// to take those lines back (a cache line crossing cores costs ~0.3 µs on the dev VM). So a split with row
+// ways counts its share × 5/4. Measured on 2 threads, row → column split:
+//  - ties, ratio vs OpenBLAS: 256×1024×1024 1.02–1.07 → 1.21–1.27, 256×2048×2048 0.92–0.96 → 1.12–1.13,
+//    256×512×784 0.99–1.01 → 1.09–1.13;
+//  - an odd count of column panels, where rows won by a sliver (256×800×512: 275 vs 286 micro-tiles per
+//    thread): 300 → 350 GF/s (B packed in 113–127 µs per thread instead of 26–36), 256×784×512 NT 300 →
+//    367, 256×1184×512 305 → 346, 784×800×256 TN 321–333 → 350–368; 1024×800×1024 (two A blocks per
+//    thread, packed twice over) 346 → 333–343.
 void SplitTeam(int team, int64_t m_iter, int64_t n_iter, bool shared_b, int* ic_ways, int* jr_ways) {
   int64_t best = -1;
   for (int i = 0; i < team; ++i) {
@@ -45,7 +52,8 @@ void SplitTeam(int team, int64_t m_iter, int64_t n_iter, bool shared_b, int* ic_
     if (team % ic) continue;
     const int jr = team / ic;
     const int64_t share = ((m_iter + ic - 1) / ic) * ((n_iter + jr - 1) / jr);
-    if (best < 0 || share < best) best = share, *ic_ways = ic, *jr_ways = jr;
+    const int64_t cost = share * (shared_b && ic > 1 ? 5 : 4);
+    if (best < 0 || cost < best) best = cost, *ic_ways = ic, *jr_ways = jr;
   }
 }
 

@@ -36,10 +36,11 @@ void ApplyEpilogueAvx512(float* c, int64_t ldc, int rows, int cols, const float*
 void MergeEdgeAvx2(const float* edge, int nr, float* c, int64_t ldc, int rows, int cols, float beta);
 void ApplyEpilogueAvx2(float* c, int64_t ldc, int rows, int cols, const float* bias, bool relu);
 
-// Splits a team into ic_ways × jr_ways minimising the largest per-thread share of micro-tiles. Ties go
-// to column ways when the team shares a packed B panel (`shared_b`): each thread then packs and reads only
-// its own B micro-panels, so the panel never crosses cores. Otherwise (the unpacked path, which shares
-// nothing) ties go to row ways, whose threads each read only their own rows of A.
+// Splits a team into ic_ways × jr_ways minimising the largest per-thread share of micro-tiles. When the
+// team shares a packed B panel (`shared_b`), column ways win ties and row ways must beat them by more
+// than a quarter: with column ways each thread packs and reads only its own B micro-panels, so the panel
+// never crosses cores. Otherwise (the unpacked path, which shares nothing) ties go to row ways, whose
+// threads each read only their own rows of A.
 void SplitTeam(int team, int64_t m_iter, int64_t n_iter, bool shared_b, int* ic_ways, int* jr_ways);
 
 constexpr int kMaxTile = 16 * 64;  // the largest mr·nr any kernel offers, with room to spare
