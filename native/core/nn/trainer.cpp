@@ -42,7 +42,8 @@ void CheckShape(const char* name, const std::vector<float>& values, int64_t cols
 void CheckTargets(const char* name, const std::vector<float>& y, int64_t cols, Head head) {
   const char* rule = head == Head::SigmoidMse ? "regression targets must lie in [0, 1], the sigmoid output's range: "
                                                 "min-max scale them"
-                     : head == Head::SigmoidBce ? "a binary classification target is 0 or 1 (one column)"
+                     : head == Head::SigmoidBce ? "a binary classification target is a 0/1 label (or a soft one in "
+                                                  "[0, 1]), in one column"
                                                 : "classification targets are one-hot rows (1 at the class, 0 "
                                                   "elsewhere; soft labels must sum to 1)";
   char value[32];
