@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tune } from '../lib/tune/tune.js';
 import { TilingSpace, tilingKey, type MicroTile } from '../lib/tune/space.js';
+import { blockPlacements, packedDepth } from '../lib/tune/blocks.js';
 import type { Tiling } from '../lib/tiling.js';
 import { trainingGemmShapes } from '../lib/tune/shapes.js';
 import { pairedRatioInterval, studentQuantile, studentTwoSidedP } from '../lib/tune/stats.js';
@@ -45,6 +46,24 @@ describe('training GEMM shapes', () => {
     expect(find('NT', 256, 784, 300)).toBeUndefined(); // the input needs no gradient
     expect(find('TN', 300, 300, 256)?.count).toBe(1);
     expect(shapes.reduce((s, x) => s + x.count, 0)).toBe(3 + 2 + 3);
+  });
+});
+
+describe('kc on a k-deep shape: equal passes (packedDepth)', () => {
+  it('keeps one grid point per pass count, snaps a tiling to the point with its passes, and sizes blocks by the pass depth', () => {
+    const shape = { orientation: 'NN' as const, m: 256, n: 512, k: 784 };
+    const s = new TilingSpace(shape, space);
+    const kcs = s.values('kc', start);
+    expect(new Set(kcs.map((kc) => Math.ceil(784 / kc))).size).toBe(kcs.length);
+    expect(kcs).toContain(512);
+    expect(kcs).not.toContain(768);                            // 2 passes of 392, as 512
+    expect(s.effective({ ...start, kc: 768 }).kc).toBe(512);
+    expect(s.effective({ ...start, kc: 2000 }).kc).toBe(1024); // one pass
+    expect(packedDepth(512, 784)).toBe(392);
+    expect(packedDepth(512, 1024)).toBe(512);
+    expect(packedDepth(512, 300)).toBe(300);
+    const bPanel = blockPlacements({ ...start, kc: 512 }, space.caches, shape).find((b) => b.block === 'B micro-panel')!;
+    expect(bPanel.bytes).toBe(392 * start.nr * 4);
   });
 });
 

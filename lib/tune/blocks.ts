@@ -40,13 +40,21 @@ function smallestHolding(bytes: number, caches: CacheSizes): CacheLevelName {
 }
 
 /**
+ * The depth of the rank-kc updates the driver runs on a k-deep product: k in the fewest passes of at most kc, of
+ * equal depth (native/core/gemm/sgemm.cpp; 784 with kc = 512 is two passes of 392).
+ */
+export function packedDepth(kc: number, k: number): number {
+  return Math.ceil(k / Math.ceil(k / kc));
+}
+
+/**
  * With a shape, blocks are the sizes the driver really packs: mc and nc cut to the matrix (rounded up to mr / nr,
- * packing pads the edge panel) and kc to k.
+ * packing pads the edge panel) and kc to the depth of its passes.
  */
 export function blockPlacements(t: Tiling, caches: CacheSizes, shape?: GemmShape): BlockPlacement[] {
   const roundUp = (v: number, step: number) => Math.ceil(v / step) * step;
   const mc = shape ? Math.min(t.mc, roundUp(shape.m, t.mr)) : t.mc;
-  const kc = shape ? Math.min(t.kc, shape.k) : t.kc;
+  const kc = shape ? packedDepth(t.kc, shape.k) : t.kc;
   const nc = shape ? Math.min(t.nc, roundUp(shape.n, t.nr)) : t.nc;
   const place = (block: BlockPlacement['block'], formula: string, bytes: number, target: BlockPlacement['target']) => {
     const targetBytes = target === 'L1' ? caches.l1d_bytes : target === 'L2' ? caches.l2_bytes : caches.l3_bytes;

@@ -3,7 +3,8 @@
  * Rules (tiling.hpp): mc is a multiple of mr, nc a multiple of nr, (mr, nr) a micro-kernel the ISA offers.
  * Pruning: a block larger than `overflow` × the cache level it is sized for gives up the reuse that level exists
  * for (BLIS: mc×kc of A in L2, kc×nc of B in L3, kc×nr micro-panel of B in L1), so it is left out; values that the
- * shape clamps to the same effective block (kc ≥ k behaves as kc = k) are one point, not several.
+ * shape clamps to the same effective block (mc ≥ m behaves as mc = m; kc values cutting k into as many passes run
+ * the same equal-depth passes) are one point, not several.
  */
 import type { Isa, Tiling } from '../tiling.js';
 import type { CacheSizes } from './blocks.js';
@@ -49,6 +50,20 @@ function clampGrid(values: number[], extent: number): number[] {
   return cover === undefined ? below : [...below, cover];
 }
 
+/**
+ * kc values that cut k into the same number of passes run the same equal-depth passes (packedDepth): one point
+ * each, the smallest value standing for the others (which covers clampGrid's kc ≥ k as one pass).
+ */
+function depthGrid(values: number[], k: number): number[] {
+  const passes = new Set<number>();
+  return values.filter((v) => {
+    const p = Math.ceil(k / v);
+    if (passes.has(p)) return false;
+    passes.add(p);
+    return true;
+  });
+}
+
 export function tilingKey(t: Tiling): string {
   return `${t.isa}:${t.mr}x${t.nr}:mc${t.mc}:kc${t.kc}:nc${t.nc}:t${t.threads}${t.sup ? ':sup' : ''}`;
 }
@@ -77,7 +92,7 @@ export class TilingSpace {
     const { m, n, k } = this.shape;
     switch (axis) {
       case 'kc':
-        return clampGrid(uniqueSorted([...KC_TARGETS, ...this.extra.kc]), k);
+        return depthGrid(uniqueSorted([...KC_TARGETS, ...this.extra.kc]), k);
       case 'mc':
         return clampGrid(uniqueSorted([...MC_TARGETS, ...this.extra.mc].map((v) => roundToMultiple(v, t.mr))), m);
       case 'nc':
@@ -93,7 +108,10 @@ export class TilingSpace {
       const grid = this.values(axis, t);
       return grid.find((v) => v >= value) ?? grid[grid.length - 1];
     };
-    return { ...t, mc: snap('mc', t.mc), kc: snap('kc', t.kc), nc: snap('nc', t.nc) };
+    // kc: the grid value cutting k into as many passes, which runs the same passes (packedDepth).
+    const passes = (kc: number) => Math.ceil(this.shape.k / kc);
+    const kc = this.values('kc', t).find((v) => passes(v) === passes(t.kc)) ?? snap('kc', t.kc);
+    return { ...t, mc: snap('mc', t.mc), kc, nc: snap('nc', t.nc) };
   }
 
   /** False for blocks that overflow their cache level by more than `overflow` (see the file comment). */
