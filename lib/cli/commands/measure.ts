@@ -92,8 +92,8 @@ export function register(program: Command): void {
     .passThroughOptions()
     .action(async (command: string[], opts: { idle: string; cpu: string; gpu: string; domains?: string; wattsPerCore?: string; json?: string }) => {
       if (opts.json) refuseOverwritingStore(resolve(opts.json), '--json'); // before the command runs
-      const idleSeconds = Number(opts.idle);
-      if (!Number.isFinite(idleSeconds) || idleSeconds < 0) throw invalidOption('--idle', 'a number of seconds >= 0', opts.idle);
+      const idleSeconds = numberText('--idle', opts.idle);
+      if (idleSeconds < 0) throw invalidOption('--idle', 'a number of seconds >= 0', opts.idle);
       const meters: MeterOptions = { cpu: opts.cpu as MeterOptions['cpu'], gpu: opts.gpu as MeterOptions['gpu'] };
       if (opts.domains !== undefined) meters.domains = parseDomainList(opts.domains);
       if (opts.wattsPerCore !== undefined) meters.wattsPerCore = numberText('--watts-per-core', opts.wattsPerCore);
