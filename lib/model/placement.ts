@@ -53,6 +53,14 @@ export function place(levels: readonly CacheLevelProfile[], below: Occupancy, se
   for (const key of ['occupied', 'singularOccupied', 'effective'] as const) finiteNumber(`below.${key}`, below[key], 0);
   if (!isPlainObject(set)) throw invalidOption('set', 'an object { replicated, distributed } of bytes', set, 'type');
   for (const key of ['replicated', 'distributed'] as const) finiteNumber(`set.${key}`, set[key], 0);
+  return placeSet(levels, below, set);
+}
+
+/**
+ * `place` on arguments already checked: placeWorkingSets checks the levels once per run, then places its
+ * working sets (one per layer and four more) on them, over every run a fit reads.
+ */
+export function placeSet(levels: readonly CacheLevelProfile[], below: Occupancy, set: WorkingSetBytes): Placement {
   const singular = set.replicated + set.distributed;
   let previouslyOccupied = below.occupied;
   let previouslySingular = below.singularOccupied;

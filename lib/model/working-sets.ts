@@ -9,7 +9,7 @@
  */
 import { invalidOption } from '../errors.js';
 import { integerIn, isPlainObject } from '../validate.js';
-import { EMPTY, place, type Occupancy, type Placement, type WorkingSetBytes } from './placement.js';
+import { checkLevels, EMPTY, placeSet, type Occupancy, type Placement, type WorkingSetBytes } from './placement.js';
 import type { CacheLevelProfile } from './profiles.js';
 import { workingSets as networkWorkingSets, type Network } from '../networks.js';
 
@@ -60,6 +60,7 @@ export function workingSets(run: RunShape): WorkingSets {
 }
 
 export function placeWorkingSets(levels: readonly CacheLevelProfile[], run: RunShape): PlacedWorkingSets {
+  checkLevels(levels);
   if (!isPlainObject(run)) throw invalidOption('run', 'an object { fullWidths, numFreeParameters, batchSize, nObservations }', run, 'type');
   const widths = run.fullWidths;
   if (!Array.isArray(widths) || widths.length < 2) {
@@ -71,15 +72,15 @@ export function placeWorkingSets(levels: readonly CacheLevelProfile[], run: RunS
   integerIn('run.batchSize', run.batchSize, 1);
   integerIn('run.nObservations', run.nObservations, 1);
   const sets = workingSets(run);
-  const l = sets.l.map((set) => place(levels, EMPTY, set));
+  const l = sets.l.map((set) => placeSet(levels, EMPTY, set));
   // The study takes the maximum of each occupancy measure over layers separately.
   const lMax: Occupancy = {
     occupied: Math.max(0, ...l.map((p) => p.occupied)),
     singularOccupied: Math.max(0, ...l.map((p) => p.singularOccupied)),
     effective: Math.max(0, ...l.map((p) => p.effective)),
   };
-  const f = place(levels, lMax, sets.f);
-  const b = place(levels, lMax, sets.b);
-  const d = place(levels, b, sets.d);
+  const f = placeSet(levels, lMax, sets.f);
+  const b = placeSet(levels, lMax, sets.b);
+  const d = placeSet(levels, b, sets.d);
   return { sets, l, lMax, f, b, d };
 }
