@@ -472,8 +472,15 @@ int main() {
     GradientCheck("dense relu + softmax/CCE", Spec(5, {6, 4}, {false, false}, Head::SoftmaxCce), 4);
     GradientCheck("residual relu + softmax/CCE", Spec(3, {5, 5, 5, 5, 3}, {false, true, true, true, false}, Head::SoftmaxCce), 5);
     GradientCheck("residual relu + sigmoid/MSE", Spec(4, {6, 6, 2}, {false, true, false}, Head::SigmoidMse), 3);
+    // One output unit: its backward pass and the mask sweep below it run fused (OutputUnitBackward).
+    GradientCheck("residual relu + one sigmoid/MSE unit", Spec(4, {6, 6, 6, 1}, {false, true, true, false}, Head::SigmoidMse), 5);
+    GradientCheck("one relu layer + one sigmoid/BCE unit", Spec(3, {5, 1}, {false, false}, Head::SigmoidBce), 4);
     FloatMatchesDouble(Spec(37, {70, 70, 70, 10}, {false, true, true, false}, Head::SoftmaxCce), 45);
     FloatMatchesDouble(Spec(13, {50, 33, 1}, {false, false, false}, Head::SigmoidBce), 64);
+    // The fused one-unit backward over several column blocks with a tail (150 = 9 vectors of 16 + 6),
+    // with a residual layer below the unit, and rows narrower than a vector.
+    FloatMatchesDouble(Spec(7, {150, 150, 1}, {false, true, false}, Head::SigmoidMse), 37);
+    FloatMatchesDouble(Spec(5, {3, 1}, {false, false}, Head::SigmoidBce), 19);
     FloatMatchesDouble(Spec(9, {40, 3}, {false, false}, Head::SigmoidMse), 31);
     SigmoidHeadAccuracy();
     SoftmaxLossFromProbabilities();

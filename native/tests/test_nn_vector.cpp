@@ -1,5 +1,5 @@
 // The AVX-512 and AVX2 bodies of the training step's elementwise work (Adam, the ReLU mask with the bias
-// gradient) must give bit-identical results to their scalar loops, so a run's losses do not depend on
+// gradient, the fused one-unit output backward) must give bit-identical results to their scalar loops, so a run's losses do not depend on
 // the CPU's ISA. Lengths cover the 8/16-lane blocks and every tail; values include zeros, −0 and NaN. The
 // sigmoid heads likewise, with logits across exp's whole range, saturation, ±0 and NaN.
 #include <cmath>
@@ -38,6 +38,8 @@ bool SameBits(const std::vector<float>& a, const std::vector<float>& b) {
 
 using AdamBody = int64_t (*)(const AdamFactors<float>&, const float*, float*, float*, float*, int64_t, int64_t);
 using MaskBody = void (*)(float*, const float*, int64_t, int64_t, float*);
+using OutputUnitBody = void (*)(const float*, const float*, const float*, const float*, int64_t, int64_t, float*, float*,
+                                float*, float*, float*);
 
 void AdamVector(const char* isa, AdamBody body, int64_t lanes) {
   for (const int64_t n : {1, 15, 16, 17, 1000, 1031}) {
@@ -70,6 +72,27 @@ void MaskAndBias(const char* isa, MaskBody body) {
       MaskAndBiasGradientScalar(gs.data(), masked ? a.data() : nullptr, m, width, dbs.data());
       EXPECT(SameBits(g, gs) && SameBits(db, dbs), "%s mask+bias width=%lld masked=%d: vector == scalar", isa,
              static_cast<long long>(width), masked);
+    }
+}
+
+// Every column block and tail, with the hidden layer plain (its ReLU output is the unit's input) and
+// residual (a separate ReLU output, and the skip's gradient written).
+void OutputUnit(const char* isa, OutputUnitBody body) {
+  for (const int64_t width : {1, 2, 6, 10, 14, 16, 59, 64, 150, 701})
+    for (const bool residual : {false, true}) {
+      const int64_t m = 37;
+      const auto g = Random(m, -1, 1), h = Random(m * width, -1, 1), w = Random(width, -1, 1);
+      auto a = residual ? Random(m * width, -1, 1) : h;
+      a[0] = -0.0f, a[1 % a.size()] = 0.0f, a[2 % a.size()] = std::nanf("");
+      std::vector<float> dw(width, 5.0f), dz(m * width, 9.0f), skip(m * width, 3.0f), db(width, 123.0f), db_unit(1, 8.0f);
+      auto dws = dw, dzs = dz, skips = skip, dbs = db, db_units = db_unit;
+      float* skip_out = residual ? skip.data() : nullptr;
+      body(g.data(), h.data(), a.data(), w.data(), m, width, dw.data(), db_unit.data(), dz.data(), skip_out, db.data());
+      OutputUnitBackwardScalar(g.data(), h.data(), a.data(), w.data(), m, width, dws.data(), db_units.data(), dzs.data(),
+                               residual ? skips.data() : nullptr, dbs.data());
+      EXPECT(SameBits(dw, dws) && SameBits(db_unit, db_units) && SameBits(dz, dzs) && SameBits(skip, skips) &&
+                 SameBits(db, dbs),
+             "%s output unit width=%lld residual=%d: vector == scalar", isa, static_cast<long long>(width), residual);
     }
 }
 
@@ -119,12 +142,14 @@ int main() {
   if (cpu.UsableAvx512()) {
     AdamVector("avx512", AdamUpdateAvx512, 16);
     MaskAndBias("avx512", MaskAndBiasGradientAvx512);
+    OutputUnit("avx512", OutputUnitBackwardAvx512);
     SigmoidHead("avx512", HeadBodiesAvx512(), 16);
   } else {
     std::printf("avx512 bodies not checked: this CPU has no usable AVX-512\n");
   }
   AdamVector("avx2", AdamUpdateAvx2, 8);
   MaskAndBias("avx2", MaskAndBiasGradientAvx2);
+  OutputUnit("avx2", OutputUnitBackwardAvx2);
   SigmoidHead("avx2", HeadBodiesAvx2(), 8);
   std::printf("%d checks, %d failures\n", checks, failures);
   return failures == 0 ? 0 : 1;

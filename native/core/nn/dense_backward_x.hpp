@@ -1,4 +1,4 @@
-// MaskAndBiasGradient's vector body written once for a vector type V (common/simd_avx512.hpp's Zmm,
+// MaskAndBiasGradient's and OutputUnitBackward's vector bodies written once for a vector type V (common/simd_avx512.hpp's Zmm,
 // simd_avx2.hpp's Ymm); only the ISA files include it. The column sums ∂b live in registers, up to 8
 // vectors of columns at a time, across all m rows, and are stored once: accumulating them in memory row
 // by row chains every row on a store-to-load forward (and AVX-512 masked stores do not forward on Zen,
@@ -8,6 +8,7 @@
 // scalar loop (AVX2's masked moves are slow on AMD).
 #pragma once
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 
 namespace mlpe::nn {
@@ -81,6 +82,81 @@ void MaskAndBiasGradientX(float* g, const float* relu_out, int64_t m, int64_t wi
       sum += x;
     }
     db[j] = sum;
+  }
+}
+
+// OutputUnitBackward over columns [j0, j0 + vecs·L) of the hidden layer, the last vector under `tail` when
+// `masked`: the unit's weights, ∂w and ∂b stay in registers across all m rows (3 registers a vector, so
+// AVX-512 takes 8 vectors at a time and AVX2 4). Only dz and skip are stored, and no load reads them,
+// so masked stores cannot stall a load here.
+template <class V, int kBlock>
+void OutputUnitBlock(const float* g, const float* h, const float* relu_out, const float* w, int64_t m, int64_t width,
+                     float* dw, float* dz, float* skip, float* db, int64_t j0, int vecs, bool masked,
+                     typename V::Mask tail) {
+  using R = typename V::Reg;
+  constexpr int64_t L = V::kLanes;
+  const int tail_v = masked ? vecs - 1 : -1;
+  const auto load = [&](const float* p, int v) { return v == tail_v ? V::MaskLoad(tail, p) : V::Load(p); };
+  const auto store = [&](float* p, int v, R x) {
+    if (v == tail_v) V::MaskStore(p, tail, x);
+    else V::Store(p, x);
+  };
+  R wv[kBlock], dwv[kBlock], dbv[kBlock];
+#pragma GCC unroll 8
+  for (int v = 0; v < kBlock; ++v) {
+    wv[v] = v < vecs ? load(w + j0 + v * L, v) : V::Zero();
+    dwv[v] = dbv[v] = V::Zero();
+  }
+  for (int64_t r = 0; r < m; ++r) {
+    const R gr = V::Set1(g[r]);
+    const int64_t row = r * width + j0;
+#pragma GCC unroll 8
+    for (int v = 0; v < kBlock; ++v) {
+      if (v >= vecs) break;
+      const int64_t i = row + v * L;
+      dwv[v] = V::Fmadd(load(h + i, v), gr, dwv[v]);
+      R d = V::Mul(gr, wv[v]);
+      if (skip) store(skip + i, v, d);
+      d = V::ZeroUnlessPositive(load(relu_out + i, v), d);
+      store(dz + i, v, d);
+      dbv[v] = V::Add(dbv[v], d);
+    }
+  }
+#pragma GCC unroll 8
+  for (int v = 0; v < kBlock; ++v) {
+    if (v >= vecs) break;
+    store(dw + j0 + v * L, v, dwv[v]);
+    store(db + j0 + v * L, v, dbv[v]);
+  }
+}
+
+// kMaskedTail as for MaskAndBiasGradientX: without it the last width % lanes columns take the scalar loop.
+template <class V, bool kMaskedTail>
+void OutputUnitBackwardX(const float* g, const float* h, const float* relu_out, const float* w, int64_t m,
+                         int64_t width, float* dw, float* db_unit, float* dz, float* skip, float* db) {
+  constexpr int kBlock = V::kLanes >= 16 ? 8 : 4;
+  constexpr int64_t L = V::kLanes;
+  float sum = 0.0f;
+  for (int64_t r = 0; r < m; ++r) sum += g[r];
+  *db_unit = sum;
+  const int64_t vector_cols = kMaskedTail ? width : width / L * L;
+  for (int64_t j0 = 0; j0 < vector_cols; j0 += kBlock * L) {
+    const int64_t cols = std::min<int64_t>(kBlock * L, vector_cols - j0);
+    const int vecs = static_cast<int>((cols + L - 1) / L);
+    OutputUnitBlock<V, kBlock>(g, h, relu_out, w, m, width, dw, dz, skip, db, j0, vecs, cols % L != 0,
+                               V::Tail(static_cast<int>(cols % L)));
+  }
+  for (int64_t j = vector_cols; j < width; ++j) {  // AVX2's last width % 8 columns
+    float dwj = 0.0f, dbj = 0.0f;
+    for (int64_t r = 0; r < m; ++r) {
+      const int64_t i = r * width + j;
+      dwj = std::fma(h[i], g[r], dwj);
+      const float d = g[r] * w[j];
+      if (skip) skip[i] = d;
+      dz[i] = relu_out[i] > 0.0f ? d : 0.0f;
+      dbj += dz[i];
+    }
+    dw[j] = dwj, db[j] = dbj;
   }
 }
 

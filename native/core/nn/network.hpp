@@ -10,6 +10,8 @@
 //   ∂b_l = column sums of dZ       (the same sweep, nn/dense_backward.hpp)
 //   ∂W_l = H_{l−1}ᵀ·dZ             (GEMM, A transposed)
 //   ∂L/∂H_{l−1} = dZ·W_lᵀ (+ G)    (GEMM, B transposed; the skip enters as beta = 1 on a copy of G)
+// A one-unit output layer (binary and regression heads) and the sweep of the layer below it run as one
+// pass instead (OutputUnitBackward): its three products are each too small to pay for a GEMM call.
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -53,6 +55,7 @@ class Network {
       if (spec_.residual[l]) relu_out_[l].assign(max_batch * spec_.widths[l], T(0));
     }
     logits_.assign(max_batch * spec_.outputs(), T(0));
+    output_grad_.assign(max_batch * spec_.outputs(), T(0));
     grad_a_.assign(max_batch * widest_, T(0));
     grad_b_.assign(max_batch * widest_, T(0));
   }
@@ -60,7 +63,7 @@ class Network {
   // The floats the constructor allocates: parameters, gradients and two Adam moments, then the activation
   // and gradient buffers for max_batch rows.
   static int64_t BufferElements(const NetworkSpec& spec, int64_t max_batch) {
-    int64_t rows_wide = spec.outputs() + 2 * *std::max_element(spec.widths.begin(), spec.widths.end());
+    int64_t rows_wide = 2 * spec.outputs() + 2 * *std::max_element(spec.widths.begin(), spec.widths.end());
     for (int l = 0; l < spec.depth(); ++l) rows_wide += spec.widths[l] * (spec.residual[l] ? 2 : 1);
     return 4 * spec.NumFreeParameters() + max_batch * rows_wide;
   }
@@ -126,19 +129,36 @@ class Network {
                       const gemm::Tiling& tiling) {
     const int depth = spec_.depth();
     const int64_t n = spec_.outputs();
-    T* g = grad_a_.data() + row0 * widest_;       // ∂L/∂(this layer's output), then dZ in place
-    T* g_prev = grad_b_.data() + row0 * widest_;  // ∂L/∂(previous layer's output)
+    T* g = output_grad_.data() + row0 * n;         // ∂L/∂(this layer's output), then dZ in place
+    T* g_prev = grad_a_.data() + row0 * widest_;  // ∂L/∂(previous layer's output)
+    T* g_spare = grad_b_.data() + row0 * widest_;
     const double loss = LossAndGradient(spec_.head, logits_.data() + row0 * n, probabilities() + row0 * n, y + row0 * n,
                                         m, n, g, batch_rows);
-    for (int l = depth - 1; l >= 0; --l) {
+    int l = depth - 1;
+    bool masked = false;  // whether g already holds dZ, and grads the layer's ∂b (and its skip is in g_prev)
+    if (n == 1) {
+      // The one-unit output layer and the mask sweep below it in one pass (dense_backward.hpp).
+      const int64_t width = spec_.widths[l - 1];
+      const bool residual = spec_.residual[l - 1];
+      const T* relu_out = (residual ? relu_out_[l - 1].data() : outputs_[l - 1].data()) + row0 * width;
+      OutputUnitBackward(g, outputs_[l - 1].data() + row0 * width, relu_out, kernel(l), m, width,
+                         grads + kernel_offset_[l], grads + bias_offset_[l], g_prev, residual ? g_spare : nullptr,
+                         grads + bias_offset_[l - 1]);
+      g = g_prev, g_prev = g_spare, masked = true;
+      --l;
+    }
+    for (; l >= 0; --l) {
       const int64_t fan_in = spec_.FanIn(l), width = spec_.widths[l];
       const T* in = (l == 0 ? x : outputs_[l - 1].data()) + row0 * fan_in;
-      const T* relu_out = nullptr;  // the output layer's G is already ∂L/∂Z
-      if (l < depth - 1) {
-        if (spec_.residual[l]) std::memcpy(g_prev, g, sizeof(T) * m * width);  // the skip's gradient
-        relu_out = (spec_.residual[l] ? relu_out_[l].data() : outputs_[l].data()) + row0 * width;
+      if (!masked) {
+        const T* relu_out = nullptr;  // the output layer's G is already ∂L/∂Z
+        if (l < depth - 1) {
+          if (spec_.residual[l]) std::memcpy(g_prev, g, sizeof(T) * m * width);  // the skip's gradient
+          relu_out = (spec_.residual[l] ? relu_out_[l].data() : outputs_[l].data()) + row0 * width;
+        }
+        MaskAndBiasGradient(g, relu_out, m, width, grads + bias_offset_[l]);
       }
-      MaskAndBiasGradient(g, relu_out, m, width, grads + bias_offset_[l]);
+      masked = false;
       GemmCall<T> dw;  // ∂W = inᵀ·dZ
       dw.trans_a = true;
       dw.m = fan_in, dw.n = width, dw.k = m;
@@ -155,7 +175,9 @@ class Network {
         dx.beta = spec_.residual[l] ? T(1) : T(0);
         dx.c = g_prev, dx.ldc = fan_in;
         GemmFor<T>::Run(dx, tiling);
-        std::swap(g, g_prev);
+        // The output layer's G sits in its own buffer; from then on the two ping-pong buffers alternate.
+        if (l == depth - 1) g = g_prev, g_prev = g_spare;
+        else std::swap(g, g_prev);
       }
     }
     return loss;
@@ -196,6 +218,7 @@ class Network {
   std::vector<std::vector<T>> outputs_;   // H_l per layer (the last holds the probabilities)
   std::vector<std::vector<T>> relu_out_;  // A_l, only for residual layers (H_l = A_l + H_{l−1})
   std::vector<T> logits_;
+  std::vector<T> output_grad_;            // ∂L/∂Z of the output layer, max_batch × outputs
   std::vector<T> grad_a_, grad_b_;        // ping-pong ∂L/∂H, max_batch × widest (a row range at row0·widest)
   int64_t step_ = 0;
 };
