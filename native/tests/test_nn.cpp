@@ -403,8 +403,9 @@ void SigmoidHeadAccuracy() {
   EXPECT(worst_loss < 6e-7, "BCE loss within a few ulp: worst relative error %g", worst_loss);
   EXPECT(p[18] == 1.0f && p[19] < 1e-37f && p[20] == 1.0f && p[21] == 0.0f, "saturation: σ(100)=%g σ(−100)=%g σ(±1e30)=%g %g",
          p[18], p[19], p[20], p[21]);
-  // MSE: the float error e = p − y squared and summed in double, as head.hpp's reference loop does;
-  // gradient ((2/(n·m))·e)·p·(1 − p).
+  // MSE: the float error e = p − y squared and summed in double, as head.hpp's reference loop does (one
+  // output: in four running sums, so equal to the sequential sum up to double rounding); gradient
+  // ((2/(n·m))·e)·p·(1 − p).
   const double mse = SigmoidLossAndGradient(Head::SigmoidMse, z.data(), p.data(), y.data(), count, 1, dz.data(), 0);
   double want_mse = 0;
   bool grads = true;
@@ -414,7 +415,7 @@ void SigmoidHeadAccuracy() {
     want_mse += static_cast<double>(e) * e;
     grads &= dz[i] == scale * e * p[i] * (1.0f - p[i]);
   }
-  EXPECT(mse == want_mse, "MSE sum %.17g, reference loop %.17g", mse, want_mse);
+  EXPECT(std::fabs(mse - want_mse) <= 1e-14 * want_mse, "MSE sum %.17g, reference loop %.17g", mse, want_mse);
   EXPECT(grads, "MSE gradients as the reference loop computes them");
   const float nan = std::nanf("");
   float zn = nan, pn = 0, yn = 1, dn = 0;

@@ -91,11 +91,28 @@ double SigmoidLossAndGradient(Head head, const float* z, const float* p, const f
   for (int64_t begin = 0; begin < count; begin += kChunk) {
     const int64_t len = std::min(kChunk, count - begin);
     Terms(head, z + begin, p + begin, y + begin, len, scale, terms, dz ? dz + begin : nullptr);
+    if (n == 1) {
+      // One value per row: four running sums, so the double adds do not wait on one another in a chain
+      // (a fixed order all the same: the loss repeats exactly for a given minibatch).
+      double sums[4] = {0, 0, 0, 0};
+      int64_t i = 0;
+      for (; i + 4 <= len; i += 4)
+        for (int s = 0; s < 4; ++s) {
+          const double t = terms[i + s];
+          sums[s] += head == Head::SigmoidBce ? t : t * t;
+        }
+      for (; i < len; ++i) {
+        const double t = terms[i];
+        sums[0] += head == Head::SigmoidBce ? t : t * t;
+      }
+      total += (sums[0] + sums[1]) + (sums[2] + sums[3]);
+      continue;
+    }
     for (int64_t i = 0; i < len; ++i) {
       const double t = terms[i];
       row += head == Head::SigmoidBce ? t : t * t;
       if (++column < n) continue;
-      if (n > 1) row /= static_cast<double>(n);  // x / 1 == x: one-output heads skip the division
+      row /= static_cast<double>(n);
       total += row;
       row = 0, column = 0;
     }
