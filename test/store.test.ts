@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -117,6 +117,19 @@ describe('store: schema, idempotent writes, Parquet', () => {
     expect(await check.query(`SELECT run_id, energy, widths FROM read_parquet('${join(dir, 'pq', 'runs.parquet')}')`)).toEqual([{ run_id: 'p', energy: 1.5, widths: [4, 1] }]);
     expect(await check.query(`SELECT test_loss FROM read_parquet('${join(dir, 'pq', 'epochs.parquet')}')`)).toEqual([{ test_loss: 0.25 }]);
     expect(report.skipped.map((x: { table: string }) => x.table)).toContain('slurm_tasks');
+  });
+  it('a table DuckDB cannot write is a STORE_ERROR naming the file, not a raw DuckDB error', async () => {
+    const dir = tmp();
+    const s = await open(join(dir, 'r.duckdb'));
+    mkdirSync(join(dir, 'pq', 'epochs.parquet'), { recursive: true }); // a folder where a table's file goes
+    try {
+      await expect(s.exportParquet(join(dir, 'pq'))).rejects.toMatchObject({
+        code: 'STORE_ERROR',
+        message: expect.stringMatching(/Writing table epochs to .*epochs\.parquet failed: .*is not a folder or held open/),
+      });
+    } finally {
+      s.close();
+    }
   });
   it('exports slurm_tasks when a merge of a Slurm job wrote it', async () => {
     const dir = tmp();

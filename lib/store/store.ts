@@ -229,7 +229,11 @@ export class ResultStore {
     const files: string[] = [];
     for (const name of [...Object.keys(TABLES), 'experiments', ...extra]) {
       const file = join(out, `${name}.parquet`);
-      await this.connection.run(`COPY (SELECT * FROM ${name}) TO '${file.replace(/'/g, "''")}' (FORMAT parquet)`);
+      try {
+        await this.connection.run(`COPY (SELECT * FROM ${name}) TO '${file.replace(/'/g, "''")}' (FORMAT parquet)`);
+      } catch (error) {
+        throw new MlpEnergyError('STORE_ERROR', `Writing table ${name} to ${file} failed: ${(error as Error).message}. Check that ${out} is a writable folder with free space and that ${file} is not a folder or held open.`, { cause: error });
+      }
       files.push(file);
     }
     return files;
