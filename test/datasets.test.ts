@@ -185,6 +185,8 @@ describe('synthetic stand-ins and the split', () => {
     expect(() => synthesize({ ...spec, inputs: NaN })).toThrow(bad(/for spec\.inputs but received NaN/));
     expect(() => synthesize({ ...spec, task: 'ranking' as never })).toThrow(bad(/"classification", "regression" for spec\.task but received "ranking"/));
     expect(() => synthesize(spec, NaN)).toThrow(bad(/for seed but received NaN/));
+    // More values than one Float32Array holds: refused before anything is allocated.
+    expect(() => synthesize({ ...spec, rows: 2 ** 40 })).toThrow(bad(/an integer between 1 and \d+ for spec\.rows but received 1099511627776/));
     const data = synthesize(spec);
     expect(() => splitRows(null as never, 0)).toThrow(bad(/for data but received null/));
     expect(() => splitRows({ ...data, rows: 20 }, 0)).toThrow(bad(/length 60 for data\.x but received Float32Array of length 30/));
