@@ -51,7 +51,10 @@ describe('GemmMeter', () => {
   it('fails clearly when the meters cannot read a CPU domain', async () => {
     const meters: WindowMeters<null> = { begin: () => null, end: () => ({ seconds: 1, cpuJ: null, estimated: false }) };
     const meter = new GemmMeter(meters, () => {}, { minWindowS: 1e-6 });
-    await expect(meter.sample({ orientation: 'NN', m: 2, n: 2, k: 2 }, tiling)).rejects.toThrow(/could not read a CPU domain/);
+    await expect(meter.sample({ orientation: 'NN', m: 2, n: 2, k: 2 }, tiling)).rejects.toMatchObject({
+      code: 'METER_READ_FAILED',
+      message: expect.stringMatching(/could not read a CPU domain during a tuning window\. Run `mlp-energy info`/),
+    });
   });
 });
 

@@ -4,6 +4,7 @@
  * shape on its first sample, so every tiling of a shape is measured over the same work and each window lasts at
  * least `minWindowS` — far above the meter's read cost and resolution.
  */
+import { MlpEnergyError } from '../errors.js';
 import type { Tiling } from '../tiling.js';
 import type { Sample, TuneMeter } from './meter.js';
 import { shapeKey, transposes, type GemmShape } from './shapes.js';
@@ -73,7 +74,10 @@ export class GemmMeter implements TuneMeter {
     for (let i = 0; i < p.calls; i++) this.gemm(p.operands, tiling);
     const e = this.meters.end(window);
     if (e.cpuJ === null) {
-      throw new Error('the energy meters could not read a CPU domain during a tuning window; see `mlp-energy info`');
+      throw new MlpEnergyError(
+        'METER_READ_FAILED',
+        'The energy meters could not read a CPU domain during a tuning window. Run `mlp-energy info` to see which energy sources are readable and why the others are not.',
+      );
     }
     // Yield to the event loop between windows so a long search does not starve timers and signals.
     await new Promise((resolve) => setImmediate(resolve));
