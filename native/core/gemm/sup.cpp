@@ -57,6 +57,14 @@ void ThinTiles(const Args& g, const MicroKernel& ukr, int64_t row_begin, int64_t
 
 namespace {
 
+// `count` rows in the fewest tiles of at most `most`, their heights differing by at most one: the first
+// count % tiles tiles are one row taller.
+struct BalancedTiles {
+  BalancedTiles(int64_t count, int64_t most) : tiles((count + most - 1) / most), base(count / tiles), taller(count % tiles) {}
+  int64_t Height(int64_t tile) const { return base + (tile < taller ? 1 : 0); }
+  int64_t tiles, base, taller;
+};
+
 // Rows [row_begin, row_end) × micro-panel columns [j_begin, j_end) of C on one thread. Edge tiles take
 // the kernel of their height with masked columns, so A is never packed; a few columns past C's last whole
 // vector go to the thin kernels.
@@ -68,6 +76,7 @@ void SupTiles(const Args& g, const Tiling& t, const MicroKernel& ukr, int64_t ro
     ThinTiles(g, ukr, row_begin, row_end, j_end, thin);
   }
   const int mr = t.mr, nr = t.nr;
+  const BalancedTiles row_tiles(row_end - row_begin, mr);
   const int64_t kc = std::min<int64_t>(t.kc, g.k);
   float* b_panel = sup_b.Reserve(static_cast<size_t>(nr * kc));
   const SupKernelFn* kernels = g.trans_a ? ukr.sup_cols : ukr.sup_rows;
@@ -87,11 +96,13 @@ void SupTiles(const Args& g, const Tiling& t, const MicroKernel& ukr, int64_t ro
         PackB(g, pc, j, k_cur, tile.cols, nr, 0, 1, b_panel, t.isa);
         b = b_panel, ldb = nr;
       }
-      // ir loop: A read in place.
-      for (int64_t i = row_begin; i < row_end; i += mr) {
-        const int rows = static_cast<int>(std::min<int64_t>(mr, row_end - i));
+      // ir loop: A read in place, in tiles of balanced height (13 rows as 7 + 6, not 12 + 1): a tile of
+      // 1–3 rows has too few accumulators to hide the FMA latency and costs about as much as a full one.
+      for (int64_t t_i = 0, i = row_begin; i < row_end; ++t_i) {
+        const int rows = static_cast<int>(row_tiles.Height(t_i));
         const float* a = g.trans_a ? g.a + pc * g.lda + i : g.a + i * g.lda + pc;
         kernels[rows](k_cur, a, g.lda, b, ldb, g.c + i * g.ldc + j, g.ldc, tile);
+        i += rows;
       }
     }
   }
