@@ -25,6 +25,7 @@
 #include "gemm/kernels.hpp"
 #include "gemm/macro_kernel.hpp"
 #include "gemm/sup.hpp"
+#include "gemm/transposed_c.hpp"
 #include "gemm/tiling.hpp"
 #include "count_allocations.hpp"
 #include "expect.hpp"
@@ -173,6 +174,13 @@ void Correctness() {
           Run({bool(tt & 1), bool(tt & 2), 203, n, 95, 0.5f, tt == 1 ? 1.5f : 0.0f, tt == 2 ? 3 : 0, tt != 3, tt != 0}, t);
         Run({bool(tt & 1), bool(tt & 2), 1500, 10, 700, 1.0f, tt == 1 ? 1.5f : 0.0f, tt == 2 ? 3 : 0, true, tt != 0}, t);
       }
+      // Narrow C by its transpose (transposed_c.hpp, where sup is on and the model says it pays): A stored
+      // k×m, B k×n; n up to past one AVX-512 vector (two 16-column blocks of the transposing store), m
+      // with and without a last partial 16-row block, alpha, beta, padding, the epilogue.
+      Run({true, false, 182, 13, 256, 1.0f, 0.0f, 0, true, false}, t);
+      Run({true, false, 511, 23, 64, -0.5f, 1.5f, 3, true, true}, t);
+      Run({true, false, 96, 6, 40, 2.0f, 0.0f, 2, false, true}, t);
+      Run({true, false, 191, 3, 256, 1.0f, -1.0f, 0, true, true}, t);
       // Columns past C's last whole vector on the thin kernels where sup is on (34 = 2·16 + 2 and
       // 81 = 5·16 + 1, the exponential BUTTER widths; 19 = 16 + 3 and AVX2's 8 + 3 too wide for it):
       // every transpose pair, beta, the epilogue, padding, and rows split over threads; m = 1100 takes the
@@ -221,6 +229,26 @@ void Correctness() {
     EXPECT(thin(false, false, 256, 40, 40) == 0, "256×40×40 NN: thin columns %d, want 0", thin(false, false, 256, 40, 40));
     EXPECT(thin(false, false, 256, 2, 6) == 0, "256×2×6 NN: thin columns %d, want 0", thin(false, false, 256, 2, 6));
     EXPECT(thin(false, false, 256, 64, 64) == 0, "256×64×64 NN: thin columns %d, want 0", thin(false, false, 256, 64, 64));
+  }
+  // Which products go by their transpose (AVX-512, 16 lanes; every ISA with sup kernels gains where C is a
+  // few columns wide): the narrow-layer weight gradients 182×13, 191×8, 182×6, 511×23 (k = 256); not a C
+  // two vectors wide, nor one too short for full vectors of rows (34×14), nor with A stored m×k, nor with
+  // sup off.
+  if (IsaAvailable(Isa::Avx512)) {
+    Tiling t = DefaultTiling(Isa::Avx512, 1);
+    const MicroKernel& ukr = *FindMicroKernel(Isa::Avx512, t.mr, t.nr);
+    const auto pays = [&](bool ta, int64_t m, int64_t n, int64_t k) {
+      Args s;
+      s.trans_a = ta, s.m = m, s.n = n, s.k = k;
+      return TransposedPays(s, t, ukr);
+    };
+    for (const auto& [m, n] : std::vector<std::pair<int64_t, int64_t>>{{182, 13}, {191, 8}, {182, 6}, {511, 23}})
+      EXPECT(pays(true, m, n, 256), "%lld×%lld×256 TN: not by its transpose", (long long)m, (long long)n);
+    EXPECT(!pays(true, 256, 32, 256), "256×32×256 TN went by its transpose");
+    EXPECT(!pays(true, 34, 14, 256), "34×14×256 TN went by its transpose");
+    EXPECT(!pays(false, 182, 13, 256), "182×13×256 NN went by its transpose");
+    t.sup = false;
+    EXPECT(!pays(true, 182, 13, 256), "sup off: 182×13×256 TN went by its transpose");
   }
   // How a team of 2 splits a product (in micro-tiles, 12×32): a shared B panel goes by columns on ties and
   // when rows win by a sliver (256×800: 22×13 vs 11×25 tiles per thread), by rows when they halve the

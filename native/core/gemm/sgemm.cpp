@@ -17,6 +17,7 @@
 #include "gemm/pack.hpp"
 #include "gemm/pack_buffer.hpp"
 #include "gemm/sup.hpp"
+#include "gemm/transposed_c.hpp"
 
 namespace mlpe::gemm {
 
@@ -65,14 +66,8 @@ void ScaleOnly(const Args& g) {
 thread_local PackBuffer a_buffer;  // each thread's private mc×kc block of A
 thread_local PackBuffer b_buffer;  // the caller's kc×nc panel of B, shared by its team
 
-}  // namespace
-
-void sgemm(const Args& g, const Tiling& t) {
-  ValidateArgs(g);
-  Validate(t);
-  if (g.m == 0 || g.n == 0) return;
-  if (g.k == 0 || g.alpha == 0.0f) return ScaleOnly(g);
-  if (GemvApplies(g, t)) return Gemv(g, t);
+// The product of validated arguments with m, n, k > 0 and alpha != 0, on the unpacked path or the five loops.
+void Product(const Args& g, const Tiling& t) {
   const double flops = 2.0 * g.m * g.n * g.k;
   const int team = static_cast<int>(std::clamp<double>(std::floor(flops / kMinFlopsPerThread), 1, t.threads));
 
@@ -132,6 +127,18 @@ void sgemm(const Args& g, const Tiling& t) {
     // The thin columns of this thread's rows, by the thread that holds the last column panels.
     if (thin && tj == jr_w - 1 && row_begin < row_end) ThinTiles(g, ukr, row_begin, row_end, n, thin);
   });
+}
+
+}  // namespace
+
+void sgemm(const Args& g, const Tiling& t) {
+  ValidateArgs(g);
+  Validate(t);
+  if (g.m == 0 || g.n == 0) return;
+  if (g.k == 0 || g.alpha == 0.0f) return ScaleOnly(g);
+  if (GemvApplies(g, t)) return Gemv(g, t);
+  if (TransposedPays(g, t, *FindMicroKernel(t.isa, t.mr, t.nr))) return TransposedProduct(g, t, Product);
+  Product(g, t);
 }
 
 void sgemm(const Args& args) {
