@@ -53,13 +53,15 @@ struct Case {
   float alpha, beta;
   int64_t pad = 0;  // extra columns in every leading dimension
   bool bias = false, relu = false;
+  bool gate = false, sums = false;  // the backward epilogue: C ⊙ [gate > 0], then C's column sums
 };
 
 std::string Describe(const Case& c, const Tiling& t) {
   char s[256];
-  std::snprintf(s, sizeof s, "%s%s m=%lld n=%lld k=%lld alpha=%g beta=%g pad=%lld bias=%d relu=%d | %s %dx%d mc=%d kc=%d nc=%d threads=%d sup=%d",
+  std::snprintf(s, sizeof s, "%s%s m=%lld n=%lld k=%lld alpha=%g beta=%g pad=%lld bias=%d relu=%d gate=%d sums=%d | %s %dx%d mc=%d kc=%d nc=%d threads=%d sup=%d",
                 c.ta ? "T" : "N", c.tb ? "T" : "N", (long long)c.m, (long long)c.n, (long long)c.k, c.alpha, c.beta,
-                (long long)c.pad, c.bias, c.relu, IsaName(t.isa), t.mr, t.nr, t.mc, t.kc, t.nc, t.threads, t.sup);
+                (long long)c.pad, c.bias, c.relu, c.gate, c.sums, IsaName(t.isa), t.mr, t.nr, t.mc, t.kc, t.nc, t.threads,
+                t.sup);
   return s;
 }
 
@@ -69,6 +71,11 @@ void Run(const Case& c, const Tiling& t) {
   const int64_t lda = a_cols + c.pad, ldb = b_cols + c.pad, ldc = c.n + c.pad;
   std::vector<float> a = Random(a_rows * lda + 1), b = Random(b_rows * ldb + 1), cc = Random(c.m * ldc + 1);
   std::vector<float> bias = Random(c.n + 1);
+  // The gate: a ReLU output (positive, +0 and −0 where the ReLU cut, NaN once), padded like C.
+  std::vector<float> gate = Random(c.m * ldc + 1);
+  for (size_t i = 0; i < gate.size(); ++i) gate[i] = i % 3 == 0 ? (i % 2 ? 0.0f : -0.0f) : std::fabs(gate[i]);
+  if (gate.size() > 5) gate[5] = std::numeric_limits<float>::quiet_NaN();
+  std::vector<float> sums(c.n + 1, std::numeric_limits<float>::quiet_NaN());  // written, never read
   // beta == 0 must not read C: fill it with NaN so any read poisons the result.
   if (c.beta == 0.0f) std::fill(cc.begin(), cc.end(), std::numeric_limits<float>::quiet_NaN());
   const std::vector<float> c0 = cc;
@@ -78,10 +85,14 @@ void Run(const Case& c, const Tiling& t) {
   args.a = a.data(), args.lda = lda, args.b = b.data(), args.ldb = ldb, args.c = cc.data(), args.ldc = ldc;
   if (c.bias) args.epilogue.bias = bias.data();
   args.epilogue.relu = c.relu;
+  if (c.gate) args.epilogue.gate = gate.data(), args.epilogue.ldgate = ldc;
+  if (c.sums) args.epilogue.column_sums = sums.data();
   sgemm(args, t);
 
   const double u = std::ldexp(1.0, -24), gamma = (c.k + 4) * u / (1 - (c.k + 4) * u);
-  double worst = 0;
+  double worst = 0, worst_sum = 0;
+  bool gated = true;
+  std::vector<double> sum_ref(c.n, 0.0), sum_bound(c.n, 0.0);
   for (int64_t i = 0; i < c.m; ++i)
     for (int64_t j = 0; j < c.n; ++j) {
       double sum = 0, mag = 0;
@@ -97,9 +108,20 @@ void Run(const Case& c, const Tiling& t) {
       const double bound =
           gamma * (std::fabs(c.alpha) * mag + std::fabs(c.beta * cold) + (c.bias ? std::fabs(bias[j]) : 0.0)) + 1e-30;
       const double got = cc[i * ldc + j];
+      if (c.gate && !(gate[i * ldc + j] > 0.0f)) {
+        gated &= got == 0.0;
+        continue;
+      }
       const double ratio = std::isfinite(got) ? std::fabs(got - ref) / bound : INFINITY;
       worst = std::max(worst, ratio);
+      sum_ref[j] += ref;
+      sum_bound[j] += bound + (c.m + 1) * u * std::fabs(ref);  // each element's error, then the m adds
     }
+  if (c.sums)
+    for (int64_t j = 0; j < c.n; ++j)
+      worst_sum = std::max(worst_sum, std::isfinite(sums[j]) ? std::fabs(sums[j] - sum_ref[j]) / (sum_bound[j] + 1e-30) : INFINITY);
+  EXPECT(gated, "%s: a gated-out element is not 0", Describe(c, t).c_str());
+  EXPECT(worst_sum <= 1.0, "%s: column sums error/bound = %g", Describe(c, t).c_str(), worst_sum);
   // Padding columns of C beyond n must be untouched.
   bool pad_ok = true;
   for (int64_t i = 0; i < c.m; ++i)
@@ -174,6 +196,19 @@ void Correctness() {
           Run({bool(tt & 1), bool(tt & 2), 203, n, 95, 0.5f, tt == 1 ? 1.5f : 0.0f, tt == 2 ? 3 : 0, tt != 3, tt != 0}, t);
         Run({bool(tt & 1), bool(tt & 2), 1500, 10, 700, 1.0f, tt == 1 ? 1.5f : 0.0f, tt == 2 ? 3 : 0, true, tt != 0}, t);
       }
+      // The backward epilogue (gate, column sums) on every path: in the unpacked tiles' store (one thread, no
+      // thin columns), and swept after the product on the others (teams, thin columns, the five loops, gemv,
+      // the transposed product, k = 0); every transpose pair, beta, padding, bias and ReLU before it.
+      for (int tt = 0; tt < 4; ++tt) {
+        const bool ta = tt & 1, tb = tt & 2;
+        Run({ta, tb, 256, 59, 59, 1.0f, tt == 1 ? 1.0f : 0.0f, tt == 2 ? 3 : 0, tt == 3, false, true, true}, t);
+        Run({ta, tb, 97, 182, 13, 0.5f, 0.0f, 0, true, true, true, tt != 2}, t);
+        Run({ta, tb, 256, 34, 81, 1.0f, 0.0f, 1, false, false, true, true}, t);
+        Run({ta, tb, 1100, 50, 37, 1.0f, 0.0f, 0, false, false, tt != 1, true}, t);
+        Run({ta, tb, 150, 1, 31, 1.0f, 0.5f, 0, false, false, true, true}, t);
+        Run({ta, tb, 182, 6, 256, 1.0f, 0.0f, 2, false, false, true, true}, t);
+      }
+      Run({false, false, 13, 7, 0, 1.0f, 0.5f, 0, true, false, true, true}, t);
       // Narrow C by its transpose (transposed_c.hpp, where sup is on and the model says it pays): A stored
       // k×m, B k×n; n up to past one AVX-512 vector (two 16-column blocks of the transposing store), m
       // with and without a last partial 16-row block, alpha, beta, padding, the epilogue.
@@ -277,6 +312,7 @@ void Correctness() {
   Run({false, false, 5, 6, 0, 1.0f, 0.5f}, d);
   Run({false, false, 5, 6, 0, 1.0f, 0.0f, 0, true, true}, d);
   Run({false, false, 9, 9, 9, 0.0f, 2.0f}, d);
+  Run({false, false, 0, 6, 5, 1.0f, 0.0f, 0, false, false, true, true}, d);  // no rows: column sums of 0
   Run({false, false, 1, 1, 1, 1.0f, 0.0f}, d);
   Run({true, true, 1, 1, 1, 3.0f, 1.0f}, d);
   Run({false, false, 200, 3, 1, 1.0f, 0.0f}, d);
@@ -328,6 +364,11 @@ void Errors() {
   ExpectError("lda too small", "INVALID_OPTION", "lda=1", [&] { Args h = g; h.lda = 1; sgemm(h, d); });
   ExpectError("ldb too small", "INVALID_OPTION", "ldb=1", [&] { Args h = g; h.ldb = 1; sgemm(h, d); });
   ExpectError("ldc too small", "INVALID_OPTION", "ldc=1", [&] { Args h = g; h.ldc = 1; sgemm(h, d); });
+  ExpectError("ldgate too small", "INVALID_OPTION", "epilogue.ldgate=1 must be ≥ n", [&] {
+    Args h = g;
+    h.epilogue.gate = h.c, h.epilogue.ldgate = 1;
+    sgemm(h, d);
+  });
   ExpectError("null a", "INVALID_OPTION", "a and b", [&] { Args h = g; h.a = nullptr; sgemm(h, d); });
   ExpectError("NaN alpha", "INVALID_OPTION", "finite", [&] { Args h = g; h.alpha = NAN; sgemm(h, d); });
 }

@@ -51,7 +51,13 @@ struct GemmFor<double> {
         s += g.beta == 0 ? 0 : g.beta * c;
         if (g.bias) s += g.bias[j];
         if (g.relu) s = s > 0 ? s : 0;
+        if (g.gate && !(g.gate[i * g.ldgate + j] > 0)) s = 0;
         c = s;
+      }
+    if (g.column_sums)
+      for (int64_t j = 0; j < g.n; ++j) {
+        g.column_sums[j] = 0;
+        for (int64_t i = 0; i < g.m; ++i) g.column_sums[j] += g.c[i * g.ldc + j];
       }
   }
 };

@@ -12,6 +12,13 @@ namespace mlpe::gemm {
 struct Epilogue {
   const float* bias = nullptr;  // length n, added to every row of C after alpha/beta
   bool relu = false;            // max(0, ·) after the bias
+  // Backpropagation through the ReLU of the layer below: C := C ⊙ [gate > 0] after the bias and ReLU, with
+  // gate m×n at row stride ldgate ≥ n (NaN and ±0 gate to 0).
+  const float* gate = nullptr;
+  int64_t ldgate = 0;
+  // column_sums[j] := Σ_i C[i][j] of the final C, rows summed in order from 0 (the bias gradient); n
+  // floats, written, not accumulated.
+  float* column_sums = nullptr;
 };
 
 struct Args {

@@ -24,6 +24,11 @@ struct SupTile {
   float alpha = 1.0f, beta = 0.0f;  // beta == 0: C is not read (it may hold NaN)
   const float* bias = nullptr;  // bias for these columns, or nullptr
   bool relu = false;
+  // Epilogue::gate at the tile's first row and column (row stride ldgate), and Epilogue::column_sums at
+  // its first column: the tile adds its rows, in order, to the sums of the rows above it.
+  const float* gate = nullptr;
+  int64_t ldgate = 0;
+  float* column_sums = nullptr;
 };
 
 // Unpacked ("sup", BLIS's small/skinny path) variant of the tile, for `rows` ≤ mr rows: A read in place,

@@ -47,9 +47,31 @@ void ValidateArgs(const Args& g) {
     Bad("ldb=" + std::to_string(g.ldb) + " must be ≥ " + std::to_string(b_cols) + " (the row length of the stored B" +
         (g.trans_b ? ", n×k since transB" : ", k×n") + ")");
   if (g.ldc < g.n) Bad("ldc=" + std::to_string(g.ldc) + " must be ≥ n=" + std::to_string(g.n));
+  if (g.epilogue.gate && g.epilogue.ldgate < g.n)
+    Bad("epilogue.ldgate=" + std::to_string(g.epilogue.ldgate) + " must be ≥ n=" + std::to_string(g.n) +
+        " (the row length of the gate)");
   const bool product = g.m > 0 && g.n > 0 && g.k > 0;
   if (product && (!g.a || !g.b)) Bad("a and b must not be null when m, n, k > 0", ErrorKind::Type);
   if (g.m > 0 && g.n > 0 && !g.c) Bad("c must not be null when m, n > 0", ErrorKind::Type);
+}
+
+Args WithoutGate(Args g) {
+  g.epilogue.gate = nullptr, g.epilogue.column_sums = nullptr;
+  return g;
+}
+
+// The epilogue's gate and column sums over the finished C, for the paths whose store does not apply them.
+void GateAndColumnSums(const Args& g) {
+  const Epilogue& e = g.epilogue;
+  if (e.column_sums) std::fill(e.column_sums, e.column_sums + g.n, 0.0f);
+  if (!e.gate && !e.column_sums) return;
+  for (int64_t i = 0; i < g.m; ++i) {
+    float* ci = g.c + i * g.ldc;
+    for (int64_t j = 0; j < g.n; ++j) {
+      if (e.gate && !(e.gate[i * e.ldgate + j] > 0.0f)) ci[j] = 0.0f;
+      if (e.column_sums) e.column_sums[j] += ci[j];
+    }
+  }
 }
 
 // C := beta·C (beta == 0: C := 0 without reading it), then the epilogue: the whole product when k == 0
@@ -61,19 +83,22 @@ void ScaleOnly(const Args& g) {
       ci[j] = BiasRelu(g.beta == 0.0f ? 0.0f : g.beta * ci[j], g.epilogue.bias, j, g.epilogue.relu);
     }
   }
+  GateAndColumnSums(g);
 }
 
 thread_local PackBuffer a_buffer;  // each thread's private mc×kc block of A
 thread_local PackBuffer b_buffer;  // the caller's kc×nc panel of B, shared by its team
 
-// The product of validated arguments with m, n, k > 0 and alpha != 0, on the unpacked path or the five loops.
-void Product(const Args& g, const Tiling& t) {
-  const double flops = 2.0 * g.m * g.n * g.k;
+// The product of validated arguments with m, n, k > 0 and alpha != 0, on the unpacked path or the five
+// loops; returns whether the epilogue's gate and column sums were applied (see SupGemm).
+bool Product(const Args& args, const Tiling& t) {
+  const double flops = 2.0 * args.m * args.n * args.k;
   const int team = static_cast<int>(std::clamp<double>(std::floor(flops / kMinFlopsPerThread), 1, t.threads));
 
   const MicroKernel& ukr = *FindMicroKernel(t.isa, t.mr, t.nr);
   const int mr = t.mr, nr = t.nr;
-  if (SupApplies(g, t, ukr)) return SupGemm(g, t, ukr, team);
+  if (SupApplies(args, t, ukr)) return SupGemm(args, t, ukr, team);
+  const Args g = WithoutGate(args);
   // A few columns past C's last whole vector go to the thin kernels (sup.hpp), here as on the unpacked
   // path: the packed panels then end on a whole vector (256×354×865: 2 columns cost 8% of the product).
   const int thin = t.sup ? ThinColumns(g, ukr, (g.m + team - 1) / team) : 0;
@@ -127,18 +152,28 @@ void Product(const Args& g, const Tiling& t) {
     // The thin columns of this thread's rows, by the thread that holds the last column panels.
     if (thin && tj == jr_w - 1 && row_begin < row_end) ThinTiles(g, ukr, row_begin, row_end, n, thin);
   });
+  return false;
 }
+
+void ProductOnly(const Args& args, const Tiling& t) { Product(WithoutGate(args), t); }
 
 }  // namespace
 
 void sgemm(const Args& g, const Tiling& t) {
   ValidateArgs(g);
   Validate(t);
-  if (g.m == 0 || g.n == 0) return;
+  if (g.n == 0) return;
+  if (g.m == 0) return GateAndColumnSums(g);  // the sums of no rows
   if (g.k == 0 || g.alpha == 0.0f) return ScaleOnly(g);
-  if (GemvApplies(g, t)) return Gemv(g, t);
-  if (TransposedPays(g, t, *FindMicroKernel(t.isa, t.mr, t.nr))) return TransposedProduct(g, t, Product);
-  Product(g, t);
+  if (GemvApplies(g, t)) {
+    Gemv(WithoutGate(g), t);
+    return GateAndColumnSums(g);
+  }
+  if (TransposedPays(g, t, *FindMicroKernel(t.isa, t.mr, t.nr))) {
+    TransposedProduct(WithoutGate(g), t, ProductOnly);
+    return GateAndColumnSums(g);
+  }
+  if (!Product(g, t)) GateAndColumnSums(g);
 }
 
 void sgemm(const Args& args) {

@@ -98,9 +98,14 @@ void SupTiles(const Args& g, const Tiling& t, const MicroKernel& ukr, int64_t ro
       }
       // ir loop: A read in place, in tiles of balanced height (13 rows as 7 + 6, not 12 + 1): a tile of
       // 1–3 rows has too few accumulators to hide the FMA latency and costs about as much as a full one.
+      if (last && g.epilogue.column_sums) {
+        tile.column_sums = g.epilogue.column_sums + j;
+        std::fill(tile.column_sums, tile.column_sums + tile.cols, 0.0f);
+      }
       for (int64_t t_i = 0, i = row_begin; i < row_end; ++t_i) {
         const int rows = static_cast<int>(row_tiles.Height(t_i));
         const float* a = g.trans_a ? g.a + pc * g.lda + i : g.a + i * g.lda + pc;
+        if (last && g.epilogue.gate) tile.gate = g.epilogue.gate + i * g.epilogue.ldgate + j, tile.ldgate = g.epilogue.ldgate;
         kernels[rows](k_cur, a, g.lda, b, ldb, g.c + i * g.ldc + j, g.ldc, tile);
         i += rows;
       }
@@ -118,7 +123,13 @@ bool SupApplies(const Args& g, const Tiling& t, const MicroKernel& ukr) {
   return g.m <= kSupMaxM && double(g.m) * g.n * g.k <= kSupMaxVolume;
 }
 
-void SupGemm(const Args& g, const Tiling& t, const MicroKernel& ukr, int team) {
+bool SupGemm(const Args& args, const Tiling& t, const MicroKernel& ukr, int team) {
+  // The gate and the column sums go in the tiles' store when one thread runs every row (each column's sum
+  // then adds its rows in order) and no column is left to the thin kernels; else sgemm sweeps them after.
+  const bool gated = args.epilogue.gate || args.epilogue.column_sums;
+  const bool fused = gated && team == 1 && ThinColumns(args, ukr, args.m) == 0;
+  Args g = args;
+  if (gated && !fused) g.epilogue.gate = nullptr, g.epilogue.column_sums = nullptr;
   const int64_t m_iter = (g.m + t.mr - 1) / t.mr, n_iter = (g.n + t.nr - 1) / t.nr;
   int ic_ways = 1, jr_ways = 1;
   SplitTeam(team, m_iter, n_iter, /*shared_b=*/false, &ic_ways, &jr_ways);
@@ -132,6 +143,7 @@ void SupGemm(const Args& g, const Tiling& t, const MicroKernel& ukr, int team) {
     const int64_t j_end = std::min(g.n, n_iter * (tj + 1) / jr_w * t.nr);
     if (row_begin < row_end && j_begin < j_end) SupTiles(g, t, ukr, row_begin, row_end, j_begin, j_end);
   });
+  return fused;
 }
 
 }  // namespace mlpe::gemm

@@ -19,7 +19,9 @@ int ThinColumns(const Args& args, const MicroKernel& ukr, int64_t rows);
 void ThinTiles(const Args& args, const MicroKernel& ukr, int64_t row_begin, int64_t row_end, int64_t j, int w);
 
 // pc (k by kc), jr (n by nr), ir (m by mr) around the unpacked kernel, same beta/epilogue invariants.
-// A team splits the jr and ir loops into disjoint tiles of C: nothing is shared, so no barriers.
-void SupGemm(const Args& args, const Tiling& tiling, const MicroKernel& ukr, int team);
+// A team splits the jr and ir loops into disjoint tiles of C: nothing is shared, so no barriers. Returns
+// whether the epilogue's gate and column sums were applied (one thread, no thin columns); else the caller
+// applies them to C.
+bool SupGemm(const Args& args, const Tiling& tiling, const MicroKernel& ukr, int team);
 
 }  // namespace mlpe::gemm

@@ -20,8 +20,9 @@ namespace mlpe::gemm {
 
 // A register tile's store, for the packed and the unpacked kernels: rows of alpha·acc + beta·C (beta == 0:
 // C not read, it may hold NaN), then the epilogue if the tile carries one, in the order ApplyEpilogue uses
-// (+ bias, then max(x, 0)), so fused and separate epilogues agree. kVecs vectors per row; with kMasked the
-// last one is written under `tail` only.
+// (+ bias, then max(x, 0)), so fused and separate epilogues agree; then the gate and the column sums, as
+// sgemm's sweep applies them where a path has no such store. kVecs vectors per row; with kMasked the last
+// one is written under `tail` only.
 template <class V, int H, int kVecs, bool kMasked>
 inline void StoreTile(const typename V::Reg (&c0)[H], const typename V::Reg (&c1)[H], float* c, int64_t rs_c,
                          const SupTile& tile) {
@@ -32,9 +33,12 @@ inline void StoreTile(const typename V::Reg (&c0)[H], const typename V::Reg (&c1
   auto load = [&](int v, const float* p) __attribute__((always_inline)) {
     return kMasked && v == kVecs - 1 ? V::MaskLoad(tail, p) : V::Load(p);
   };
-  Reg bias[kVecs];
+  Reg bias[kVecs], sums[kVecs];
 #pragma GCC unroll 2
-  for (int v = 0; v < kVecs; ++v) bias[v] = tile.bias ? load(v, tile.bias + v * V::kLanes) : zero;
+  for (int v = 0; v < kVecs; ++v) {
+    bias[v] = tile.bias ? load(v, tile.bias + v * V::kLanes) : zero;
+    sums[v] = tile.column_sums ? load(v, tile.column_sums + v * V::kLanes) : zero;
+  }
 #pragma GCC unroll 16
   for (int i = 0; i < H; ++i) {
 #pragma GCC unroll 2
@@ -44,8 +48,18 @@ inline void StoreTile(const typename V::Reg (&c0)[H], const typename V::Reg (&c1
       Reg x = beta == 0.0f ? V::Mul(va, acc) : V::Fmadd(va, acc, V::Mul(vb, load(v, ci)));
       if (tile.bias) x = V::Add(x, bias[v]);
       if (tile.relu) x = V::Max(x, zero);
+      if (tile.gate) x = V::ZeroUnlessPositive(load(v, tile.gate + i * tile.ldgate + v * V::kLanes), x);
+      if (tile.column_sums) sums[v] = V::Add(sums[v], x);
       if (kMasked && v == kVecs - 1) V::MaskStore(ci, tail, x);
       else V::Store(ci, x);
+    }
+  }
+  if (tile.column_sums) {
+#pragma GCC unroll 2
+    for (int v = 0; v < kVecs; ++v) {
+      float* s = tile.column_sums + v * V::kLanes;
+      if (kMasked && v == kVecs - 1) V::MaskStore(s, tail, sums[v]);
+      else V::Store(s, sums[v]);
     }
   }
 }

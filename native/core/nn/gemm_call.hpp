@@ -1,5 +1,6 @@
 // The one GEMM shape the layers need, over a scalar type T: C = op(A)·op(B) + beta·C, then bias per
-// column and optional ReLU. `GemmFor<T>::Run` performs it; float runs the blocked SGEMM with the run's
+// column and optional ReLU, then optionally the ReLU derivative of the layer below (gate) and C's column
+// sums (its bias gradient). `GemmFor<T>::Run` performs it; float runs the blocked SGEMM with the run's
 // tiling, and the float64 gradient checks (native/tests) supply a plain reference for double.
 #pragma once
 #include <cstdint>
@@ -22,6 +23,9 @@ struct GemmCall {
   int64_t ldc = 0;
   const T* bias = nullptr;
   bool relu = false;
+  const T* gate = nullptr;  // C := C ⊙ [gate > 0] (ldgate apart), after bias and ReLU
+  int64_t ldgate = 0;
+  T* column_sums = nullptr;  // := the column sums of the final C
 };
 
 template <typename T>
@@ -40,6 +44,9 @@ struct GemmFor<float> {
     args.c = g.c, args.ldc = g.ldc;
     args.epilogue.bias = g.bias;
     args.epilogue.relu = g.relu;
+    args.epilogue.gate = g.gate;
+    args.epilogue.ldgate = g.ldgate;
+    args.epilogue.column_sums = g.column_sums;
     gemm::sgemm(args, tiling);
   }
 };

@@ -11,7 +11,8 @@
 //   ∂W_l = H_{l−1}ᵀ·dZ             (GEMM, A transposed)
 //   ∂L/∂H_{l−1} = dZ·W_lᵀ (+ G)    (GEMM, B transposed; the skip enters as beta = 1 on a copy of G)
 // A one-unit output layer (binary and regression heads) and the sweep of the layer below it run as one
-// pass instead (OutputUnitBackward): its three products are each too small to pay for a GEMM call.
+// pass instead (OutputUnitBackward): its three products are each too small to pay for a GEMM call. Below a
+// layer without a skip, the sweep runs in the ∂L/∂H_{l−1} product's store (Epilogue::gate, column_sums).
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -174,6 +175,12 @@ class Network {
         dx.b = kernel(l), dx.ldb = width;
         dx.beta = spec_.residual[l] ? T(1) : T(0);
         dx.c = g_prev, dx.ldc = fan_in;
+        // The layer below's sweep in the product's store, unless its skip needs the unmasked gradient.
+        masked = !spec_.residual[l - 1];
+        if (masked) {
+          dx.gate = outputs_[l - 1].data() + row0 * fan_in, dx.ldgate = fan_in;
+          dx.column_sums = grads + bias_offset_[l - 1];
+        }
         GemmFor<T>::Run(dx, tiling);
         // The output layer's G sits in its own buffer; from then on the two ping-pong buffers alternate.
         if (l == depth - 1) g = g_prev, g_prev = g_spare;
