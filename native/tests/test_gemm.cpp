@@ -285,6 +285,28 @@ void Correctness() {
     t.sup = false;
     EXPECT(!pays(true, 182, 13, 256), "sup off: 182×13×256 TN went by its transpose");
   }
+  // Where the gate and column sums run in the tiles' store: the unpacked path on one thread with no thin
+  // columns (a hidden layer's ∂L/∂H, 256×59×59 NT); not with a team, thin columns, the five loops, gemv or
+  // sup off.
+  {
+    Tiling t = DefaultTiling();
+    const MicroKernel& ukr = *FindMicroKernel(t.isa, t.mr, t.nr);
+    const auto fuses = [&](bool tb, int64_t m, int64_t n, int64_t k, int threads, bool sup) {
+      Args s;
+      s.trans_b = tb, s.m = m, s.n = n, s.k = k;
+      Tiling u = t;
+      u.threads = threads, u.sup = sup;
+      return GateFusesInStore(s, u);
+    };
+    const bool has_sup = ukr.sup_rows != nullptr;
+    EXPECT(fuses(true, 256, 59, 59, 1, true) == has_sup, "256×59×59 NT, 1 thread: fused %d", fuses(true, 256, 59, 59, 1, true));
+    EXPECT(fuses(true, 256, 59, 59, 2, true) == has_sup, "256×59×59 NT: too small for a second thread, fused");
+    EXPECT(!fuses(true, 256, 256, 256, 2, true), "256×256×256 NT on a team of 2 fused in the store");
+    EXPECT(!fuses(false, 1100, 50, 37, 1, true), "1100×50×37 (the five loops) fused in the store");
+    EXPECT(!fuses(false, 150, 1, 31, 1, true), "a gemv fused in the store");
+    EXPECT(!fuses(true, 256, 59, 59, 1, false), "sup off fused in the store");
+    if (t.isa == Isa::Avx512) EXPECT(!fuses(false, 256, 34, 81, 1, true), "256×34×81 (2 thin columns) fused in the store");
+  }
   // How a team of 2 splits a product (in micro-tiles, 12×32): a shared B panel goes by columns on ties and
   // when rows win by a sliver (256×800: 22×13 vs 11×25 tiles per thread), by rows when they halve the
   // share (one column panel); the unpacked path prefers rows on ties.

@@ -38,6 +38,7 @@ namespace mlpe::nn {
 // The float64 GEMM for the checks: the textbook triple loop.
 template <>
 struct GemmFor<double> {
+  static bool FusesGate(const GemmCall<double>&, const gemm::Tiling&) { return true; }
   static void Run(const GemmCall<double>& g, const gemm::Tiling&) {
     for (int64_t i = 0; i < g.m; ++i)
       for (int64_t j = 0; j < g.n; ++j) {

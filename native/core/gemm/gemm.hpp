@@ -42,4 +42,9 @@ void sgemm(const Args& args, const Tiling& tiling);
 // Same, with the default tiling for the best ISA this CPU offers.
 void sgemm(const Args& args);
 
+// Whether sgemm(args, tiling) applies the epilogue's gate and column sums in its tiles' store (the
+// unpacked path on one thread), rather than in a scalar sweep over C after the product: a caller with a
+// vectorised sweep of its own (training's mask-and-bias) asks for them only then.
+bool GateFusesInStore(const Args& args, const Tiling& tiling);
+
 }  // namespace mlpe::gemm

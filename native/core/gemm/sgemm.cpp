@@ -55,6 +55,12 @@ void ValidateArgs(const Args& g) {
   if (g.m > 0 && g.n > 0 && !g.c) Bad("c must not be null when m, n > 0", ErrorKind::Type);
 }
 
+// Threads for a product: one per kMinFlopsPerThread of work, at most the tiling's.
+int TeamFor(const Args& g, const Tiling& t) {
+  const double flops = 2.0 * g.m * g.n * g.k;
+  return static_cast<int>(std::clamp<double>(std::floor(flops / kMinFlopsPerThread), 1, t.threads));
+}
+
 Args WithoutGate(Args g) {
   g.epilogue.gate = nullptr, g.epilogue.column_sums = nullptr;
   return g;
@@ -92,8 +98,7 @@ thread_local PackBuffer b_buffer;  // the caller's kc×nc panel of B, shared by 
 // The product of validated arguments with m, n, k > 0 and alpha != 0, on the unpacked path or the five
 // loops; returns whether the epilogue's gate and column sums were applied (see SupGemm).
 bool Product(const Args& args, const Tiling& t) {
-  const double flops = 2.0 * args.m * args.n * args.k;
-  const int team = static_cast<int>(std::clamp<double>(std::floor(flops / kMinFlopsPerThread), 1, t.threads));
+  const int team = TeamFor(args, t);
 
   const MicroKernel& ukr = *FindMicroKernel(t.isa, t.mr, t.nr);
   const int mr = t.mr, nr = t.nr;
@@ -174,6 +179,12 @@ void sgemm(const Args& g, const Tiling& t) {
     return GateAndColumnSums(g);
   }
   if (!Product(g, t)) GateAndColumnSums(g);
+}
+
+bool GateFusesInStore(const Args& g, const Tiling& t) {
+  if (g.m <= 0 || g.n <= 0 || g.k <= 0 || g.alpha == 0.0f || GemvApplies(g, t)) return false;
+  const MicroKernel& ukr = *FindMicroKernel(t.isa, t.mr, t.nr);
+  return !TransposedPays(g, t, ukr) && SupApplies(g, t, ukr) && SupFuses(g, ukr, TeamFor(g, t));
 }
 
 void sgemm(const Args& args) {

@@ -123,11 +123,13 @@ bool SupApplies(const Args& g, const Tiling& t, const MicroKernel& ukr) {
   return g.m <= kSupMaxM && double(g.m) * g.n * g.k <= kSupMaxVolume;
 }
 
+// The gate and the column sums go in the tiles' store when one thread runs every row (each column's sum then
+// adds its rows in order) and no column is left to the thin kernels; else sgemm sweeps them after.
+bool SupFuses(const Args& g, const MicroKernel& ukr, int team) { return team == 1 && ThinColumns(g, ukr, g.m) == 0; }
+
 bool SupGemm(const Args& args, const Tiling& t, const MicroKernel& ukr, int team) {
-  // The gate and the column sums go in the tiles' store when one thread runs every row (each column's sum
-  // then adds its rows in order) and no column is left to the thin kernels; else sgemm sweeps them after.
   const bool gated = args.epilogue.gate || args.epilogue.column_sums;
-  const bool fused = gated && team == 1 && ThinColumns(args, ukr, args.m) == 0;
+  const bool fused = gated && SupFuses(args, ukr, team);
   Args g = args;
   if (gated && !fused) g.epilogue.gate = nullptr, g.epilogue.column_sums = nullptr;
   const int64_t m_iter = (g.m + t.mr - 1) / t.mr, n_iter = (g.n + t.nr - 1) / t.nr;

@@ -24,4 +24,7 @@ void ThinTiles(const Args& args, const MicroKernel& ukr, int64_t row_begin, int6
 // applies them to C.
 bool SupGemm(const Args& args, const Tiling& tiling, const MicroKernel& ukr, int team);
 
+// Whether SupGemm with this team applies the gate and column sums in its tiles' store.
+bool SupFuses(const Args& args, const MicroKernel& ukr, int team);
+
 }  // namespace mlpe::gemm

@@ -33,7 +33,12 @@ struct GemmFor;  // specialised per scalar type
 
 template <>
 struct GemmFor<float> {
-  static void Run(const GemmCall<float>& g, const gemm::Tiling& tiling) {
+  static void Run(const GemmCall<float>& g, const gemm::Tiling& tiling) { gemm::sgemm(ArgsOf(g), tiling); }
+  // Whether the product applies gate and column_sums in its store (else a scalar sweep after it).
+  static bool FusesGate(const GemmCall<float>& g, const gemm::Tiling& tiling) {
+    return gemm::GateFusesInStore(ArgsOf(g), tiling);
+  }
+  static gemm::Args ArgsOf(const GemmCall<float>& g) {
     gemm::Args args;
     args.trans_a = g.trans_a;
     args.trans_b = g.trans_b;
@@ -47,7 +52,7 @@ struct GemmFor<float> {
     args.epilogue.gate = g.gate;
     args.epilogue.ldgate = g.ldgate;
     args.epilogue.column_sums = g.column_sums;
-    gemm::sgemm(args, tiling);
+    return args;
   }
 };
 

@@ -175,12 +175,12 @@ class Network {
         dx.b = kernel(l), dx.ldb = width;
         dx.beta = spec_.residual[l] ? T(1) : T(0);
         dx.c = g_prev, dx.ldc = fan_in;
-        // The layer below's sweep in the product's store, unless its skip needs the unmasked gradient.
-        masked = !spec_.residual[l - 1];
-        if (masked) {
-          dx.gate = outputs_[l - 1].data() + row0 * fan_in, dx.ldgate = fan_in;
-          dx.column_sums = grads + bias_offset_[l - 1];
-        }
+        // The layer below's sweep in the product's store where the product runs it there, unless the layer's
+        // skip needs the unmasked gradient.
+        dx.gate = outputs_[l - 1].data() + row0 * fan_in, dx.ldgate = fan_in;
+        dx.column_sums = grads + bias_offset_[l - 1];
+        masked = !spec_.residual[l - 1] && GemmFor<T>::FusesGate(dx, tiling);
+        if (!masked) dx.gate = nullptr, dx.column_sums = nullptr;
         GemmFor<T>::Run(dx, tiling);
         // The output layer's G sits in its own buffer; from then on the two ping-pong buffers alternate.
         if (l == depth - 1) g = g_prev, g_prev = g_spare;
