@@ -22,10 +22,12 @@ namespace mlpe::gemm {
 // C not read, it may hold NaN), then the epilogue if the tile carries one, in the order ApplyEpilogue uses
 // (+ bias, then max(x, 0)), so fused and separate epilogues agree; then the gate and the column sums, as
 // sgemm's sweep applies them where a path has no such store. kVecs vectors per row; with kMasked the last
-// one is written under `tail` only.
-template <class V, int H, int kVecs, bool kMasked>
-inline void StoreTile(const typename V::Reg (&c0)[H], const typename V::Reg (&c1)[H], float* c, int64_t rs_c,
-                         const SupTile& tile) {
+// one is written under `tail` only. kBackward: the tile may carry a gate or column sums (a separate
+// instantiation, so the forward store keeps the code it had without them: two more tests per vector cost
+// short-k products ~25%).
+template <class V, int H, int kVecs, bool kMasked, bool kBackward>
+inline void StoreTileAs(const typename V::Reg (&c0)[H], const typename V::Reg (&c1)[H], float* c, int64_t rs_c,
+                        const SupTile& tile) {
   using Reg = typename V::Reg;
   const typename V::Mask tail = V::Tail(tile.cols - (kVecs - 1) * V::kLanes);
   const float beta = tile.beta;
@@ -37,7 +39,7 @@ inline void StoreTile(const typename V::Reg (&c0)[H], const typename V::Reg (&c1
 #pragma GCC unroll 2
   for (int v = 0; v < kVecs; ++v) {
     bias[v] = tile.bias ? load(v, tile.bias + v * V::kLanes) : zero;
-    sums[v] = tile.column_sums ? load(v, tile.column_sums + v * V::kLanes) : zero;
+    sums[v] = kBackward && tile.column_sums ? load(v, tile.column_sums + v * V::kLanes) : zero;
   }
 #pragma GCC unroll 16
   for (int i = 0; i < H; ++i) {
@@ -48,13 +50,13 @@ inline void StoreTile(const typename V::Reg (&c0)[H], const typename V::Reg (&c1
       Reg x = beta == 0.0f ? V::Mul(va, acc) : V::Fmadd(va, acc, V::Mul(vb, load(v, ci)));
       if (tile.bias) x = V::Add(x, bias[v]);
       if (tile.relu) x = V::Max(x, zero);
-      if (tile.gate) x = V::ZeroUnlessPositive(load(v, tile.gate + i * tile.ldgate + v * V::kLanes), x);
-      if (tile.column_sums) sums[v] = V::Add(sums[v], x);
+      if (kBackward && tile.gate) x = V::ZeroUnlessPositive(load(v, tile.gate + i * tile.ldgate + v * V::kLanes), x);
+      if (kBackward && tile.column_sums) sums[v] = V::Add(sums[v], x);
       if (kMasked && v == kVecs - 1) V::MaskStore(ci, tail, x);
       else V::Store(ci, x);
     }
   }
-  if (tile.column_sums) {
+  if (kBackward && tile.column_sums) {
 #pragma GCC unroll 2
     for (int v = 0; v < kVecs; ++v) {
       float* s = tile.column_sums + v * V::kLanes;
@@ -62,6 +64,13 @@ inline void StoreTile(const typename V::Reg (&c0)[H], const typename V::Reg (&c1
       else V::Store(s, sums[v]);
     }
   }
+}
+
+template <class V, int H, int kVecs, bool kMasked>
+inline void StoreTile(const typename V::Reg (&c0)[H], const typename V::Reg (&c1)[H], float* c, int64_t rs_c,
+                      const SupTile& tile) {
+  if (tile.gate || tile.column_sums) StoreTileAs<V, H, kVecs, kMasked, true>(c0, c1, c, rs_c, tile);
+  else StoreTileAs<V, H, kVecs, kMasked, false>(c0, c1, c, rs_c, tile);
 }
 
 // The packed kernel (kernels.hpp, MicroKernelFn): a is kc columns of MR floats, b kc rows of 2·lanes floats,
