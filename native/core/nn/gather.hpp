@@ -5,8 +5,10 @@
 
 namespace mlpe::nn {
 
-// Copies the rows order[first .. first+m) of a (rows × cols) into out (m × cols). Narrow rows (BUTTER's
-// 1–64 columns) are copied inline: a memcpy call per 4–256-byte row costs more than the copy.
+// Copies the rows order[first .. first+m) of a (rows × cols) into out (m × cols). A row of several floats
+// goes by memcpy, whose few wide loads leave room for many rows' cache misses in flight: a float at a
+// time, each of a row's 8 loads held a load-queue entry waiting on the same line (256 rows of 8 from a
+// 1 MB training set, L2 cold: 1.35–1.79 → 0.74–0.87 µs). One float is copied inline.
 // Wide rows (784 pixels) come from a training set in DRAM, and the hardware prefetcher only ramps up
 // partway through each 3 KB row: prefetching all of the next row's lines while this one is copied
 // keeps many misses in flight (a 256-row gather of 784 columns from 25 MB: 97 → 45 µs here).
@@ -20,8 +22,10 @@ inline void Gather(const float* a, int64_t cols, const uint32_t* order, int64_t 
         for (int64_t byte = 0; byte < cols * int64_t{sizeof(float)}; byte += 64) __builtin_prefetch(next + byte);
       }
       std::memcpy(dst, src, sizeof(float) * cols);
+    } else if (cols == 1) {
+      *dst = *src;
     } else {
-      for (int64_t c = 0; c < cols; ++c) dst[c] = src[c];
+      std::memcpy(dst, src, sizeof(float) * cols);
     }
   }
 }
