@@ -183,8 +183,8 @@ void sgemm(const Args& g, const Tiling& t) {
 
 bool GateFusesInStore(const Args& g, const Tiling& t) {
   if (g.m <= 0 || g.n <= 0 || g.k <= 0 || g.alpha == 0.0f || GemvApplies(g, t)) return false;
-  const MicroKernel& ukr = *FindMicroKernel(t.isa, t.mr, t.nr);
-  return !TransposedPays(g, t, ukr) && SupApplies(g, t, ukr) && SupFuses(g, ukr, TeamFor(g, t));
+  const MicroKernel* ukr = FindMicroKernel(t.isa, t.mr, t.nr);  // none: sgemm would refuse the tiling
+  return ukr && !TransposedPays(g, t, *ukr) && SupApplies(g, t, *ukr) && SupFuses(g, *ukr, TeamFor(g, t));
 }
 
 void sgemm(const Args& args) {

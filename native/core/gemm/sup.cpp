@@ -96,16 +96,19 @@ void SupTiles(const Args& g, const Tiling& t, const MicroKernel& ukr, int64_t ro
         PackB(g, pc, j, k_cur, tile.cols, nr, 0, 1, b_panel, t.isa);
         b = b_panel, ldb = nr;
       }
-      // ir loop: A read in place, in tiles of balanced height (13 rows as 7 + 6, not 12 + 1): a tile of
-      // 1–3 rows has too few accumulators to hide the FMA latency and costs about as much as a full one.
-      if (last && g.epilogue.column_sums) {
+      if (last && g.epilogue.column_sums) {  // each tile adds its rows to the sums of the tiles above it
         tile.column_sums = g.epilogue.column_sums + j;
         std::fill(tile.column_sums, tile.column_sums + tile.cols, 0.0f);
       }
+      // ir loop: A read in place, in tiles of balanced height (13 rows as 7 + 6, not 12 + 1): a tile of
+      // 1–3 rows has too few accumulators to hide the FMA latency and costs about as much as a full one.
       for (int64_t t_i = 0, i = row_begin; i < row_end; ++t_i) {
         const int rows = static_cast<int>(row_tiles.Height(t_i));
         const float* a = g.trans_a ? g.a + pc * g.lda + i : g.a + i * g.lda + pc;
-        if (last && g.epilogue.gate) tile.gate = g.epilogue.gate + i * g.epilogue.ldgate + j, tile.ldgate = g.epilogue.ldgate;
+        if (last && g.epilogue.gate) {
+          tile.gate = g.epilogue.gate + i * g.epilogue.ldgate + j;
+          tile.ldgate = g.epilogue.ldgate;
+        }
         kernels[rows](k_cur, a, g.lda, b, ldb, g.c + i * g.ldc + j, g.ldc, tile);
         i += rows;
       }
