@@ -40,6 +40,10 @@ describe('domains rejects bad input', () => {
       /Expected one of "package", "core", "uncore", "dram", "psys" for domains\[1\] but received "gpu"/,
     );
     expect(() => openMeters({ cpu: 'estimate', domains: ['package'] })).toThrow(/domains selects RAPL planes, and cpu "estimate" reads none/);
+    // Likewise GPUs picked for a meter that reads none.
+    expect(() => openMeters({ cpu: 'estimate', gpu: 'none', gpus: [0] })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION', message: 'gpus selects NVML devices, and gpu "none" reads none: leave gpus out, or set gpu to "nvml" or "auto"' }),
+    );
     expect(() => parseDomainList(' , ')).toThrow(/comma-separated list of RAPL domains among package, core/);
     expect(() => parseDomainList('package,pkg')).toThrow(/for --domains but received "pkg"/);
     expect(parseDomainList('package, dram')).toEqual(['package', 'dram']);

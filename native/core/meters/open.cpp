@@ -81,6 +81,10 @@ Opened Open(const OpenOptions& user_options) {
                                       "\" reads none: leave domains out, or use a RAPL source (cpu \"auto\", "
                                       "\"powercap\", \"perf_event\" or \"msr\")");
   }
+  if (!options.nvml.devices.empty() && options.gpu == "none") {
+    throw Error("INVALID_OPTION", "gpus selects NVML devices, and gpu \"none\" reads none: leave gpus out, or set gpu "
+                                  "to \"nvml\" or \"auto\"");
+  }
   Opened out;
   std::vector<std::unique_ptr<EnergySource>> sources;
   const auto cpu = CpuCandidates(options);
