@@ -36,6 +36,18 @@ struct Ymm {
     s = _mm_add_ss(s, _mm_movehdup_ps(s));
     return _mm_cvtss_f32(s);
   }
+  // Lane r of the result is Sum(v[r]), for 8 registers at once: pairs of floats, then of pairs, then the
+  // two 128-bit halves.
+  static Reg SumEach(const Reg (&v)[8]) {
+    Reg b[4], c[2];
+    for (int i = 0; i < 4; ++i)
+      b[i] = _mm256_add_ps(_mm256_unpacklo_ps(v[2 * i], v[2 * i + 1]), _mm256_unpackhi_ps(v[2 * i], v[2 * i + 1]));
+    for (int i = 0; i < 2; ++i) {
+      const __m256d x = _mm256_castps_pd(b[2 * i]), y = _mm256_castps_pd(b[2 * i + 1]);
+      c[i] = _mm256_add_ps(_mm256_castpd_ps(_mm256_unpacklo_pd(x, y)), _mm256_castpd_ps(_mm256_unpackhi_pd(x, y)));
+    }
+    return _mm256_add_ps(_mm256_permute2f128_ps(c[0], c[1], 0x20), _mm256_permute2f128_ps(c[0], c[1], 0x31));
+  }
   // x where a > 0, else y (y for NaN a).
   static Reg SelectPositive(Reg a, Reg x, Reg y) { return _mm256_blendv_ps(y, x, _mm256_cmp_ps(a, Zero(), _CMP_GT_OQ)); }
   static Reg RoundNearest(Reg x) { return _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
