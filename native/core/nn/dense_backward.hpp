@@ -32,25 +32,38 @@ void MaskAndBiasGradientScalar(T* g, const T* relu_out, int64_t m, int64_t width
 //   ∂w += g_r·h_r,  ∂b_unit += g_r,  d = g_r·w (∂L/∂h_r),  skip_r = d (when the hidden layer is residual),
 //   dz_r = d ⊙ [a_r > 0],  ∂b += dz_r.
 // Rows are summed in order from 0, as the mask sweep and the GEMM's k loop do.
+//
+// The unit's ∂b: its m gradients summed in order.
+template <typename T>
+T UnitBiasGradient(const T* g, int64_t m) {
+  T sum = 0;
+  for (int64_t r = 0; r < m; ++r) sum += g[r];
+  return sum;
+}
+
+// The hidden layer's columns [j_begin, j_end), one at a time (the scalar loop, and AVX2's last width % 8).
+template <typename T>
+void OutputUnitColumnsScalar(const T* g, const T* h, const T* relu_out, const T* w, int64_t m, int64_t width,
+                             int64_t j_begin, int64_t j_end, T* dw, T* dz, T* skip, T* db) {
+  for (int64_t j = j_begin; j < j_end; ++j) {
+    T dwj = 0, dbj = 0;
+    for (int64_t r = 0; r < m; ++r) {
+      const int64_t i = r * width + j;
+      dwj = std::fma(h[i], g[r], dwj);  // fused, as the vector bodies' FMA
+      const T d = g[r] * w[j];
+      if (skip) skip[i] = d;
+      dz[i] = relu_out[i] > T(0) ? d : T(0);
+      dbj += dz[i];
+    }
+    dw[j] = dwj, db[j] = dbj;
+  }
+}
+
 template <typename T>
 void OutputUnitBackwardScalar(const T* g, const T* h, const T* relu_out, const T* w, int64_t m, int64_t width,
                               T* dw, T* db_unit, T* dz, T* skip, T* db) {
-  std::fill(dw, dw + width, T(0));
-  std::fill(db, db + width, T(0));
-  T sum = 0;
-  for (int64_t r = 0; r < m; ++r) {
-    const T gr = g[r];
-    sum += gr;
-    for (int64_t j = 0; j < width; ++j) {
-      const int64_t i = r * width + j;
-      dw[j] = std::fma(h[i], gr, dw[j]);  // fused, as the vector bodies' FMA
-      const T d = gr * w[j];
-      if (skip) skip[i] = d;
-      dz[i] = relu_out[i] > T(0) ? d : T(0);
-      db[j] += dz[i];
-    }
-  }
-  *db_unit = sum;
+  *db_unit = UnitBiasGradient(g, m);
+  OutputUnitColumnsScalar(g, h, relu_out, w, m, width, 0, width, dw, dz, skip, db);
 }
 
 void OutputUnitBackwardAvx512(const float* g, const float* h, const float* relu_out, const float* w, int64_t m,

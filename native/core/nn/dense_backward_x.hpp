@@ -8,8 +8,9 @@
 // scalar loop (AVX2's masked moves are slow on AMD).
 #pragma once
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
+
+#include "nn/dense_backward.hpp"
 
 namespace mlpe::nn {
 
@@ -136,9 +137,7 @@ void OutputUnitBackwardX(const float* g, const float* h, const float* relu_out, 
                          int64_t width, float* dw, float* db_unit, float* dz, float* skip, float* db) {
   constexpr int kBlock = V::kLanes >= 16 ? 8 : 4;
   constexpr int64_t L = V::kLanes;
-  float sum = 0.0f;
-  for (int64_t r = 0; r < m; ++r) sum += g[r];
-  *db_unit = sum;
+  *db_unit = UnitBiasGradient(g, m);
   const int64_t vector_cols = kMaskedTail ? width : width / L * L;
   for (int64_t j0 = 0; j0 < vector_cols; j0 += kBlock * L) {
     const int64_t cols = std::min<int64_t>(kBlock * L, vector_cols - j0);
@@ -146,18 +145,7 @@ void OutputUnitBackwardX(const float* g, const float* h, const float* relu_out, 
     OutputUnitBlock<V, kBlock>(g, h, relu_out, w, m, width, dw, dz, skip, db, j0, vecs, cols % L != 0,
                                V::Tail(static_cast<int>(cols % L)));
   }
-  for (int64_t j = vector_cols; j < width; ++j) {  // AVX2's last width % 8 columns
-    float dwj = 0.0f, dbj = 0.0f;
-    for (int64_t r = 0; r < m; ++r) {
-      const int64_t i = r * width + j;
-      dwj = std::fma(h[i], g[r], dwj);
-      const float d = g[r] * w[j];
-      if (skip) skip[i] = d;
-      dz[i] = relu_out[i] > 0.0f ? d : 0.0f;
-      dbj += dz[i];
-    }
-    dw[j] = dwj, db[j] = dbj;
-  }
+  OutputUnitColumnsScalar(g, h, relu_out, w, m, width, vector_cols, width, dw, dz, skip, db);  // AVX2's last width % 8
 }
 
 }  // namespace mlpe::nn
