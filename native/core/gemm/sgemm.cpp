@@ -97,10 +97,8 @@ thread_local PackBuffer b_buffer;  // the caller's kc×nc panel of B, shared by 
 
 // The product of validated arguments with m, n, k > 0 and alpha != 0, on the unpacked path or the five
 // loops; returns whether the epilogue's gate and column sums were applied (see SupGemm).
-bool Product(const Args& args, const Tiling& t) {
+bool Product(const Args& args, const Tiling& t, const MicroKernel& ukr) {
   const int team = TeamFor(args, t);
-
-  const MicroKernel& ukr = *FindMicroKernel(t.isa, t.mr, t.nr);
   const int mr = t.mr, nr = t.nr;
   if (SupApplies(args, t, ukr)) return SupGemm(args, t, ukr, team);
   const Args g = WithoutGate(args);
@@ -160,7 +158,7 @@ bool Product(const Args& args, const Tiling& t) {
   return false;
 }
 
-void ProductOnly(const Args& args, const Tiling& t) { Product(WithoutGate(args), t); }
+void ProductOnly(const Args& args, const Tiling& t) { Product(WithoutGate(args), t, *FindMicroKernel(t.isa, t.mr, t.nr)); }
 
 }  // namespace
 
@@ -174,11 +172,12 @@ void sgemm(const Args& g, const Tiling& t) {
     Gemv(WithoutGate(g), t);
     return GateAndColumnSums(g);
   }
-  if (TransposedPays(g, t, *FindMicroKernel(t.isa, t.mr, t.nr))) {
+  const MicroKernel& ukr = *FindMicroKernel(t.isa, t.mr, t.nr);  // Validate checked the tiling has one
+  if (TransposedPays(g, t, ukr)) {
     TransposedProduct(WithoutGate(g), t, ProductOnly);
     return GateAndColumnSums(g);
   }
-  if (!Product(g, t)) GateAndColumnSums(g);
+  if (!Product(g, t, ukr)) GateAndColumnSums(g);
 }
 
 bool GateFusesInStore(const Args& g, const Tiling& t) {
