@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "gemm/pack.hpp"
+#include "gemm/transpose8_avx2.hpp"
 
 namespace mlpe::gemm {
 
@@ -16,25 +17,6 @@ namespace {
 // All-ones in the first n lanes (0 ≤ n ≤ 8).
 __m256i FirstLanes(int n) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-
-// In-register 8×8 transpose: unpack ps, shuffle pairs, then swap 128-bit halves.
-inline void Transpose8(__m256 r[8]) {
-  __m256 t[8], s[8];
-  for (int i = 0; i < 8; i += 2) {
-    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-  }
-  for (int i = 0; i < 8; i += 4) {
-    s[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
-    s[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
-    s[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
-    s[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
-  }
-  for (int i = 0; i < 4; ++i) {
-    r[i] = _mm256_permute2f128_ps(s[i], s[i + 4], 0x20);
-    r[i + 4] = _mm256_permute2f128_ps(s[i], s[i + 4], 0x31);
-  }
 }
 
 // Writes the first `lanes` floats of v to dst. `spill`: the 8 − lanes floats after them belong to later k

@@ -30,8 +30,9 @@ bool TransposedPays(const Args& g, const Tiling& t, const MicroKernel& ukr) {
   const double direct = g.n <= lanes / 4 ? 3.5 * static_cast<double>((g.m + lanes - 1) / lanes * g.n)
                                          : TileCost(g.m, g.n, lanes);
   // The transposed one: its tiles (~15% below the model on 13×182 and 16×182) and the transposing store,
-  // ~0.3 cycles (0.6 FMA slots) per element in 16×16 register blocks, ~1.6 scalar, spread over the k steps.
-  const double store_slots = t.isa == Isa::Avx512 ? 0.6 : 3.2;
+  // ~0.3 cycles (0.6 FMA slots) per element in 16×16 or 8×8 register blocks, ~1.6 scalar, spread over the
+  // k steps.
+  const double store_slots = t.isa == Isa::Avx512 || t.isa == Isa::Avx2 ? 0.6 : 3.2;
   const double transposed = 1.15 * TileCost(g.n, g.m, lanes) +
                             store_slots * static_cast<double>(g.m) * static_cast<double>(g.n) / static_cast<double>(g.k);
   return transposed < direct;
@@ -50,11 +51,11 @@ void TransposedProduct(const Args& g, const Tiling& t, ProductFn product) {
   StoreTransposed(scratch, ldt, g.m, g.n, g.c, g.ldc, g.alpha, g.beta, g.epilogue, t.isa);
 }
 
-void StoreTransposedScalar(const float* t, int64_t ldt, int64_t i_begin, int64_t m, int64_t n, float* c, int64_t ldc,
-                           float alpha, float beta, const Epilogue& epilogue) {
-  for (int64_t i = i_begin; i < m; ++i) {
+void StoreTransposedScalar(const float* t, int64_t ldt, int64_t i_begin, int64_t i_end, int64_t j_begin, int64_t j_end,
+                           float* c, int64_t ldc, float alpha, float beta, const Epilogue& epilogue) {
+  for (int64_t i = i_begin; i < i_end; ++i) {
     float* ci = c + i * ldc;
-    for (int64_t j = 0; j < n; ++j) {
+    for (int64_t j = j_begin; j < j_end; ++j) {
       const float v = alpha * t[j * ldt + i];
       ci[j] = BiasRelu(beta == 0.0f ? v : v + beta * ci[j], epilogue.bias, j, epilogue.relu);
     }
@@ -63,13 +64,18 @@ void StoreTransposedScalar(const float* t, int64_t ldt, int64_t i_begin, int64_t
 
 void StoreTransposed(const float* t, int64_t ldt, int64_t m, int64_t n, float* c, int64_t ldc, float alpha, float beta,
                      const Epilogue& epilogue, Isa isa) {
-  int64_t done = 0;
+  int64_t rows = 0, cols = n;  // the block the vector body stored: rows [0, rows) × columns [0, cols)
 #if defined(__x86_64__) || defined(_M_X64)
-  if (isa == Isa::Avx512) done = StoreTransposedAvx512(t, ldt, m, n, c, ldc, alpha, beta, epilogue);
+  if (isa == Isa::Avx512) rows = StoreTransposedAvx512(t, ldt, m, n, c, ldc, alpha, beta, epilogue);
+  if (isa == Isa::Avx2) {
+    rows = m / 8 * 8, cols = n / 8 * 8;
+    StoreTransposedAvx2(t, ldt, rows, cols, c, ldc, alpha, beta, epilogue);
+  }
 #else
   (void)isa;
 #endif
-  StoreTransposedScalar(t, ldt, done, m, n, c, ldc, alpha, beta, epilogue);
+  StoreTransposedScalar(t, ldt, 0, rows, cols, n, c, ldc, alpha, beta, epilogue);  // right of the block
+  StoreTransposedScalar(t, ldt, rows, m, 0, n, c, ldc, alpha, beta, epilogue);     // below it
 }
 
 }  // namespace mlpe::gemm

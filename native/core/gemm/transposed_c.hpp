@@ -23,13 +23,19 @@ using ProductFn = void (*)(const Args& args, const Tiling& tiling);
 void TransposedProduct(const Args& args, const Tiling& tiling, ProductFn product);
 
 // C[i][j] := alpha·T[j][i] + beta·C[i][j] (beta == 0: C not read), + bias[j], ReLU, for i < m, j < n:
-// the transposing store (transposed_c.cpp; transpose_avx512.cpp 16×16 blocks in registers).
+// the transposing store (transposed_c.cpp; blocks transposed in registers by transpose_avx512.cpp, 16×16,
+// and transpose_avx2.cpp, 8×8; the scalar loop takes what they leave).
 void StoreTransposed(const float* t, int64_t ldt, int64_t m, int64_t n, float* c, int64_t ldc, float alpha,
                      float beta, const Epilogue& epilogue, Isa isa);
-void StoreTransposedScalar(const float* t, int64_t ldt, int64_t i_begin, int64_t m, int64_t n, float* c, int64_t ldc,
-                           float alpha, float beta, const Epilogue& epilogue);
-// Rows [0, m / 16 · 16) of C in 16×16 blocks; returns the first row left for the scalar store.
+// Rows [i_begin, i_end) × columns [j_begin, j_end) of C.
+void StoreTransposedScalar(const float* t, int64_t ldt, int64_t i_begin, int64_t i_end, int64_t j_begin, int64_t j_end,
+                           float* c, int64_t ldc, float alpha, float beta, const Epilogue& epilogue);
+// Rows [0, m / 16 · 16) of C, every column, in 16×16 blocks (masked columns); returns the first row left.
 int64_t StoreTransposedAvx512(const float* t, int64_t ldt, int64_t m, int64_t n, float* c, int64_t ldc, float alpha,
                               float beta, const Epilogue& epilogue);
+// Rows [0, m) × columns [0, n) of C in 8×8 blocks, m and n multiples of 8 (AVX2's masked stores are slow on
+// AMD, so the scalar loop takes the column tail).
+void StoreTransposedAvx2(const float* t, int64_t ldt, int64_t m, int64_t n, float* c, int64_t ldc, float alpha,
+                         float beta, const Epilogue& epilogue);
 
 }  // namespace mlpe::gemm
