@@ -16,17 +16,12 @@ inline void Gather(const float* a, int64_t cols, const uint32_t* order, int64_t 
   for (int64_t r = 0; r < m; ++r) {
     const float* src = a + static_cast<int64_t>(order[r]) * cols;
     float* dst = out + r * cols;
-    if (cols > 64) {
-      if (r + 1 < m) {
-        const char* next = reinterpret_cast<const char*>(a + static_cast<int64_t>(order[r + 1]) * cols);
-        for (int64_t byte = 0; byte < cols * int64_t{sizeof(float)}; byte += 64) __builtin_prefetch(next + byte);
-      }
-      std::memcpy(dst, src, sizeof(float) * cols);
-    } else if (cols == 1) {
-      *dst = *src;
-    } else {
-      std::memcpy(dst, src, sizeof(float) * cols);
+    if (cols > 64 && r + 1 < m) {
+      const char* next = reinterpret_cast<const char*>(a + static_cast<int64_t>(order[r + 1]) * cols);
+      for (int64_t byte = 0; byte < cols * int64_t{sizeof(float)}; byte += 64) __builtin_prefetch(next + byte);
     }
+    if (cols == 1) *dst = *src;
+    else std::memcpy(dst, src, sizeof(float) * cols);
   }
 }
 
