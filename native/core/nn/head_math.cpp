@@ -88,6 +88,7 @@ double SigmoidLossAndGradient(Head head, const float* z, const float* p, const f
   const int64_t count = m * n;
   double total = 0, row = 0;
   int64_t column = 0;
+  const auto term = [head](double t) { return head == Head::SigmoidBce ? t : t * t; };  // MSE squares the error
   for (int64_t begin = 0; begin < count; begin += kChunk) {
     const int64_t len = std::min(kChunk, count - begin);
     Terms(head, z + begin, p + begin, y + begin, len, scale, terms, dz ? dz + begin : nullptr);
@@ -97,20 +98,13 @@ double SigmoidLossAndGradient(Head head, const float* z, const float* p, const f
       double sums[4] = {0, 0, 0, 0};
       int64_t i = 0;
       for (; i + 4 <= len; i += 4)
-        for (int s = 0; s < 4; ++s) {
-          const double t = terms[i + s];
-          sums[s] += head == Head::SigmoidBce ? t : t * t;
-        }
-      for (; i < len; ++i) {
-        const double t = terms[i];
-        sums[0] += head == Head::SigmoidBce ? t : t * t;
-      }
+        for (int s = 0; s < 4; ++s) sums[s] += term(terms[i + s]);
+      for (; i < len; ++i) sums[0] += term(terms[i]);
       total += (sums[0] + sums[1]) + (sums[2] + sums[3]);
       continue;
     }
     for (int64_t i = 0; i < len; ++i) {
-      const double t = terms[i];
-      row += head == Head::SigmoidBce ? t : t * t;
+      row += term(terms[i]);
       if (++column < n) continue;
       row /= static_cast<double>(n);
       total += row;
