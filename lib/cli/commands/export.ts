@@ -15,6 +15,7 @@ const OPTIONAL_TABLES: ReadonlyArray<{ table: string; reason: string }> = [
   ...TUNE_TABLES.map((table) => ({ table, reason: 'not in the store (nothing tuned into it)' })),
   { table: 'slurm_tasks', reason: 'not in the store (only `mlp-energy merge` of a Slurm job writes it)' },
 ];
+import { chosenStore, storeOption } from '../store-option.js';
 import { withExitCode, type Output } from './exit-codes.js';
 
 export interface ExportOptions {
@@ -26,7 +27,7 @@ export interface ExportOptions {
 export async function exportCommand(options: ExportOptions, io: { stdout: Output }): Promise<number> {
   if (!options.parquet) throw new MlpEnergyError('INVALID_OPTION', 'Nothing to export to: give --parquet DIR.');
   const from = resolve(options.from ?? DEFAULT_STORE);
-  if (!existsSync(from)) throw new MlpEnergyError('INVALID_OPTION', `No results store at ${from}. Run \`mlp-energy sweep\` first or point --from at your .duckdb file.`);
+  if (!existsSync(from)) throw new MlpEnergyError('INVALID_OPTION', `No results store at ${from}. Run \`mlp-energy sweep\` first or point --from (or --store) at your .duckdb file.`);
   const store = await ResultStore.open(from);
   try {
     const present: string[] = [];
@@ -56,11 +57,12 @@ export function register(program: Command): void {
     .description('Export the results store as Parquet, one file per table (runs, epochs, idle_calibrations, hardware, power_traces, experiments, and tunings, tuning_grid and slurm_tasks when the store has them).')
     .option('--parquet <dir>', 'directory to write the .parquet files into (created if absent)')
     .option('--from <file>', 'results store', DEFAULT_STORE)
+    .addOption(storeOption('from'))
     .option('--json', 'print the files written as JSON')
     .addHelpText('after', '\nExit codes: 0 written, 1 error, 2 invalid options.\nExample: mlp-energy export --parquet out/ && python -c "import pandas; print(pandas.read_parquet(\'out/runs.parquet\'))"')
-    .action(async (options: ExportOptions) => {
+    .action(async (options: ExportOptions, self: Command) => {
       try {
-        process.exitCode = await exportCommand(options, { stdout: process.stdout });
+        process.exitCode = await exportCommand({ ...options, from: chosenStore(self, 'from') }, { stdout: process.stdout });
       } catch (error) {
         throw withExitCode(error);
       }

@@ -10,6 +10,7 @@ import { humanReporter, jsonReporter } from '../../sweep/progress.js';
 import { runSweep, type SweepSummary } from '../../sweep/runner.js';
 import { MAX_TRACE_HZ, readSpecFile, validateSpec, type SweepSpec } from '../../sweep/spec.js';
 import type { Backends } from '../../sweep/ports.js';
+import { chosenStore, storeOption } from '../store-option.js';
 import { EXIT, withExitCode, type Output } from './exit-codes.js';
 
 export interface SweepCommandOptions {
@@ -105,7 +106,7 @@ export async function sweepCommand(options: SweepCommandOptions, io: CommandIo):
     if (options.resume) {
       const done = await store.completedRunIds();
       if (!plan.runs.some((r) => done.has(r.runId))) {
-        throw new MlpEnergyError('INVALID_OPTION', `--resume: ${store.path} holds no run of sweep ${spec.name}. Drop --resume to start it, or point --out at the store you were filling.`);
+        throw new MlpEnergyError('INVALID_OPTION', `--resume: ${store.path} holds no run of sweep ${spec.name}. Drop --resume to start it, or point --out (or --store) at the store you were filling.`);
       }
     }
     summary = await runSweep(plan, {
@@ -126,12 +127,13 @@ export function register(program: Command): void {
     .addOption(new Option('--preset <name>', `a named sweep (default quick)`).choices(PRESET_NAMES))
     .option('--spec <file>', 'a sweep spec (JSON): datasets, shapes, sizes, depths, epochs, and optionally devices, tilings, repetitions, untilCi, batchSize, learningRate, seed, overhead, idleSeconds, traceHz')
     .option('--out <file>', 'results store', DEFAULT_STORE)
-    .option('--resume', 'continue a sweep already in --out (completed runs are always skipped; this also checks there is one)')
+    .addOption(storeOption('out'))
+    .option('--resume', 'continue a sweep already in the results store (completed runs are always skipped; this also checks there is one)')
     .option('--rerun', 'run every planned run again, replacing stored ones')
     .option('--json', 'one JSON object per line (events, then a summary) instead of text')
     .option('--data-dir <dir>', `where dataset files are (default: $${DATA_DIR_ENV}); absent datasets get shape-true synthetic data`)
     .addOption(new Option('--synthetic <mode>', 'auto: real data when present; never: missing files are errors; always: synthetic only').choices(['auto', 'never', 'always']).default('auto'))
-    .option('--tiling <choice>', 'default or tuned (the tunings `mlp-energy tune --scope network` stored in --out) for every run, instead of the spec\'s tilings')
+    .option('--tiling <choice>', 'default or tuned (the tunings `mlp-energy tune --scope network` stored in the results store) for every run, instead of the spec\'s tilings')
     .option('--repetitions <n>', 'repetitions per configuration (overrides the spec)')
     .option('--until-ci <width>', 'repeat until the 95% CI of J/datum is within ± this fraction of the mean, e.g. 2%')
     .option('--max-repetitions <n>', 'cap for --until-ci (default 10)')
@@ -147,7 +149,7 @@ Examples:
   mlp-energy sweep --preset tiling --until-ci 2% --max-repetitions 8
   mlp-energy sweep --spec my-sweep.json --out runs/my.duckdb --json
   mlp-energy sweep --preset tiling --trace-hz 10      # power traces for the report's trace chart`)
-    .action(async (options: SweepCommandOptions) => {
+    .action(async (options: SweepCommandOptions, self: Command) => {
       const stop = new AbortController();
       const cancel = new AbortController();
       const onSigint = () => {
@@ -158,7 +160,7 @@ Examples:
       };
       process.on('SIGINT', onSigint);
       try {
-        process.exitCode = await sweepCommand(options, { stdout: process.stdout, stderr: process.stderr, stop: stop.signal, cancel: cancel.signal });
+        process.exitCode = await sweepCommand({ ...options, out: chosenStore(self, 'out') }, { stdout: process.stdout, stderr: process.stderr, stop: stop.signal, cancel: cancel.signal });
       } catch (error) {
         throw withExitCode(error);
       } finally {
