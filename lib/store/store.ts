@@ -79,8 +79,8 @@ export class ResultStore {
     } catch (error) {
       const message = (error as Error).message;
       const fix = /lock/i.test(message)
-        ? 'Another mlp-energy process has it open; wait for it to finish or use another --out file.'
-        : 'Check that the path is a DuckDB file you can write, or choose another with --out.';
+        ? 'Another mlp-energy process has it open; wait for it to finish or use another store file (--store; merge: --out).'
+        : 'Check that the path is a DuckDB file you can write, or choose another with --store (merge: --out).';
       throw new MlpEnergyError('STORE_ERROR', `Cannot open results store ${file}: ${message}. ${fix}`, { cause: error });
     }
     const connection = await instance.connect();
