@@ -2,7 +2,7 @@
  * One BUTTER training run, trained natively (native/core/nn) on the tiled GEMM: the network from
  * `networkFor`, Glorot-uniform weights and epoch shuffles from `seed`, Adam (Keras settings), per-epoch
  * train loss and test loss + accuracy. Progress arrives per epoch through `onEpoch`; an AbortSignal
- * stops the run between epochs.
+ * stops the run within a minibatch, dropping the epoch in progress.
  */
 import { loadDataset } from './datasets/index.js';
 import { TASKS } from './datasets/specs.js';
@@ -73,9 +73,14 @@ export interface TrainRunOptions {
   parallel?: 'auto' | 'gemm' | 'rows';
   /**
    * Called after every epoch. It may be async: trainRun settles after it does. A throw or a rejection stops
-   * the run after that epoch, and trainRun rejects with it.
+   * the run after that epoch, and trainRun rejects with it; no later epoch is reported.
    */
   onEpoch?: (epoch: EpochResult & { epoch: number }) => void;
+  /**
+   * Aborting stops the run before its next minibatch (the epoch in progress is dropped) and trainRun rejects
+   * with code ABORTED, carrying the epochs reported before the abort. No epoch is reported after it, even one
+   * the native side finished while the abort was on its way.
+   */
   signal?: AbortSignal;
   /** Where to train: 'cpu' (default) or 'gpu' (the CUDA trainer; same seed, same start and shuffle order). */
   device?: 'cpu' | 'gpu';
@@ -199,6 +204,9 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   const finished: EpochResult[] = [];
   const cancel = new Int32Array(new SharedArrayBuffer(4));
   const onAbort = () => Atomics.store(cancel, 0, 1);
+  // Epochs already queued when the run was told to stop (an abort, a rejecting onEpoch, or a throwing one,
+  // which the addon answers by setting the flag) are not reported.
+  const stopping = () => Atomics.load(cancel, 0) !== 0;
   signal?.addEventListener('abort', onAbort, { once: true });
   // An async onEpoch's rejection stops the run as a throw does (native code catches those), instead of going
   // unhandled, which ends the Node process.
@@ -224,6 +232,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
         ...(gpu ? { gpu } : {}),
       },
       (epoch) => {
+        if (stopping()) return;
         const { epoch: index, ...figures } = epoch;
         finished.push(figures);
         const returned: unknown = options.onEpoch?.({ epoch: index, ...figures });

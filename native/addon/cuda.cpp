@@ -142,7 +142,7 @@ GpuRunOptions ParseGpuRunOptions(Napi::Env env, const Napi::Value& gpu) {
 }
 
 nn::TrainResult TrainOnGpu(const nn::Dataset& data, const nn::TrainOptions& options, const GpuRunOptions& gpu,
-                           const std::function<bool(const nn::EpochStats&)>& on_epoch) {
+                           const nn::TrainHooks& hooks) {
 #ifdef MLPE_HAVE_CUDA
   cuda::GpuTrainOptions g;
   g.cuda_graph = gpu.cuda_graph;
@@ -150,9 +150,9 @@ nn::TrainResult TrainOnGpu(const nn::Dataset& data, const nn::TrainOptions& opti
     const auto& t = gpu.tiling;
     g.tiling = cuda::GpuTiling{t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]};
   }
-  return cuda::GpuTrain(data, options, g, on_epoch);
+  return cuda::GpuTrain(data, options, g, hooks);
 #else
-  (void)data, (void)options, (void)gpu, (void)on_epoch;
+  (void)data, (void)options, (void)gpu, (void)hooks;
   throw Error("CUDA_UNAVAILABLE", std::string("device 'gpu' needs the CUDA build: ") + MLPE_CUDA_REASON,
               ErrorKind::State);
 #endif

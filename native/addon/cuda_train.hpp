@@ -23,6 +23,6 @@ GpuRunOptions ParseGpuRunOptions(Napi::Env env, const Napi::Value& gpu);
 
 // Runs on the worker thread (no Napi).
 nn::TrainResult TrainOnGpu(const nn::Dataset& data, const nn::TrainOptions& options, const GpuRunOptions& gpu,
-                           const std::function<bool(const nn::EpochStats&)>& on_epoch);
+                           const nn::TrainHooks& hooks);
 
 }  // namespace mlpe::addon

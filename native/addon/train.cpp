@@ -1,8 +1,9 @@
 // trainStart(options, onEpoch, cancel) → Promise<{ epochs, seconds, cancelled }>: one BUTTER training
 // run (native/core/nn/trainer) on a worker thread. After each epoch the worker queues its figures to
-// onEpoch on the JS thread, then reads `cancel` (an Int32Array on a SharedArrayBuffer that the SDK sets
-// from an AbortSignal) and stops when it is non-zero. The matrices are copied in on the JS thread, so
-// the caller may reuse or transfer them while the run goes on.
+// onEpoch on the JS thread. It reads `cancel` (an Int32Array on a SharedArrayBuffer that the SDK sets
+// from an AbortSignal) before every minibatch and stops when it is non-zero, dropping the epoch in
+// progress, so an abort lands within a minibatch however long an epoch is. The matrices are copied in
+// on the JS thread, so the caller may reuse or transfer them while the run goes on.
 //
 // options: { inputs, widths, residual, head, xTrain, yTrain, xTest, yTest, epochs, batchSize,
 //            learningRate, seed, tiling } — already validated by lib/train.ts; checked again here
@@ -129,13 +130,16 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<nn::EpochStats> {
 
   void Execute(const ExecutionProgress& progress) override {  // worker thread: no Napi calls
     try {
-      const auto on_epoch = [&](const nn::EpochStats& stats) {
+      const auto stop_requested = [&] { return __atomic_load_n(cancel_flag_, __ATOMIC_ACQUIRE) != 0; };
+      nn::TrainHooks hooks;
+      hooks.on_epoch = [&](const nn::EpochStats& stats) {
         progress.Send(&stats, 1);
-        return __atomic_load_n(cancel_flag_, __ATOMIC_ACQUIRE) == 0;
+        return !stop_requested();
       };
-      result_ = run_.gpu.enabled ? TrainOnGpu(run_.data, run_.options, run_.gpu, on_epoch)
-                                 : nn::Train(run_.data, run_.options, on_epoch);
-      if (__atomic_load_n(cancel_flag_, __ATOMIC_ACQUIRE) != 0) result_.cancelled = true;
+      hooks.stop_requested = stop_requested;
+      result_ = run_.gpu.enabled ? TrainOnGpu(run_.data, run_.options, run_.gpu, hooks)
+                                 : nn::Train(run_.data, run_.options, hooks);
+      if (stop_requested()) result_.cancelled = true;
     } catch (...) {
       error_ = Catch(std::current_exception());
       failed_ = true;

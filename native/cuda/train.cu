@@ -95,7 +95,7 @@ class Trainer {
     if (stream_) cudaStreamDestroy(stream_);
   }
 
-  nn::TrainResult Run(const std::function<bool(const nn::EpochStats&)>& on_epoch, std::vector<float>* final_params) {
+  nn::TrainResult Run(const nn::TrainHooks& hooks, std::vector<float>* final_params) {
     nn::TrainResult result;
     const auto t0 = std::chrono::steady_clock::now();
     const int full = int(n_train_ / bs_), rest = int(n_train_ % bs_);
@@ -107,15 +107,26 @@ class Trainer {
       MLPE_CUDA_CHECK(cudaMemsetAsync(metrics_.get(), 0, sizeof(train::Metrics), stream_));
       // batch = 0 for the new epoch; adam_t carries on.
       MLPE_CUDA_CHECK(cudaMemsetAsync(&state_.get()->batch, 0, sizeof(int), stream_));
-      for (int b = 0; b < full; ++b) {
-        if (gpu_.cuda_graph) {
+      // A stop request ends the enqueueing; steps already queued still run before the next synchronising
+      // call (the host runs ahead of the device by up to the launch queue's depth).
+      for (int b = 0; b < full + (rest > 0 ? 1 : 0); ++b) {
+        if (hooks.stop_requested && hooks.stop_requested()) {
+          result.cancelled = true;
+          break;
+        }
+        if (b == full) {
+          Step(rest);
+        } else if (gpu_.cuda_graph) {
           if (!graph_exec_) Capture();
           MLPE_CUDA_CHECK(cudaGraphLaunch(graph_exec_, stream_));
         } else {
           Step(bs_);
         }
       }
-      if (rest > 0) Step(rest);
+      if (result.cancelled) {  // the epoch in progress is dropped once its queued steps are done
+        MLPE_CUDA_CHECK(cudaStreamSynchronize(stream_));
+        break;
+      }
       Evaluate();
       // The epoch's only device-to-host copy.
       MLPE_CUDA_CHECK(cudaMemcpyAsync(metrics_host_, metrics_.get(), sizeof(train::Metrics), cudaMemcpyDeviceToHost,
@@ -129,7 +140,7 @@ class Trainer {
       ep.test_accuracy = n_test_ > 0 ? double(metrics_host_->test_correct) / double(n_test_) : nan;
       ep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count();
       result.epochs.push_back(ep);
-      if (on_epoch && !on_epoch(ep)) {
+      if (hooks.on_epoch && !hooks.on_epoch(ep)) {
         result.cancelled = true;
         break;
       }
@@ -253,12 +264,11 @@ class Trainer {
 }  // namespace
 
 nn::TrainResult GpuTrain(const nn::Dataset& data, const nn::TrainOptions& options, const GpuTrainOptions& gpu,
-                         const std::function<bool(const nn::EpochStats&)>& on_epoch,
-                         std::vector<float>* final_parameters) {
+                         const nn::TrainHooks& hooks, std::vector<float>* final_parameters) {
   ValidateRun(data, options, gpu);
   RequireDevice();
   Trainer trainer(data, options, gpu);
-  return trainer.Run(on_epoch, final_parameters);
+  return trainer.Run(hooks, final_parameters);
 }
 
 }  // namespace mlpe::cuda

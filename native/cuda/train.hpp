@@ -24,7 +24,6 @@ struct GpuTrainOptions {
 // CUDA_UNAVAILABLE, OUT_OF_MEMORY, CUDA_ERROR. `final_parameters`, when set, receives the trained
 // parameters in the CPU network's layout (per layer: kernel fan_in × width row-major, then bias).
 nn::TrainResult GpuTrain(const nn::Dataset& data, const nn::TrainOptions& options, const GpuTrainOptions& gpu,
-                         const std::function<bool(const nn::EpochStats&)>& on_epoch = nullptr,
-                         std::vector<float>* final_parameters = nullptr);
+                         const nn::TrainHooks& hooks = {}, std::vector<float>* final_parameters = nullptr);
 
 }  // namespace mlpe::cuda

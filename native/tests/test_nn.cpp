@@ -250,11 +250,28 @@ void Determinism() {
   EXPECT(Train(data, o).epochs[0].train_loss != one.epochs[0].train_loss, "the seed has no effect");
 
   int stopped_after = -1;
-  const TrainResult cut = Train(data, o, [&](const EpochStats& s) {
+  TrainHooks after_epoch;
+  after_epoch.on_epoch = [&](const EpochStats& s) {
     stopped_after = s.epoch;
     return s.epoch < 1;
-  });
+  };
+  const TrainResult cut = Train(data, o, after_epoch);
   EXPECT(cut.cancelled && cut.epochs.size() == 2 && stopped_after == 1, "cancellation after epoch 1");
+
+  // A stop request between minibatches: 1200 training rows are 5 minibatches of 256 an epoch, so the 8th
+  // check comes before epoch 1's third minibatch. Epoch 0 stays, epoch 1 is dropped, no minibatch runs
+  // after the request; on both the one-network and the row-split step.
+  for (const Parallel parallel : {Parallel::Gemm, Parallel::Rows}) {
+    o.parallel = parallel;
+    int checks = 0, epochs_heard = 0;
+    TrainHooks mid_epoch;
+    mid_epoch.on_epoch = [&](const EpochStats&) { return ++epochs_heard > 0; };
+    mid_epoch.stop_requested = [&] { return ++checks == 8; };
+    const TrainResult stopped = Train(data, o, mid_epoch);
+    EXPECT(stopped.cancelled && stopped.epochs.size() == 1 && epochs_heard == 1 && checks == 8,
+           "%s split: stop before minibatch 8 gave cancelled=%d, %zu epochs, %d heard, %d checks",
+           parallel == Parallel::Rows ? "row" : "GEMM", stopped.cancelled, stopped.epochs.size(), epochs_heard, checks);
+  }
 }
 
 // The row-parallel step (nn/row_split.hpp) against the one-thread step, on full and partial minibatches

@@ -101,8 +101,7 @@ void ValidateRunOptions(const Dataset& data, const TrainOptions& options) {
   if (options.epochs < 0) throw Error("INVALID_OPTION", "epochs must be ≥ 0");
 }
 
-TrainResult Train(const Dataset& data, const TrainOptions& options,
-                  const std::function<bool(const EpochStats&)>& on_epoch) {
+TrainResult Train(const Dataset& data, const TrainOptions& options, const TrainHooks& hooks) {
   ValidateDataset(data);
   Validate(options.network);
   gemm::Validate(options.tiling);
@@ -144,6 +143,10 @@ TrainResult Train(const Dataset& data, const TrainOptions& options,
     ShuffleOrder(options.seed, epoch, train, order.data());
     double train_loss = 0;
     for (int64_t first = 0; first < train; first += batch) {
+      if (hooks.stop_requested && hooks.stop_requested()) {
+        result.cancelled = true;
+        break;
+      }
       const int64_t m = std::min(batch, train - first);
       if (rows_split) {
         const MinibatchRows rows{data.x_train.data(), data.y_train.data(), order.data() + first, xb.data(), yb.data()};
@@ -156,6 +159,7 @@ TrainResult Train(const Dataset& data, const TrainOptions& options,
       train_loss += net.Backward(xb.data(), yb.data(), m, options.tiling);
       net.AdamStep(options.adam, options.tiling.threads);
     }
+    if (result.cancelled) break;  // the epoch in progress is dropped
     double test_loss = 0;
     int64_t correct = 0;
     for (int64_t first = 0; first < test; first += eval_batch) {
@@ -177,7 +181,7 @@ TrainResult Train(const Dataset& data, const TrainOptions& options,
     stats.test_accuracy = test > 0 ? static_cast<double>(correct) / static_cast<double>(test) : std::nan("");
     stats.seconds = Since(epoch_start);
     result.epochs.push_back(stats);
-    if (on_epoch && !on_epoch(stats)) {
+    if (hooks.on_epoch && !hooks.on_epoch(stats)) {
       result.cancelled = true;
       break;
     }

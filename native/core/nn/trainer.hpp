@@ -42,7 +42,7 @@ struct TrainOptions {
 struct TrainResult {
   std::vector<EpochStats> epochs;
   double seconds = 0;      // the epoch loop, from the first minibatch to the last test pass
-  bool cancelled = false;  // on_epoch asked to stop
+  bool cancelled = false;  // a hook asked to stop
   Parallel parallel = Parallel::Gemm;  // what ran: Gemm or Rows (Gemm with one thread)
 };
 
@@ -51,8 +51,15 @@ struct TrainResult {
 // trainers so both report the same codes and messages.
 void ValidateRunOptions(const Dataset& data, const TrainOptions& options);
 
-// on_epoch runs after every epoch; returning false stops the run there (cancellation between epochs).
-TrainResult Train(const Dataset& data, const TrainOptions& options,
-                  const std::function<bool(const EpochStats&)>& on_epoch = nullptr);
+// What the caller hears and says during a run (both optional). on_epoch runs after every epoch; returning
+// false ends the run after that epoch. stop_requested runs before every minibatch (cheap: an atomic
+// load for the addon); returning true ends the run at once and drops the epoch in progress, so a
+// cancellation lands within a minibatch even when one epoch takes minutes.
+struct TrainHooks {
+  std::function<bool(const EpochStats&)> on_epoch;
+  std::function<bool()> stop_requested;
+};
+
+TrainResult Train(const Dataset& data, const TrainOptions& options, const TrainHooks& hooks = {});
 
 }  // namespace mlpe::nn

@@ -63,8 +63,8 @@ void Check(const char* name, const Problem& p) {
   GpuTrainOptions eager_opts, graph_opts;
   graph_opts.cuda_graph = true;
   std::vector<float> eager_params, graph_params;
-  const nn::TrainResult eager = GpuTrain(p.data, p.options, eager_opts, nullptr, &eager_params);
-  const nn::TrainResult graph = GpuTrain(p.data, p.options, graph_opts, nullptr, &graph_params);
+  const nn::TrainResult eager = GpuTrain(p.data, p.options, eager_opts, {}, &eager_params);
+  const nn::TrainResult graph = GpuTrain(p.data, p.options, graph_opts, {}, &graph_params);
   GPU_CHECK(eager.epochs.size() == cpu.epochs.size() && graph.epochs.size() == cpu.epochs.size(), "%s: epochs", name);
   const double n_test = double(p.data.test_rows());
   for (size_t e = 0; e < cpu.epochs.size() && e < eager.epochs.size(); ++e) {
@@ -89,6 +89,22 @@ int main() {
   Check("softmax+residual", Make({12, 12, 12, 3}, {false, true, false, false}, nn::Head::SoftmaxCce, 5, 200, 37, 1));
   Check("sigmoid+mse", Make({9, 2}, {}, nn::Head::SigmoidMse, 4, 77, 20, 2));
   Check("sigmoid+bce", Make({20, 10, 1}, {}, nn::Head::SigmoidBce, 6, 130, 33, 3));
+  {
+    // A stop request before the 8th minibatch (200 rows in batches of 16: 13 an epoch) ends the run in epoch 0,
+    // dropping it, as the CPU trainer does; with CUDA Graph replay too.
+    for (const bool graph : {false, true}) {
+      const Problem p = Make({12, 3}, {}, nn::Head::SoftmaxCce, 5, 200, 37, 5);
+      GpuTrainOptions g;
+      g.cuda_graph = graph;
+      int checks = 0;
+      nn::TrainHooks hooks;
+      hooks.stop_requested = [&] { return ++checks == 8; };
+      const nn::TrainResult stopped = GpuTrain(p.data, p.options, g, hooks);
+      GPU_CHECK(stopped.cancelled && stopped.epochs.empty() && checks == 8,
+                "stop request (graph %d): cancelled %d, %zu epochs, %d checks", graph, stopped.cancelled,
+                stopped.epochs.size(), checks);
+    }
+  }
   // Bad input is the CPU trainer's error, and a bad tiling is INVALID_TILING; the process survives.
   try {
     Problem p = Make({9, 1}, {}, nn::Head::SigmoidMse, 4, 10, 5, 4);
