@@ -13,6 +13,10 @@
 // per-round ratios.
 // PyTorch gets the same thread count for its own pool and for its BLAS library's (torch_train.py sets
 // OpenBLAS/BLIS threads too: torch.set_num_threads alone leaves Debian's OpenBLAS on every core).
+// The peer runs with OpenBLAS's own kernel choice (run.sh removes the machine's OPENBLAS_CORETYPE and
+// OPENBLAS_L2_SIZE pins). --pinned-peer adds a second PyTorch peer that keeps the pins, as a plain
+// `python3` here would run: the conditions of the issue's reference figures (91 µs per datum for
+// 784-590×3-10 at 1 thread), shown beside the main ratio, never instead of it.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { networkFor, trainRun } from '../../dist/lib/index.js';
@@ -24,7 +28,7 @@ const value = (name, fallback) => {
   return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
 };
 if (flag('--help')) {
-  console.log('usage: bash bench/train/run.sh [--quick] [--threads 1,2] [--sizes 5-22] [--shapes rectangle,exponential] [--depths 3,6] [--rounds N]');
+  console.log('usage: bash bench/train/run.sh [--quick] [--threads 1,2] [--sizes 5-22] [--shapes rectangle,exponential] [--depths 3,6] [--rounds N] [--pinned-peer]');
   process.exit(0);
 }
 const quick = flag('--quick');
@@ -57,14 +61,30 @@ function gemmFlopsPerDatum(inputs, widths) {
   return flops;
 }
 
-const torch = spawn(python, [new URL('./torch_train.py', import.meta.url).pathname], { stdio: ['pipe', 'pipe', 'inherit'] });
-const answers = createInterface({ input: torch.stdout })[Symbol.asyncIterator]();
-async function torchEpochs(request) {
-  torch.stdin.write(JSON.stringify(request) + '\n');
-  const { value: line, done } = await answers.next();
-  if (done) throw new Error(`PyTorch peer exited; is python3-torch installed for ${python}?`);
-  return JSON.parse(line);
+// --machine-openblas "OPENBLAS_CORETYPE=Haswell,OPENBLAS_L2_SIZE=512": the pins run.sh removed.
+const machinePins = value('--machine-openblas', '').split(',').filter(Boolean).map((kv) => kv.split('='));
+const pinnedPeer = flag('--pinned-peer');
+if (pinnedPeer && machinePins.length === 0) {
+  console.error('--pinned-peer: this machine sets neither OPENBLAS_CORETYPE nor OPENBLAS_L2_SIZE, so the pinned peer would be the same as the main one; drop the flag');
+  process.exit(2);
 }
+
+// One PyTorch process answering a JSON request per line with its epochs' seconds.
+function startPeer(env) {
+  const child = spawn(python, [new URL('./torch_train.py', import.meta.url).pathname], { stdio: ['pipe', 'pipe', 'inherit'], env });
+  const answers = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  return {
+    async epochs(request) {
+      child.stdin.write(JSON.stringify(request) + '\n');
+      const { value: line, done } = await answers.next();
+      if (done) throw new Error(`PyTorch peer exited; is python3-torch installed for ${python}?`);
+      return JSON.parse(line);
+    },
+    end: () => child.stdin.end(),
+  };
+}
+const torch = startPeer(process.env);
+const pinned = pinnedPeer ? startPeer({ ...process.env, ...Object.fromEntries(machinePins) }) : undefined;
 
 function randomData(rows, inputs, outputs) {
   const x = new Float32Array(rows * inputs).map(() => Math.random());
@@ -76,8 +96,10 @@ function randomData(rows, inputs, outputs) {
 const pad = (s, n) => String(s).padStart(n);
 const roundsNote = rounds > 1 ? ` in each of ${rounds} alternating rounds (fastest of all shown; range: the rounds' own ratios)` : ' (fastest shown)';
 console.log(`train bench: batch ${BATCH}, Adam lr ${LR}, ${EPOCHS - 1} timed epochs${roundsNote}, µs per training datum`);
-const columns = ['shape', 'depth', 'size', 'network', 'thr', 'rows', 'ours µs', 'torch µs', 'ratio', 'ceiling', ...(rounds > 1 ? ['range'] : [])];
-console.log(columns.map((h, i) => pad(h, [12, 5, 8, 26, 3, 6, 9, 9, 7, 7, 13][i])).join(' '));
+const columns = ['shape', 'depth', 'size', 'network', 'thr', 'rows', 'ours µs', 'torch µs', 'ratio', 'ceiling', ...(rounds > 1 ? ['range'] : []),
+  ...(pinned ? ['pinned µs', 'vs pinned'] : [])];
+const widths = [12, 5, 8, 26, 3, 6, 9, 9, 7, 7, ...(rounds > 1 ? [13] : []), ...(pinned ? [9, 9] : [])];
+console.log(columns.map((h, i) => pad(h, widths[i])).join(' '));
 let torchVersion = '';
 const torchBlas = new Set();
 for (const shape of shapes) {
@@ -97,19 +119,21 @@ for (const shape of shapes) {
       const data = randomData(rows, inputs, outputs);
       const label = `${inputs}-${network.widths.join('-')}`;
       for (const threads of threadCounts) {
-        const oursRounds = [], torchRounds = [];  // each round's fastest timed epoch, µs per datum
+        const oursRounds = [], torchRounds = [], pinnedRounds = [];  // each round's fastest timed epoch, µs per datum
         for (let round = 0; round < rounds; round++) {
           const runOurs = async () => {
             const ours = await trainRun({ data, shape, size, depth, epochs: EPOCHS, batchSize: BATCH, learningRate: LR, seed: 1, threads });
             oursRounds.push((Math.min(...ours.epochs.slice(1).map((x) => x.seconds)) / rows) * 1e6);
           };
-          const runTorch = async () => {
-            const peer = await torchEpochs({ inputs, widths: network.widths, residual: network.residual, rows, batchSize: BATCH, learningRate: LR, threads, epochs: EPOCHS });
-            torchVersion = peer.torch;
-            torchBlas.add(peer.blas);
-            torchRounds.push((Math.min(...peer.seconds.slice(1)) / rows) * 1e6);
+          const request = { inputs, widths: network.widths, residual: network.residual, rows, batchSize: BATCH, learningRate: LR, threads, epochs: EPOCHS };
+          const runPeer = (peer, into) => async () => {
+            const answer = await peer.epochs(request);
+            torchVersion = answer.torch;
+            torchBlas.add(answer.blas);
+            into.push((Math.min(...answer.seconds.slice(1)) / rows) * 1e6);
           };
-          for (const side of round % 2 ? [runTorch, runOurs] : [runOurs, runTorch]) await side();
+          const sides = [runOurs, runPeer(torch, torchRounds), ...(pinned ? [runPeer(pinned, pinnedRounds)] : [])];
+          for (const side of round % 2 ? sides.reverse() : sides) await side();
         }
         const oursUs = Math.min(...oursRounds), torchUs = Math.min(...torchRounds);
         const roundRatios = torchRounds.map((t, i) => t / oursRounds[i]);
@@ -118,14 +142,19 @@ for (const shape of shapes) {
         console.log(
           [pad(shape, 12), pad(depth, 5), pad(`2^${e}`, 8), pad(label.length > 26 ? label.slice(0, 25) + '…' : label, 26), pad(threads, 3), pad(rows, 6),
             pad(oursUs.toFixed(3), 9), pad(torchUs.toFixed(3), 9), pad((torchUs / oursUs).toFixed(2) + '×', 7),
-            pad(Number.isNaN(peakUs) ? '-' : (torchUs / peakUs).toFixed(1) + '×', 7), ...(rounds > 1 ? [pad(range, 13)] : [])].join(' '),
+            pad(Number.isNaN(peakUs) ? '-' : (torchUs / peakUs).toFixed(1) + '×', 7), ...(rounds > 1 ? [pad(range, 13)] : []),
+            ...(pinned ? [pad(Math.min(...pinnedRounds).toFixed(3), 9), pad((Math.min(...pinnedRounds) / oursUs).toFixed(2) + '×', 9)] : [])].join(' '),
         );
       }
     }
   }
 }
-torch.stdin.end();
+torch.end();
+pinned?.end();
 console.log(`PyTorch ${torchVersion} (${python}; BLAS thread pool set to the run's thread count: ${[...torchBlas].join(' | ')}); ratio = PyTorch µs / mlp-energy µs (> 1: mlp-energy faster)`);
+if (pinned) {
+  console.log(`pinned = the same PyTorch with this machine's ${machinePins.map((kv) => kv.join('=')).join(' ')} kept (OpenBLAS then runs that core type's kernel); vs pinned = pinned µs / mlp-energy µs`);
+}
 if (peaks.size) {
   console.log(`ceiling = PyTorch µs / (the datum's GEMM FLOPs at the FMA peak: ${[...peaks].map(([t, gf]) => `${gf} GFLOP/s on ${t} thread${t > 1 ? 's' : ''}`).join(', ')}):`);
   console.log('the ratio a trainer doing nothing but GEMMs at peak would reach; a target above it cannot be met on this machine.');
