@@ -9,14 +9,14 @@ import type { Command } from 'commander';
 import { MlpEnergyError, unwritable } from '../../errors.js';
 import { DEFAULT_STORE, ResultStore } from '../../store/store.js';
 import { TUNE_TABLES } from '../../tune/grid-store.js';
+import { chosenStore, storeOption } from '../store-option.js';
+import { withExitCode, type Output } from './exit-codes.js';
 
 /** Tables a store has only after some command wrote them, with why one would be missing. */
 const OPTIONAL_TABLES: ReadonlyArray<{ table: string; reason: string }> = [
   ...TUNE_TABLES.map((table) => ({ table, reason: 'not in the store (nothing tuned into it)' })),
   { table: 'slurm_tasks', reason: 'not in the store (only `mlp-energy merge` of a Slurm job writes it)' },
 ];
-import { chosenStore, storeOption } from '../store-option.js';
-import { withExitCode, type Output } from './exit-codes.js';
 
 export interface ExportOptions {
   parquet?: string;

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { fitEnergyModel, type DeviceFit, type EnergyModelFit } from '../../model/fit.js';
 import { DEVICE_CLASSES, type DeviceClass } from '../../model/profiles.js';
 import { loadRuns, resolveProfiles } from '../../model/source.js';
+import { DEFAULT_STORE } from '../../store/store.js';
 import { numberText, oneOf } from '../../validate.js';
 
 export interface ModelCommandOptions {
@@ -61,7 +62,7 @@ export async function fitCommand(opts: ModelCommandOptions): Promise<{ fit: Ener
 
 export function addModelOptions(command: Command): Command {
   return command
-    .option('--store <file>', 'results store', 'results.duckdb')
+    .option('--store <file>', 'results store', DEFAULT_STORE)
     .option('--device <class>', 'only runs of this device class: cpu or gpu')
     .option('--profile <name|file>', "hardware profile of the runs measured here: 'detected' (default), eagle-cpu, eagle-gpu or a JSON file; repeat for CPU and GPU", (v: string, list: string[] = []) => [...list, v])
     .option('--folds <k>', 'k of the k-fold cross-validation grouped by dataset', '5');
