@@ -236,7 +236,7 @@ describe('a tiny sweep end to end into a temp DuckDB', () => {
     report({ type: 'end', summary });
     const text = stdout.lines.join('');
     expect(text).toContain('CI 529_pollen rectangle size=256 depth=3 tiling=default: 95% CI ±1.2% within ±2.0% after 3 repetitions\n');
-    expect(text).toContain('CI 529_pollen rectangle size=256 depth=3 tiling=default: target ±2.0% MISSED: ±35.2% after 4 repetitions, the cap (raise --max-repetitions or widen --until-ci)\n');
+    expect(text).toContain('CI 529_pollen rectangle size=256 depth=3 tiling=default: target ±2.0% MISSED: ±35.2% after 4 repetitions, the --max-repetitions cap (raise it or widen --until-ci)\n');
     expect(text).toContain('Done: 7 runs in 3s, 0 already stored, 1 skipped.\n--until-ci ±2.0%: 1 of 2 configurations reached it, 1 missed it at the cap.\n  missed: 529_pollen rectangle size=256 depth=3 tiling=default ±35.2% after 4 repetitions\n');
   });
 

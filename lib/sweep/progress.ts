@@ -33,7 +33,7 @@ export function ciLine(o: CiOutcome): string {
   const after = `after ${o.repetitions} repetitions`;
   if (o.reason === 'converged') return `CI ${configuration(o)}: 95% CI ${percent(o.halfWidth)} within ${percent(o.target)} ${after}`;
   if (o.reason === 'resolution') return `CI ${configuration(o)}: stopped at ${percent(o.halfWidth)} ${after}: the energy counter's step alone exceeds ${percent(o.target)} (ci_limited_by_resolution)`;
-  return `CI ${configuration(o)}: target ${percent(o.target)} MISSED: ${percent(o.halfWidth)} ${after}, the cap (raise --max-repetitions or widen --until-ci)`;
+  return `CI ${configuration(o)}: target ${percent(o.target)} MISSED: ${percent(o.halfWidth)} ${after}, the --max-repetitions cap (raise it or widen --until-ci)`;
 }
 
 /** The end of an `--until-ci` sweep: how many configurations met the target, and which did not, with their widths. */
