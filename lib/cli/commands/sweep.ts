@@ -2,7 +2,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { MlpEnergyError } from '../../errors.js';
-import { DATA_DIR_ENV, type SyntheticMode } from '../../datasets/load.js';
+import { DATA_DIR_ENV, DatasetNotFoundError, type SyntheticMode } from '../../datasets/load.js';
 import { DEFAULT_STORE, ResultStore } from '../../store/store.js';
 import { makePlan, type Plan } from '../../sweep/plan.js';
 import { sweepPlan } from '../../cluster/plan-file.js';
@@ -128,6 +128,11 @@ export async function sweepCommand(options: SweepCommandOptions, io: CommandIo):
       data: { dataDir: options.dataDir, synthetic: options.synthetic },
       onEvent: options.json ? jsonReporter(io.stdout) : humanReporter(io.stdout, io.stderr),
       tunedInstead: options.tiling === 'tuned' ? 'or use --tiling default' : 'or use --tiling default, or replace "tuned" in the spec\'s tilings',
+    }).catch((error: unknown) => {
+      // Only --synthetic never makes a missing file an error: name this command's flags, not loadDataset's options.
+      throw error instanceof DatasetNotFoundError
+        ? error.withHint(`Point --data-dir (or $${DATA_DIR_ENV}) at the directory that holds it, or drop --synthetic never to use a shape-true stand-in.`)
+        : error;
     });
     failed = false;
   } finally {
