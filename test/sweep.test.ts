@@ -117,9 +117,9 @@ describe('sweep command: bad input first', () => {
   it('a sweep that fails on its inputs after creating its store removes it again', async () => {
     const dir = tmp();
     writeFileSync(join(dir, 's.json'), JSON.stringify({ ...tiny, datasets: ['529_pollen', 'banana'] }));
-    await expect(sweepCommand({ spec: join(dir, 's.json'), out: join(dir, 'r.duckdb'), json: true, dataDir: dir, synthetic: 'never' }, { stdout: sink(), stderr: sink() }))
+    await expect(sweepCommand({ spec: join(dir, 's.json'), out: join(dir, 'runs', 'new', 'r.duckdb'), json: true, dataDir: dir, synthetic: 'never' }, { stdout: sink(), stderr: sink() }))
       .rejects.toMatchObject({ code: expect.stringMatching(/^DATASET_/) });
-    expect(readdirSync(dir)).toEqual(['s.json']);
+    expect(readdirSync(dir)).toEqual(['s.json']); // nor the folders it made for it
   });
   it('has --help text with exit codes and examples', () => {
     const program = new Command().exitOverride();

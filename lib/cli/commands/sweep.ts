@@ -1,5 +1,6 @@
 /** `mlp-energy sweep`: plan a preset or spec, run it into the DuckDB store, print where the results are. */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmdirSync, rmSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { MlpEnergyError } from '../../errors.js';
 import { DATA_DIR_ENV, DatasetNotFoundError, type SyntheticMode } from '../../datasets/load.js';
@@ -110,6 +111,7 @@ export async function sweepCommand(options: SweepCommandOptions, io: CommandIo):
   }
   const path = options.out ?? DEFAULT_STORE;
   const existed = existsSync(path);
+  const newDirs = missingDirs(path); // opening the store creates them
   if (options.resume && !existed) {
     throw new MlpEnergyError('INVALID_OPTION', `--resume: there is no store at ${path}. Drop --resume to start the sweep, or point --out (or --store) at the store you were filling.`);
   }
@@ -140,9 +142,22 @@ export async function sweepCommand(options: SweepCommandOptions, io: CommandIo):
     // meter, …): the failed command leaves nothing behind.
     const discard = failed && !existed && (await holdsNoRuns(store));
     store.close();
-    if (discard) for (const file of [path, `${path}.wal`]) rmSync(file, { force: true });
+    if (discard) {
+      for (const file of [path, `${path}.wal`]) rmSync(file, { force: true });
+      // Innermost first; one that something else wrote into since stays, and so do those above it.
+      for (const dir of newDirs) {
+        try { rmdirSync(dir); } catch { break; }
+      }
+    }
   }
   return summary.stopped ? EXIT.stopped : EXIT.ok;
+}
+
+/** The folders above `path` that do not exist yet, innermost first. */
+function missingDirs(path: string): string[] {
+  const dirs: string[] = [];
+  for (let dir = dirname(resolve(path)); !existsSync(dir) && dirname(dir) !== dir; dir = dirname(dir)) dirs.push(dir);
+  return dirs;
 }
 
 async function holdsNoRuns(store: ResultStore): Promise<boolean> {
