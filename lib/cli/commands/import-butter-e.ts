@@ -1,9 +1,9 @@
 /** `mlp-energy import-butter-e FILE…`: load the published BUTTER-E CSVs into the store's runs table. */
-import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { butterECsvFile, importButterE, skipSummary, type EnergyUnit } from '../../store/butter-e.js';
+import { footprintBefore, removeCreated } from '../../store/footprint.js';
 import { DEFAULT_STORE, ResultStore } from '../../store/store.js';
 import { chosenStore, storeOption } from '../store-option.js';
 import { withExitCode, type Output } from './exit-codes.js';
@@ -18,7 +18,7 @@ export async function importButterECommand(files: readonly string[], options: Im
   // Every file is checked before the store is opened: a failing import creates no store.
   const paths = files.map(butterECsvFile);
   const target = resolve(options.out ?? DEFAULT_STORE);
-  const created = !existsSync(target);
+  const footprint = footprintBefore(target);
   const store = await ResultStore.open(target);
   let imported = 0;
   try {
@@ -31,10 +31,8 @@ export async function importButterECommand(files: readonly string[], options: Im
     }
   } finally {
     store.close();
-    // A store this command created for a first file that failed holds nothing: leave no file behind.
-    if (created && imported === 0) {
-      for (const file of [target, `${target}.wal`]) rmSync(file, { force: true });
-    }
+    // A store this command created for a first file that failed holds nothing: leave nothing behind.
+    if (imported === 0) removeCreated(footprint);
   }
   return 0;
 }

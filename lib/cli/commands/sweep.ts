@@ -1,9 +1,8 @@
 /** `mlp-energy sweep`: plan a preset or spec, run it into the DuckDB store, print where the results are. */
-import { existsSync, rmdirSync, rmSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { MlpEnergyError } from '../../errors.js';
 import { DATA_DIR_ENV, DatasetNotFoundError, type SyntheticMode } from '../../datasets/load.js';
+import { footprintBefore, removeCreated } from '../../store/footprint.js';
 import { DEFAULT_STORE, ResultStore } from '../../store/store.js';
 import { makePlan, type Plan } from '../../sweep/plan.js';
 import { sweepPlan } from '../../cluster/plan-file.js';
@@ -110,9 +109,8 @@ export async function sweepCommand(options: SweepCommandOptions, io: CommandIo):
     return EXIT.ok;
   }
   const path = options.out ?? DEFAULT_STORE;
-  const existed = existsSync(path);
-  const newDirs = missingDirs(path); // opening the store creates them
-  if (options.resume && !existed) {
+  const footprint = footprintBefore(path);
+  if (options.resume && !footprint.existed) {
     throw new MlpEnergyError('INVALID_OPTION', `--resume: there is no store at ${path}. Drop --resume to start the sweep, or point --out (or --store) at the store you were filling.`);
   }
   const store = await ResultStore.open(path);
@@ -140,24 +138,11 @@ export async function sweepCommand(options: SweepCommandOptions, io: CommandIo):
   } finally {
     // A store this command created is removed again when it fails before storing a run (a missing dataset file, no
     // meter, …): the failed command leaves nothing behind.
-    const discard = failed && !existed && (await holdsNoRuns(store));
+    const discard = failed && !footprint.existed && (await holdsNoRuns(store));
     store.close();
-    if (discard) {
-      for (const file of [path, `${path}.wal`]) rmSync(file, { force: true });
-      // Innermost first; one that something else wrote into since stays, and so do those above it.
-      for (const dir of newDirs) {
-        try { rmdirSync(dir); } catch { break; }
-      }
-    }
+    if (discard) removeCreated(footprint);
   }
   return summary.stopped ? EXIT.stopped : EXIT.ok;
-}
-
-/** The folders above `path` that do not exist yet, innermost first. */
-function missingDirs(path: string): string[] {
-  const dirs: string[] = [];
-  for (let dir = dirname(resolve(path)); !existsSync(dir) && dirname(dir) !== dir; dir = dirname(dir)) dirs.push(dir);
-  return dirs;
 }
 
 async function holdsNoRuns(store: ResultStore): Promise<boolean> {
