@@ -294,6 +294,10 @@ describe('predict and recommend', () => {
     expect(() => predict(group, { dataset: 'nope', shape: 'rectangle', size: 4096, depth: 3 }, dims)).toThrow(/Choose a known one, or \(from the SDK\) pass its dimensions/);
     expect(() => predict(group, { dataset: 'b_wide', shape: 'rectangle', size: 4096, depth: 3, batchSize: 0 }, dims)).toThrow(/batchSize/);
     expect(() => recommend(group, { parameterBudget: 0, dataset: 'b_wide' }, dims)).toThrow(/parameterBudget/);
+    expect(() => recommend(group, { parameterBudget: 4096, dataset: 'b_wide', depths: [] }, dims)).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION', message: 'Expected a non-empty array of depths for depths but received an array of length 0' }),
+    );
+    expect(() => recommend(group, { parameterBudget: 4096, dataset: 'b_wide', shapes: [] }, dims)).toThrow(/non-empty array of shapes for shapes/);
   });
 
   it('predicts from the same placement and features as the fit, term by term', () => {

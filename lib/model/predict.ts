@@ -3,7 +3,7 @@
  * fitted cache-aware model. Networks come from networks.ts (BUTTER's width search), so a prediction is for
  * exactly the network a sweep would train.
  */
-import { MlpEnergyError } from '../errors.js';
+import { invalidOption, MlpEnergyError } from '../errors.js';
 import { BUDGET_TOLERANCE, flopsPerEpoch, networkFor, smallestBudget, SHAPES, type Network, type Shape } from '../networks.js';
 import { integerIn, isPlainObject } from '../validate.js';
 import { featureRow, runFeatures } from './features.js';
@@ -158,6 +158,9 @@ export function recommend(fit: DeviceFit, options: RecommendOptions, known: Read
   const threadOptions = (options.threads ?? (seen.length > 0 ? seen : [undefined])).map((t) => (t === undefined ? undefined : integerIn('threads', t, 1)));
   const shapes = options.shapes ?? SHAPES;
   const depths = options.depths ?? BUTTER_DEPTHS;
+  // Nothing to rank is the caller's mistake, not an off-budget result.
+  if (!Array.isArray(shapes) || shapes.length === 0) throw invalidOption('shapes', 'a non-empty array of shapes', shapes);
+  if (!Array.isArray(depths) || depths.length === 0) throw invalidOption('depths', 'a non-empty array of depths', depths);
   const networks = new Map<string, { network: Network; shapes: Shape[] }>();
   const skipped: RecommendResult['skipped'] = [];
   for (const shape of shapes) {
