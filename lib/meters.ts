@@ -56,6 +56,12 @@ export interface MeterOptions {
    * false measures this process only and saves one system call per window edge (~1 µs in a VM).
    */
   estimateChildren?: boolean;
+  /**
+   * The estimate counts this process's own CPU time (default true). false counts waited-for children only:
+   * what a window around a command run as a child should hold (`mlp-energy measure` does this), since
+   * starting and waiting for it is not the command's work. Not with `estimateChildren: false`.
+   */
+  estimateSelf?: boolean;
   /** Run the native poller thread (default true). Without it, counters are only read at window edges. */
   poll?: boolean;
   /** Highest power a single counter can see, W (default 1000): sets the poller period from the wrap range. */
@@ -70,7 +76,7 @@ export interface MeterOptions {
 
 const OPTION_NAMES = [
   'cpu', 'gpu', 'domains', 'powercapRoot', 'msrPath', 'cpuSysfsRoot', 'cpuid', 'perfRoot', 'perfParanoidPath',
-  'nvmlLibrary', 'gpus', 'wattsPerCore', 'estimateChildren', 'poll', 'powerCeilingW', 'minPeriodS', 'powerPeriodS', 'trace',
+  'nvmlLibrary', 'gpus', 'wattsPerCore', 'estimateChildren', 'estimateSelf', 'poll', 'powerCeilingW', 'minPeriodS', 'powerPeriodS', 'trace',
 ] as const;
 const PATH_OPTIONS = ['powercapRoot', 'msrPath', 'cpuSysfsRoot', 'perfRoot', 'perfParanoidPath', 'nvmlLibrary'] as const;
 
@@ -234,6 +240,7 @@ function validateOptions(options: unknown): NativeMeterOptions {
   }
   if (o.wattsPerCore !== undefined) out.wattsPerCore = finiteNumber('wattsPerCore', o.wattsPerCore, 0.01, 1000);
   if (o.estimateChildren !== undefined) out.estimateChildren = booleanOption('estimateChildren', o.estimateChildren);
+  if (o.estimateSelf !== undefined) out.estimateSelf = booleanOption('estimateSelf', o.estimateSelf);
   if (o.poll !== undefined) out.poll = booleanOption('poll', o.poll);
   if (o.powerCeilingW !== undefined) out.powerCeilingW = finiteNumber('powerCeilingW', o.powerCeilingW, 1, 1e5);
   if (o.minPeriodS !== undefined) out.minPeriodS = finiteNumber('minPeriodS', o.minPeriodS, 1e-5, 3600);

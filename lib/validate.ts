@@ -6,20 +6,25 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 }
 
 export function integerIn(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof value !== 'number') throw invalidOption(name, `an integer between ${min} and ${max}`, value, 'type');
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw invalidOption(name, `an integer between ${min} and ${max}`, value);
-  }
+  const expected = `an integer ${range(min, max === Number.MAX_SAFE_INTEGER ? Infinity : max)}`;
+  if (typeof value !== 'number') throw invalidOption(name, expected, value, 'type');
+  if (!Number.isInteger(value) || value < min || value > max) throw invalidOption(name, expected, value);
   return value;
 }
 
 export function finiteNumber(name: string, value: unknown, min = -Infinity, max = Infinity): number {
   if (typeof value !== 'number') throw invalidOption(name, 'a finite number', value, 'type');
   if (!Number.isFinite(value) || value < min || value > max) {
-    const range = min === -Infinity && max === Infinity ? 'a finite number' : `a number between ${min} and ${max}`;
-    throw invalidOption(name, range, value);
+    throw invalidOption(name, min === -Infinity && max === Infinity ? 'a finite number' : `a number ${range(min, max)}`, value);
   }
   return value;
+}
+
+/** "between 1 and 4096", or "≥ 1" with no upper bound (not "between 1 and 9007199254740991"). */
+function range(min: number, max: number): string {
+  if (max === Infinity) return `≥ ${min}`;
+  if (min === -Infinity) return `≤ ${max}`;
+  return `between ${min} and ${max}`;
 }
 
 /**

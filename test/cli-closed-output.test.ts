@@ -1,8 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { twoSocketTree } from './meters-fixtures.js';
 
 const root = resolve(import.meta.dirname, '..');
 // The CLI compiled to plain JavaScript, laid out as dist/ is (under build/, so the addon and node_modules resolve as
@@ -39,6 +40,34 @@ describe('a CLI command whose reader closes early (| head)', () => {
     expect(r.first).toMatch(/^0\t[0-9a-f]{16}-0-[0-9a-f]+\toverhead_reference\tcpu\t505_tecator/);
     expect(r.stderr).toBe('');
     expect(r).toMatchObject({ code: 0, signal: null });
+  });
+});
+
+describe('measure as a command line', () => {
+  it('reads the counters --powercap-root names, and exits as the command did (128 + signal when killed)', () => {
+    const t = twoSocketTree();
+    try {
+      const run = (...args: string[]) => spawnSync(process.execPath, [cli, 'measure', '--idle', '0', '--gpu', 'none', ...args], { cwd: root, encoding: 'utf8' });
+      const fixture = run('--cpu', 'powercap', '--powercap-root', t.root, '--', 'sh', '-c', 'exit 3');
+      expect(fixture.status).toBe(3);
+      expect(fixture.stderr).toMatch(/exit 3, source powercap/);
+      expect(fixture.stdout).toBe(''); // the report goes to stderr
+      const killed = run('--cpu', 'estimate', '--', 'sh', '-c', 'kill -TERM $$');
+      expect(killed.status).toBe(128 + 15);
+      expect(killed.stderr).toMatch(/exit SIGTERM/);
+      // The error for a wrong tree names the flag the command line has.
+      const wrong = run('--cpu', 'powercap', '--powercap-root', join(t.root, 'intel-rapl:0', 'name'), '--', 'true');
+      expect(wrong.status).toBe(1);
+      expect(wrong.stderr).toMatch(/pass powercapRoot \(--powercap-root\)/);
+    } finally {
+      t.remove();
+    }
+  });
+
+  it('--version prints the package version', () => {
+    const r = spawnSync(process.execPath, [cli, '--version'], { cwd: root, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version);
   });
 });
 

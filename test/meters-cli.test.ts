@@ -50,6 +50,8 @@ describe('mlp-energy measure', () => {
     expect(report.idle!.powerW.cpu).not.toBeNull();
     expect(report.corrected!.joules.cpu).toBeCloseTo(report.raw.joules.cpu! - report.idle!.powerW.cpu! * report.raw.seconds, 9);
     expect(formatMeasure(report)).toMatch(/ESTIMATED, not measured: .*10 W per busy core/);
+    // The command's CPU time only: this process starting and waiting for it is not the command's work.
+    expect(report.raw.estimate).toMatch(/waited-for child processes only, not this one/);
   });
 });
 

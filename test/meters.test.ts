@@ -59,7 +59,7 @@ describe('openMeters rejects bad input', () => {
   it('a file given as powercapRoot is named as not a directory, not as a machine without RAPL', () => {
     const t = tree();
     expect(() => openMeters({ cpu: 'powercap', gpu: 'none', powercapRoot: join(t.root, 'intel-rapl:0', 'name') })).toThrow(
-      expect.objectContaining({ code: 'METER_UNAVAILABLE', message: expect.stringMatching(/intel-rapl:0\/name is not a directory\. Fix: pass powercapRoot the powercap tree/) }),
+      expect.objectContaining({ code: 'METER_UNAVAILABLE', message: expect.stringMatching(/intel-rapl:0\/name is not a directory\. Fix: pass powercapRoot \(--powercap-root\) the powercap tree/) }),
     );
   });
 
@@ -363,6 +363,28 @@ describe('estimate', () => {
     // >= 0.15 s of child CPU x 10 W, seen only by the meters that count children.
     expect(all - only).toBeGreaterThan(1.4);
     expect(only).toBeLessThan(1);
+  });
+
+  it('counts the children only with estimateSelf false (a window around a command run as a child)', () => {
+    const all = open({ cpu: 'estimate', gpu: 'none', poll: false });
+    const thisOnly = open({ cpu: 'estimate', gpu: 'none', poll: false, estimateChildren: false });
+    const childrenOnly = open({ cpu: 'estimate', gpu: 'none', poll: false, estimateSelf: false });
+    expect(childrenOnly.domains[0].method).toMatch(/waited-for child processes only, not this one/);
+    const windows = [all.begin(), thisOnly.begin(), childrenOnly.begin()];
+    const t = process.cpuUsage();
+    while (process.cpuUsage(t).user < 150e3); // ~0.15 s of this process's CPU
+    spawnSync(process.execPath, ['-e', 'const t = process.cpuUsage(); while (process.cpuUsage(t).user < 150e3);']);
+    const theirs = childrenOnly.end(windows[2]).joules.cpu!;
+    const ours = thisOnly.end(windows[1]).joules.cpu!;
+    const both = all.end(windows[0]).joules.cpu!;
+    expect(ours).toBeGreaterThan(1.4); // >= 0.15 s x 10 W of this process
+    expect(theirs).toBeGreaterThan(1.4); // >= 0.15 s x 10 W of the child
+    // The children-only window holds what the full one holds minus this process's part (edges µs apart).
+    expect(Math.abs(theirs - (both - ours))).toBeLessThan(0.05);
+    expect(() => openMeters({ cpu: 'estimate', gpu: 'none', estimateSelf: false, estimateChildren: false })).toThrow(
+      /counts nothing with estimateSelf and estimateChildren both false/,
+    );
+    expect(() => openMeters({ estimateSelf: 1 } as never)).toThrow(/estimateSelf/);
   });
 
   it('auto falls back to it with the reason each counter failed', () => {

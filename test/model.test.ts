@@ -45,7 +45,7 @@ describe('placement and NNLS reject bad input', () => {
     expect(() => place([{ ...levels[0], units: 0 }], EMPTY, { replicated: 1, distributed: 1 })).toThrow(bad(/for levels\[0\]\.units but received 0/));
     expect(() => place(levels, null as never, { replicated: 1, distributed: 1 })).toThrow(bad(/for below but received null/));
     expect(() => place(levels, EMPTY, { replicated: NaN, distributed: 1 })).toThrow(bad(/for set\.replicated but received NaN/));
-    expect(() => place(levels, EMPTY, { replicated: 1, distributed: -1 })).toThrow(bad(/between 0 and Infinity for set\.distributed but received -1/));
+    expect(() => place(levels, EMPTY, { replicated: 1, distributed: -1 })).toThrow(bad(/≥ 0 for set\.distributed but received -1/));
     expect(() => place(levels, EMPTY, { replicated: '5' as never, distributed: 1 })).toThrow(bad(/for set\.replicated but received "5"/));
     expect(place(levels, EMPTY, { replicated: 0, distributed: 0 })).toMatchObject({ level: 0, cached: 0, overflow: false });
   });

@@ -1,14 +1,20 @@
 #!/usr/bin/env node
 /** The CLI entry registers commands and nothing else; each command lives in commands/<name>.ts. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { packageRoot } from '../native.js';
 import { exitQuietlyWhenOutputCloses } from './closed-output.js';
 import { EXIT, withExitCode } from './commands/exit-codes.js';
 import { commands } from './commands/index.js';
 
 exitQuietlyWhenOutputCloses();
 
+const { version } = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
+
 const program = new Command('mlp-energy')
   .description('Measure and model the energy of training dense fully connected networks (BUTTER-E).')
+  .version(version, '-V, --version', 'print the version')
   .showHelpAfterError()
   .enablePositionalOptions()
   // Commander's own usage errors (unknown option, bad choice, missing argument) are thrown, to exit 2 as the

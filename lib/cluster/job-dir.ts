@@ -68,7 +68,7 @@ export function readJobRecord(layout: JobDir): JobRecord {
   if (!existsSync(layout.recordFile)) {
     throw new MlpEnergyError(
       'SLURM_ERROR',
-      `${layout.dir} is not a sharded sweep directory (no job.json). Create one with \`mlp-energy slurm --array N --dir ${layout.dir}\`.`,
+      `${layout.dir} is not a sharded sweep directory (no job.json). Create one with \`mlp-energy slurm --preset NAME --array N --dir ${layout.dir}\` (or --spec FILE instead of --preset).`,
     );
   }
   let record: JobRecord;

@@ -21,7 +21,7 @@ export interface SbatchOptions {
   account?: string;
   /** Whole node per task (recommended: node-level counters see every process on the node). */
   exclusive?: boolean;
-  /** CPUs per task when not exclusive; should cover the threads of the plan's tilings. */
+  /** sbatch --cpus-per-task; should cover the threads of the plan's tilings (with exclusive the task holds the whole node anyway). */
   cpusPerTask?: number;
   jobName?: string;
 }

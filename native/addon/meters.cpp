@@ -59,6 +59,7 @@ OpenOptions ToOptions(const Napi::Value& value) {
     for (std::uint32_t i = 0; i < gpus.Length(); ++i) o.nvml.devices.push_back(gpus.Get(i).As<Napi::Number>().Int32Value());
   }
   o.estimate.watts_per_core = OptNumber(js, "wattsPerCore", o.estimate.watts_per_core);
+  o.estimate.self = OptBool(js, "estimateSelf", o.estimate.self);
   o.estimate.children = OptBool(js, "estimateChildren", o.estimate.children);
   o.poller.thread = OptBool(js, "poll", o.poller.thread);
   o.poller.power_ceiling_w = OptNumber(js, "powerCeilingW", o.poller.power_ceiling_w);

@@ -5,8 +5,8 @@
 import type { Command } from 'commander';
 import { cudaInfo } from '../../gpu.js';
 import { cacheInfo, cpuInfo } from '../../hardware.js';
-import { energySources, openMeters, parseDomainList, type MeterOptions, type SourceStatus } from '../../meters.js';
-import { numberText } from '../../validate.js';
+import { energySources, openMeters, type MeterOptions, type SourceStatus } from '../../meters.js';
+import { addMeterFlags, meterOptionsFrom, type MeterFlags } from '../meter-flags.js';
 
 export interface InfoReport {
   cpu: { brand: string; vendor: string; family: number; model: number; logicalCores: number };
@@ -17,21 +17,8 @@ export interface InfoReport {
   selected: { sources: string[]; domains: string[]; estimated: boolean; method: string | null } | { error: string };
 }
 
-export interface InfoCommandOptions {
+export interface InfoCommandOptions extends MeterFlags {
   json?: boolean;
-  powercapRoot?: string;
-  nvmlLibrary?: string;
-  wattsPerCore?: string;
-  domains?: string;
-}
-
-function meterOptions(opts: InfoCommandOptions): MeterOptions {
-  const o: MeterOptions = { poll: false };
-  if (opts.powercapRoot) o.powercapRoot = opts.powercapRoot;
-  if (opts.nvmlLibrary) o.nvmlLibrary = opts.nvmlLibrary;
-  if (opts.wattsPerCore !== undefined) o.wattsPerCore = numberText('--watts-per-core', opts.wattsPerCore);
-  if (opts.domains !== undefined) o.domains = parseDomainList(opts.domains);
-  return o;
 }
 
 /** The report behind `mlp-energy info` (callable from code and tests). */
@@ -101,16 +88,12 @@ export function formatInfo(r: InfoReport): string {
 }
 
 export function register(program: Command): void {
-  program
+  addMeterFlags(program
     .command('info')
     .description('CPU, caches, GPU, and which energy counters work here (and how to enable the others).')
-    .option('--json', 'machine-readable output')
-    .option('--powercap-root <dir>', 'powercap tree to read (default /sys/class/powercap)')
-    .option('--nvml-library <path>', 'NVML library to dlopen (default libnvidia-ml.so.1)')
-    .option('--watts-per-core <w>', 'power figure of the CPU-time estimate')
-    .option('--domains <list>', 'RAPL planes openMeters() would read, comma-separated: package, core, uncore, dram, psys')
+    .option('--json', 'machine-readable output'))
     .action((opts: InfoCommandOptions) => {
-      const report = info(meterOptions(opts));
+      const report = info(meterOptionsFrom(opts));
       process.stdout.write((opts.json ? JSON.stringify(report, null, 2) : formatInfo(report)) + '\n');
     });
 }

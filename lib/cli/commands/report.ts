@@ -41,7 +41,7 @@ export function register(program: Command): void {
     .option('--svg <dir>', 'also write every chart as an SVG file into this directory')
     .action(async (opts: ReportCommandOptions) => {
       const r = await reportCommand(opts);
-      const lines = [`Wrote ${r.out} (${r.charts.length} charts).`];
+      const lines = [`Wrote ${r.out} (${r.charts.length} chart${r.charts.length === 1 ? '' : 's'}).`];
       if (r.svgs.length) lines.push(`Wrote ${r.svgs.length} SVG files to ${opts.svg}.`);
       if (r.fitError) lines.push(`Model not fitted: ${r.fitError}`);
       process.stdout.write(lines.join('\n') + '\n');

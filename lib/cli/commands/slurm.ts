@@ -130,7 +130,7 @@ export function register(program: Command): void {
     .option('--account <name>', 'Slurm account to charge')
     .option('--job-name <name>', 'Slurm job name (default mlp-energy)')
     .option('--exclusive', 'whole node per task (recommended: energy counters are node-wide)')
-    .addOption(new Option('--cpus-per-task <n>', 'CPUs per task when not exclusive').argParser(positiveInt('--cpus-per-task')))
+    .addOption(new Option('--cpus-per-task <n>', "CPUs per task (sbatch --cpus-per-task): should cover the plan's tiling threads; with --exclusive the task holds the whole node anyway").argParser(positiveInt('--cpus-per-task')))
     .option('--launcher <command>', 'command that starts mlp-energy on compute nodes (default: this Node.js and this install\'s CLI; needs a shared filesystem)')
     .option('--submit', 'submit with sbatch and print the job id')
     .option('--status', 'show done/running/pending/partial/failed/missing per shard')

@@ -135,7 +135,7 @@ export async function tuneGridCommand(options: TuneCommandOptions, io: Io, envir
   const env = environment ?? openTuneEnvironment();
   try {
     const slice = `${axes.x}${axes.series ? ` × ${axes.series}` : ''}`;
-    io.stderr?.write(`scanning ${slice} of ${shape.orientation} ${shape.m}×${shape.n}×${shape.k} (${shape.roles.join(', ')}) in ${label}, at most ${budget} tilings\n`);
+    io.stderr?.write(`scanning ${slice} of ${shape.orientation} ${shape.m}×${shape.n}×${shape.k} (${shape.roles.join(', ')}) in ${label}, at most ${budget} tiling${budget === 1 ? '' : 's'}\n`);
     const base = { ...env.start, sup: false };
     const points = await gridScan(env.meter, shape, new TilingSpace(shape, env.space), base, { ...axes, maxPoints: budget });
     const scan: TilingGridScan = {

@@ -12,15 +12,15 @@
 
 namespace mlpe::meters {
 
-namespace {
-constexpr std::size_t kSelf = 0;  // counter 0: this process; counter 1: waited-for children
-}  // namespace
-
 EstimateSource::EstimateSource(const EstimateOptions& options)
-    : watts_per_core_(options.watts_per_core), children_(options.children) {
+    : watts_per_core_(options.watts_per_core), self_(options.self), children_(options.children) {
+  if (!self_ && !children_) {
+    throw Error("INVALID_OPTION", "the estimate counts nothing with estimateSelf and estimateChildren both false: "
+                                  "leave one of them out");
+  }
   if (!std::isfinite(watts_per_core_) || watts_per_core_ <= 0 || watts_per_core_ > 1000) {
     throw Error("INVALID_OPTION",
-                "Expected a number of watts per core between 0 (exclusive) and 1000 for wattsPerCore but received " +
+                "Expected a number of watts per core between 0 (exclusive) and 1000 for wattsPerCore (--watts-per-core) but received " +
                     std::to_string(watts_per_core_));
   }
   Domain d;
@@ -32,11 +32,11 @@ EstimateSource::EstimateSource(const EstimateOptions& options)
   c.reading = Reading::Energy;
   c.modulus = 0;
   c.joules_per_count = watts_per_core_ * 1e-9;  // ns of CPU time -> J
-  counters_.assign(children_ ? 2 : 1, c);
+  counters_.assign((self_ ? 1 : 0) + (children_ ? 1 : 0), c);
 }
 
 std::uint64_t EstimateSource::ReadRaw(std::size_t counter) {
-  if (counter == kSelf) {
+  if (self_ && counter == 0) {  // this process first, then the children
     // Not in the vDSO: a system call that sums the run time of every thread (~16-30 ns more per thread).
     // Made directly: glibc's clock_gettime would first enter the vDSO only to fall back to the same
     // system call (~50 ns per read on the dev VM).
@@ -57,8 +57,10 @@ std::uint64_t EstimateSource::ReadRaw(std::size_t counter) {
 std::string EstimateSource::Method() const {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%g", watts_per_core_);
-  return std::string("estimated: process CPU time (") +
-         (children_ ? "self + waited-for children" : "this process only, not its children") + ") x " + buf +
+  const char* whose = !self_ ? "waited-for child processes only, not this one"
+                     : children_ ? "self + waited-for children"
+                                 : "this process only, not its children";
+  return std::string("estimated: process CPU time (") + whose + ") x " + buf +
          " W per busy core (wattsPerCore); no idle, uncore or DRAM power";
 }
 

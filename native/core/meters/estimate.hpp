@@ -1,5 +1,5 @@
-// The labelled estimate, used only when no counter can be read: CPU time of this process (and of its
-// children once reaped) times a power figure per busy core. Every result from it says estimated.
+// The labelled estimate, used only when no counter can be read: CPU time of this process and/or of its
+// children once reaped, times a power figure per busy core. Every result from it says estimated.
 #pragma once
 #include <string>
 #include <vector>
@@ -15,8 +15,10 @@ inline constexpr double kDefaultWattsPerCore = 10.0;
 
 struct EstimateOptions {
   double watts_per_core = kDefaultWattsPerCore;
-  // Also count the CPU time of waited-for child processes (what `mlp-energy measure -- <command>`
-  // needs). Costs a second system call per window edge; false measures this process only.
+  // Count this process's CPU time (all threads), and that of waited-for child processes. A window
+  // around a command run as a child (`mlp-energy measure -- <command>`) counts the children only: the
+  // parent's own work meanwhile (starting the command, waiting) is not the command's. At least one.
+  bool self = true;
   bool children = true;
 };
 
@@ -26,9 +28,9 @@ class EstimateSource final : public EnergySource {
   const char* Name() const override { return "estimate"; }
   const std::vector<Domain>& Domains() const override { return domains_; }
   const std::vector<Counter>& Counters() const override { return counters_; }
-  // CPU time in ns, one system call per counter, every counter summed into the one `cpu` domain:
-  // 0 = this process, all threads (CLOCK_PROCESS_CPUTIME_ID); 1 (with `children`) = waited-for children
-  // (RUSAGE_CHILDREN). No single call gives both at this resolution (times() counts 10 ms clock ticks).
+  // CPU time in ns, one system call per counter, every counter summed into the one `cpu` domain: this
+  // process, all threads (CLOCK_PROCESS_CPUTIME_ID), and/or waited-for children (RUSAGE_CHILDREN). No
+  // single call gives both at this resolution (times() counts 10 ms clock ticks).
   std::uint64_t ReadRaw(std::size_t counter) override;
   double UpdateIntervalS() const override { return 1e-6; }  // getrusage of children has us resolution
   bool Estimated() const override { return true; }
@@ -37,7 +39,7 @@ class EstimateSource final : public EnergySource {
 
  private:
   double watts_per_core_;
-  bool children_;
+  bool self_, children_;
   std::vector<Domain> domains_;
   std::vector<Counter> counters_;
 };

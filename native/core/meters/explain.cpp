@@ -64,7 +64,7 @@ Error ExplainPowercap(const std::string& path, int err, const std::string& root)
   }
   if (err == ENOTDIR && path == root) {  // a file given as the tree: a wrong path, not a machine without RAPL
     return Error("METER_UNAVAILABLE",
-                 root + " is not a directory. Fix: pass powercapRoot the powercap tree, a directory such as "
+                 root + " is not a directory. Fix: pass powercapRoot (--powercap-root) the powercap tree, a directory such as "
                         "/sys/class/powercap (the default)",
                  ErrorKind::System);
   }
@@ -73,7 +73,7 @@ Error ExplainPowercap(const std::string& path, int err, const std::string& root)
                  path + " does not exist: no RAPL powercap zones here, likely a VM or a container (Docker masks "
                         "/sys/devices/virtual/powercap). Fix: on bare metal load the driver with `sudo modprobe "
                         "intel_rapl_msr` (AMD Zen needs Linux >= 5.11); in a container bind-mount the host's "
-                        "/sys/class/powercap and pass powercapRoot",
+                        "/sys/class/powercap and pass its path as powercapRoot (--powercap-root)",
                  ErrorKind::System);
   }
   return Error("METER_READ_FAILED", "cannot read " + path + ": " + Errno(err), ErrorKind::System);

@@ -35,7 +35,7 @@ constexpr ReturnRow kReturns[] = {
     {8, "NVML_ERROR_INSUFFICIENT_POWER", "METER_READ_FAILED", "the GPU's power cables are not connected properly"},
     {9, "NVML_ERROR_DRIVER_NOT_LOADED", "METER_UNAVAILABLE", "load the NVIDIA driver (`sudo modprobe nvidia`; `nvidia-smi` should list the GPUs)"},
     {10, "NVML_ERROR_TIMEOUT", "METER_READ_FAILED", "the driver timed out: retry; check `nvidia-smi`"},
-    {12, "NVML_ERROR_LIBRARY_NOT_FOUND", "METER_UNAVAILABLE", "install the NVIDIA driver's NVML library or pass nvmlLibrary"},
+    {12, "NVML_ERROR_LIBRARY_NOT_FOUND", "METER_UNAVAILABLE", "install the NVIDIA driver's NVML library or pass its path as nvmlLibrary (--nvml-library)"},
     {13, "NVML_ERROR_FUNCTION_NOT_FOUND", "METER_UNAVAILABLE", "update the NVIDIA driver: this NVML lacks the function"},
     {15, "NVML_ERROR_GPU_IS_LOST", "METER_READ_FAILED", "the GPU fell off the bus: check `dmesg` and reset the GPU"},
     {999, "NVML_ERROR_UNKNOWN", "METER_READ_FAILED", "check `nvidia-smi` and the driver logs"},
@@ -80,7 +80,7 @@ struct NvmlSource::Api {
     if (!fn && required) {
       throw Error("METER_UNAVAILABLE",
                   library + " has no " + symbol + ": not an NVML library, or too old. Fix: update the NVIDIA driver "
-                            "or pass the right nvmlLibrary",
+                            "or pass the right nvmlLibrary (--nvml-library)",
                   ErrorKind::System);
     }
   }
@@ -114,7 +114,7 @@ NvmlSource::NvmlSource(const NvmlOptions& options) : api_(std::make_unique<Api>(
     throw Error("METER_UNAVAILABLE",
                 "cannot load " + library_ + " (" + (why ? why : "dlopen failed") +
                     "): no NVIDIA driver here. Fix: install the NVIDIA driver (it ships libnvidia-ml.so.1) or pass "
-                    "nvmlLibrary with its path",
+                    "nvmlLibrary (--nvml-library) with its path",
                 ErrorKind::System);
   }
   Api& a = *api_;

@@ -92,7 +92,7 @@ std::uint64_t PreadDecimal(int fd, const std::string& path) {
     buf[n < 0 ? 0 : n] = '\0';
     throw Error("METER_READ_FAILED",
                 path + " holds \"" + std::string(buf, static_cast<std::size_t>(n)) +
-                    "\", not a decimal counter: the file is not a RAPL energy counter (check powercapRoot)",
+                    "\", not a decimal counter: the file is not a RAPL energy counter (check powercapRoot, --powercap-root)",
                 ErrorKind::System);
   }
   return value;
