@@ -3,7 +3,7 @@ export { MlpEnergyError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export {
   DATASETS, DATASET_NAMES, BUTTER_DATASET_NAMES, datasetSpec, loadDataset, prepareDataset, prepareTable, readTable, readIdx,
-  splitRows, synthesize, DATA_DIR_ENV,
+  splitRows, synthesize, DATA_DIR_ENV, DatasetNotFoundError,
 } from './datasets/index.js';
 export type { DatasetSpec, DatasetOptions, PreparedDataset, TrainData, Task, SyntheticMode } from './datasets/index.js';
 export { ResultStore, DEFAULT_STORE } from './store/store.js';

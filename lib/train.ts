@@ -4,7 +4,7 @@
  * train loss and test loss + accuracy. Progress arrives per epoch through `onEpoch`; an AbortSignal
  * stops the run within a minibatch, dropping the epoch in progress.
  */
-import { loadDataset } from './datasets/index.js';
+import { DatasetNotFoundError, DATA_DIR_ENV, loadDataset } from './datasets/index.js';
 import { TASKS } from './datasets/specs.js';
 import { MlpEnergyError, invalidOption, rejectUnknownOptions, withCode } from './errors.js';
 import { requireCuda, validateGpuTiling, type GpuTiling } from './gpu.js';
@@ -164,7 +164,15 @@ export async function resolveTrainData(options: Pick<TrainRunOptions, 'data' | '
   if (options.dataset !== undefined) {
     if (typeof options.dataset !== 'string') throw invalidOption('dataset', 'a dataset name', options.dataset, 'type');
     // Real data only: a named dataset whose files are missing is an error naming where to put them.
-    return checkData(loadDataset(options.dataset, { seed: integerIn('seed', options.seed ?? 0, 0), synthetic: 'never' }));
+    const seed = integerIn('seed', options.seed ?? 0, 0);
+    try {
+      return checkData(loadDataset(options.dataset, { seed, synthetic: 'never' }));
+    } catch (error) {
+      // trainRun has neither dataDir nor synthetic: name what it does read, and the way to pass either.
+      throw error instanceof DatasetNotFoundError
+        ? error.withHint(`Set $${DATA_DIR_ENV} to the directory that holds it, or pass data: loadDataset('${options.dataset}', { dataDir, synthetic }) to trainRun.`)
+        : error;
+    }
   }
   throw withCode(new TypeError('trainRun needs data: { xTrain, yTrain, xTest, yTest, inputs, outputs, task }'), 'INVALID_OPTION');
 }

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   columnRule, DATASETS, loadDataset, parseDelimited, prepareDataset, prepareTable, readIdx, readTable, splitRows, synthesize,
 } from '../lib/datasets/index.js';
+import { findIdxSet, prepareIdx, readIdxSet } from '../lib/datasets/idx.js';
 import { findDatasetFile } from '../lib/datasets/load.js';
 import { datasetSpec } from '../lib/datasets/specs.js';
 
@@ -54,7 +55,9 @@ describe('malformed inputs are rejected naming file and line', () => {
     expect(() => loadDataset('splice', { synthetic: 'always', seed: -1 })).toThrow(/for seed but received -1/);
   });
   it('a missing file with synthetic: never is an error with the fix', () => {
-    expect(() => prepareDataset('splice', { dataDir: tmp(), synthetic: 'never' })).toThrow(/No file for dataset splice in .*pmlb\.fetch_data/);
+    expect(() => prepareDataset('splice', { dataDir: tmp(), synthetic: 'never' })).toThrow(expect.objectContaining({
+      code: 'DATASET_NOT_FOUND', message: expect.stringMatching(/No file for dataset splice in .*pmlb\.fetch_data/),
+    }));
     // Also once an 'auto' call in this process has cached splice's stand-in.
     expect(prepareDataset('splice', { dataDir: tmp() }).synthetic).toBe(true);
     expect(() => prepareDataset('splice', { dataDir: tmp(), synthetic: 'never' })).toThrow(/No file for dataset splice/);
@@ -102,28 +105,32 @@ describe('BUTTER preprocessing, column by column', () => {
 describe('loaders from a data directory', () => {
   it('PMLB .tsv.gz with a target column that is not last', () => {
     const dir = tmp();
-    const rows = Array.from({ length: 50 }, (_, i) => `${i % 3}\t${i * 1.5}\t${(i * 7) % 50}`);
-    writeFileSync(join(dir, '529_pollen.tsv.gz'), gzipSync('a\ttarget\tb\n' + rows.join('\n') + '\n'));
+    // 529_pollen's shape (3848 rows × 4 features): the loader checks it against the spec.
+    const rows = Array.from({ length: 3848 }, (_, i) => `${i % 3}\t${i * 1.5}\t${(i * 7) % 50}\t1\t2`);
+    writeFileSync(join(dir, '529_pollen.tsv.gz'), gzipSync('a\ttarget\tb\tc\td\n' + rows.join('\n') + '\n'));
     const d = loadDataset('529_pollen', { dataDir: dir, seed: 3 });
     expect(d.synthetic).toBe(false);
     expect(d.source).toBe(join(dir, '529_pollen.tsv.gz'));
-    expect(d.inputs).toBe(3 + 1); // a: 3 values one-hot; b: 50 values min-max
+    expect(d.inputs).toBe(3 + 1); // a: 3 values one-hot; b: 50 values min-max; c, d: constant, dropped
     expect(d.outputs).toBe(1);
-    expect(d.trainRows + d.testRows).toBe(50);
-    expect(d.testRows).toBe(10);
+    expect(d.trainRows + d.testRows).toBe(3848);
+    expect(d.testRows).toBe(770); // ceil(0.2 · 3848)
   });
   it('PMLB cache layout <dir>/<name>/<name>.tsv and CSV, found through MLP_ENERGY_DATA_DIR', () => {
     const dir = tmp();
     mkdirSync(join(dir, 'banana'));
     writeFileSync(join(dir, 'banana', 'banana.tsv'), 'x\ty\ttarget\n' + Array.from({ length: 30 }, (_, i) => `${i}\t${30 - i}\t${i % 2 ? 1 : -1}`).join('\n'));
-    writeFileSync(join(dir, 'splice.csv'), 'p1,p2,target\nA,C,EI\nG,T,IE\nA,A,N\nC,G,EI\n');
+    // splice's shape: 3188 rows × 60 nucleotide columns, 3 classes.
+    const header = [...Array.from({ length: 60 }, (_, j) => `p${j}`), 'target'].join(',');
+    const rows = Array.from({ length: 3188 }, (_, i) => [...Array.from({ length: 60 }, (_, j) => 'ACGT'[(i + j) % 4]), ['EI', 'IE', 'N'][i % 3]].join(','));
+    writeFileSync(join(dir, 'splice.csv'), header + '\n' + rows.join('\n') + '\n');
     const old = process.env.MLP_ENERGY_DATA_DIR;
     process.env.MLP_ENERGY_DATA_DIR = dir;
     try {
       expect(findDatasetFile(datasetSpec('banana')!)).toEqual({ kind: 'table', file: join(dir, 'banana', 'banana.tsv') });
       const s = loadDataset('splice');
       expect(s.synthetic).toBe(false);
-      expect(s.inputs).toBe(3 + 4); // p1: A,C,G; p2: A,C,G,T
+      expect(s.inputs).toBe(60 * 4); // every column A, C, G, T one-hot
       expect(s.outputs).toBe(3);
     } finally {
       if (old === undefined) delete process.env.MLP_ENERGY_DATA_DIR; else process.env.MLP_ENERGY_DATA_DIR = old;
@@ -137,8 +144,12 @@ describe('loaders from a data directory', () => {
     writeFileSync(join(sub, 'train-labels-idx1-ubyte'), idx([3], [0, 2, 1]));
     writeFileSync(join(sub, 't10k-images-idx3-ubyte'), idx([2, 2, 2], [9, 9, 9, 9, 10, 10, 10, 10]));
     writeFileSync(join(sub, 't10k-labels-idx1-ubyte.gz'), gzipSync(idx([2], [3, 0])));
-    const p = prepareDataset('mnist', { dataDir: dir });
-    expect(p.synthetic).toBe(false);
+    // Five images are not MNIST: refused as such (checkShape) …
+    expect(() => prepareDataset('mnist', { dataDir: dir })).toThrow(expect.objectContaining({
+      code: 'DATASET_MALFORMED', message: expect.stringContaining(`${sub}: this is not the mnist dataset BUTTER used: expected 70000 rows × 784 features, 10 classes`),
+    }));
+    // … while the reading and preprocessing themselves are tested on them.
+    const p = prepareIdx(readIdxSet(findIdxSet(sub)!));
     expect(p.rows).toBe(5);
     expect(p.inputs).toBe(4);
     expect(p.outputs).toBe(4);

@@ -11,11 +11,14 @@ import { relativeCiHalfWidth, repeatDecision } from '../lib/sweep/confidence.js'
 const tmp = () => mkdtempSync(join(tmpdir(), 'mlpe-sweep-'));
 const sink = () => { const lines: string[] = []; return { lines, write: (t: string) => { lines.push(t); } }; };
 
-/** A small real-format PMLB file so the test runs on "real" data; everything else falls back to synthetic. */
+/**
+ * A real-format PMLB file with 529_pollen's shape (3848 rows × 4 features, checked on load) so the test runs on
+ * "real" data; everything else falls back to synthetic. Column d is constant: BUTTER drops it.
+ */
 function dataDir(): string {
   const dir = tmp();
-  const rows = Array.from({ length: 300 }, (_, i) => `${(i * 37) % 101}\t${(i * 13) % 97}\t${i % 5}\t${((i * 37) % 101) / 100 + (i % 5) / 10}`);
-  writeFileSync(join(dir, '529_pollen.tsv'), 'a\tb\tc\ttarget\n' + rows.join('\n') + '\n');
+  const rows = Array.from({ length: 3848 }, (_, i) => `${(i * 37) % 101}\t${(i * 13) % 97}\t${i % 5}\t7\t${((i * 37) % 101) / 100 + (i % 5) / 10}`);
+  writeFileSync(join(dir, '529_pollen.tsv'), 'a\tb\tc\td\ttarget\n' + rows.join('\n') + '\n');
   return dir;
 }
 
@@ -106,8 +109,8 @@ describe('a tiny sweep end to end into a temp DuckDB', () => {
       const runs = await store.query(`SELECT * FROM runs WHERE role = 'run' ORDER BY run_id`);
       expect(runs).toHaveLength(8);
       for (const r of runs) {
-        expect(r).toMatchObject({ dataset: '529_pollen', synthetic: false, source: 'mlp-energy', device: 'cpu', is_gpu: false, epochs: 2, batch_size: 64, optimizer: 'adam', n_observations: 300, n_train: 240, n_test: 60 });
-        expect(r.n_inputs).toBe(1 + 1 + 5); // a, b: > 20 values → min-max; c: 5 values → one-hot
+        expect(r).toMatchObject({ dataset: '529_pollen', synthetic: false, source: 'mlp-energy', device: 'cpu', is_gpu: false, epochs: 2, batch_size: 64, optimizer: 'adam', n_observations: 3848, n_train: 3078, n_test: 770 });
+        expect(r.n_inputs).toBe(1 + 1 + 5); // a, b: > 20 values → min-max; c: 5 values → one-hot; d: constant → dropped
         expect((r.widths as number[]).at(-1)).toBe(1);
         expect(Math.abs((r.num_free_parameters as number) - (r.size as number)) / (r.size as number)).toBeLessThanOrEqual(0.2);
         expect(r.energy as number).toBeGreaterThan(0);
@@ -117,9 +120,9 @@ describe('a tiny sweep end to end into a temp DuckDB', () => {
         expect(r.power_offset).toBe(0);
         expect(r.std_energy as number).toBeCloseTo(r.energy as number, 9);
         expect(r.non_overhead_energy as number).toBeCloseTo((r.std_energy as number) - (r.energy_overhead as number), 9);
-        expect(r.num_training_batches_per_epoch).toBe(Math.ceil(240 / 64));
+        expect(r.num_training_batches_per_epoch).toBe(Math.ceil(3078 / 64));
         expect(r.energy_per_epoch as number).toBeCloseTo((r.non_overhead_energy as number) / 2, 12);
-        expect(r.energy_per_training_datum as number).toBeCloseTo((r.non_overhead_energy as number) / (4 * 2) / 64, 12);
+        expect(r.energy_per_training_datum as number).toBeCloseTo((r.non_overhead_energy as number) / (49 * 2) / 64, 12);
         expect(r.flops_per_epoch as number).toBeGreaterThan(0);
         expect(r.working_set_f_bytes).toBe(4 * (r.num_free_parameters as number));
         expect(r.filter_zero_energy).toBe(false);

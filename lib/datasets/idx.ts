@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Prepared } from './preprocess.js';
 import { malformed, readMaybeGzip } from './table.js';
 
 export interface IdxArray {
@@ -31,19 +32,25 @@ export function readIdx(file: string): IdxArray {
   return { dims, data: new Uint8Array(bytes.buffer, bytes.byteOffset + offset, count) };
 }
 
-/** The four files of an MNIST-layout directory, each plain or .gz; undefined when any is missing. */
+/** The four files of an MNIST-layout directory: train images and labels, t10k images and labels. */
+export const IDX_STEMS = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'] as const;
+
+/** The four IDX_STEMS files of a directory, each plain or .gz; undefined when any is missing. */
 export function findIdxSet(dir: string): { trainImages: string; trainLabels: string; testImages: string; testLabels: string } | undefined {
-  const pick = (stem: string) => [join(dir, stem), join(dir, stem + '.gz')].find((f) => existsSync(f));
-  const trainImages = pick('train-images-idx3-ubyte');
-  const trainLabels = pick('train-labels-idx1-ubyte');
-  const testImages = pick('t10k-images-idx3-ubyte');
-  const testLabels = pick('t10k-labels-idx1-ubyte');
+  const [trainImages, trainLabels, testImages, testLabels] = IDX_STEMS.map((stem) => [join(dir, stem), join(dir, stem + '.gz')].find((f) => existsSync(f)));
   if (!trainImages || !trainLabels || !testImages || !testLabels) return undefined;
   return { trainImages, trainLabels, testImages, testLabels };
 }
 
 /** Images and labels of both files joined (70,000 rows for MNIST), as BUTTER's PMLB copy of MNIST is. */
-export function readIdxSet(set: NonNullable<ReturnType<typeof findIdxSet>>): { pixels: Uint8Array; labels: Uint8Array; rows: number; width: number } {
+export interface IdxSet {
+  readonly pixels: Uint8Array;
+  readonly labels: Uint8Array;
+  readonly rows: number;
+  readonly width: number;
+}
+
+export function readIdxSet(set: NonNullable<ReturnType<typeof findIdxSet>>): IdxSet {
   const parts = [[set.trainImages, set.trainLabels], [set.testImages, set.testLabels]].map(([imagesFile, labelsFile]) => {
     const images = readIdx(imagesFile);
     const labels = readIdx(labelsFile);
@@ -65,4 +72,21 @@ export function readIdxSet(set: NonNullable<ReturnType<typeof findIdxSet>>): { p
   labels.set(parts[0].labels.data, 0);
   labels.set(parts[1].labels.data, parts[0].labels.data.length);
   return { pixels, labels, rows, width };
+}
+
+/** Classes as the one-hot encoding numbers them: labels are 0-based class indices. */
+export function labelClasses(labels: Uint8Array): number {
+  let classes = 0;
+  for (const l of labels) classes = Math.max(classes, l + 1);
+  return classes;
+}
+
+/** MNIST preprocessing in BUTTER: pixels / 255, labels one-hot. */
+export function prepareIdx({ pixels, labels, rows, width }: IdxSet): Prepared {
+  const classes = labelClasses(labels);
+  const x = new Float32Array(rows * width);
+  for (let i = 0; i < x.length; i++) x[i] = pixels[i] / 255;
+  const y = new Float32Array(rows * classes);
+  for (let r = 0; r < rows; r++) y[r * classes + labels[r]] = 1;
+  return { x, y, rows, inputs: width, outputs: classes, task: 'classification', rules: [] };
 }

@@ -2,12 +2,13 @@
  * Finding and loading a dataset by name: real files from the data directory (option, else MLP_ENERGY_DATA_DIR) or a
  * system location (Debian's dataset-fashion-mnist under /usr/share/datasets), else a shape-true synthetic stand-in.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MlpEnergyError, invalidOption } from '../errors.js';
 import { integerIn, isPlainObject, oneOf } from '../validate.js';
-import { findIdxSet, readIdxSet } from './idx.js';
-import { prepareTable, type Prepared } from './preprocess.js';
+import { checkShape } from './conformance.js';
+import { findIdxSet, IDX_STEMS, labelClasses, prepareIdx, readIdxSet } from './idx.js';
+import { classCount, prepareTable, targetIndex, type Prepared } from './preprocess.js';
 import { datasetSpec, DATASET_NAMES, type DatasetSpec, type Task } from './specs.js';
 import { splitRows } from './split.js';
 import { synthesize } from './synthetic.js';
@@ -58,46 +59,79 @@ export function dataDirectory(dataDir?: string): string | undefined {
 
 export type DatasetFile = { readonly kind: 'table'; readonly file: string } | { readonly kind: 'idx'; readonly dir: string };
 
+const TABLE_EXTENSIONS = ['.tsv.gz', '.tsv', '.csv.gz', '.csv'] as const;
+
+/** Folders an IDX dataset may sit in under a root: `<name>/` or, as Debian names them, `<name-with-dashes>/`. */
+function idxFolders(spec: DatasetSpec, root: string): string[] {
+  return [...new Set([spec.name, spec.name.replace(/_/g, '-')])].map((entry) => join(root, entry));
+}
+
 export function findDatasetFile(spec: DatasetSpec, dataDir?: string): DatasetFile | undefined {
   const dir = dataDirectory(dataDir);
-  const dashed = spec.name.replace(/_/g, '-');
   if (dir) {
     for (const base of [dir, join(dir, spec.name)]) {
-      for (const ext of ['.tsv.gz', '.tsv', '.csv.gz', '.csv']) {
+      for (const ext of TABLE_EXTENSIONS) {
         const file = join(base, spec.name + ext);
         if (existsSync(file)) return { kind: 'table', file };
       }
     }
     if (spec.format === 'idx') {
-      for (const sub of [join(dir, spec.name), join(dir, dashed)]) if (findIdxSet(sub)) return { kind: 'idx', dir: sub };
+      for (const sub of idxFolders(spec, dir)) if (findIdxSet(sub)) return { kind: 'idx', dir: sub };
     }
   }
   if (spec.format === 'idx') {
-    for (const root of SYSTEM_DATA_DIRS) {
-      if (!existsSync(root)) continue;
-      for (const entry of readdirSync(root)) {
-        if (entry === dashed || entry === spec.name) {
-          const sub = join(root, entry);
-          if (findIdxSet(sub)) return { kind: 'idx', dir: sub };
-        }
-      }
-    }
+    for (const sub of SYSTEM_DATA_DIRS.flatMap((root) => idxFolders(spec, root))) if (findIdxSet(sub)) return { kind: 'idx', dir: sub };
   }
   return undefined;
 }
 
+/**
+ * DATASET_NOT_FOUND. `finding` is the loader's part: where it looked, for which names, and where to get the file;
+ * `hint` is how the caller points it at a directory (loadDataset's options here; trainRun and the CLI put their own).
+ */
+export class DatasetNotFoundError extends MlpEnergyError {
+  constructor(readonly dataset: string, readonly finding: string, readonly hint: string, options?: { cause?: unknown }) {
+    super('DATASET_NOT_FOUND', `${finding} ${hint}`, options);
+  }
+
+  /** The same error with why the caller needed the dataset after the finding. */
+  noting(note: string): DatasetNotFoundError {
+    return new DatasetNotFoundError(this.dataset, `${this.finding} ${note}`, this.hint, { cause: this });
+  }
+
+  /** The same error with the caller's way to point at the data instead of this one's. */
+  withHint(hint: string): DatasetNotFoundError {
+    return new DatasetNotFoundError(this.dataset, this.finding, hint, { cause: this });
+  }
+}
+
+function notFound(spec: DatasetSpec, dataDir: string | undefined): DatasetNotFoundError {
+  const dir = dataDirectory(dataDir);
+  const tables = TABLE_EXTENSIONS.map((ext) => spec.name + ext).join(', ');
+  const idx = spec.format === 'idx' ? IDX_STEMS.map((stem) => `${stem}[.gz]`).join(', ') : '';
+  const searched = dir
+    ? ` in ${dir}: looked for ${tables} there and in ${spec.name}/` + (idx ? `, and for the IDX files ${idx} in ${idxFolders(spec, dir).join(' or ')}` : '')
+    : `: no data directory is set, so none was searched`;
+  const system = idx ? `; also looked in ${SYSTEM_DATA_DIRS.flatMap((root) => idxFolders(spec, root)).join(' and ')}` : '';
+  const debian = `dataset-${spec.name.replace(/_/g, '-')}`;
+  const source = spec.format === 'idx' && !spec.butter
+    ? `Debian's ${debian} package installs it (apt-get install ${debian}).`
+    : `BUTTER took it from PMLB: pmlb.fetch_data('${spec.name}', local_cache_dir=DIR) writes DIR/${spec.name}/${spec.name}.tsv.gz.`;
+  return new DatasetNotFoundError(spec.name, `No file for dataset ${spec.name}${searched}${system}. ${source}`,
+    `Pass dataDir (or set $${DATA_DIR_ENV}) naming the directory that holds it, or synthetic: 'auto' for a shape-true stand-in.`);
+}
+
+/** The file read, checked against the spec (rows, raw features, classes: checkShape), then preprocessed. */
 function readPrepared(spec: DatasetSpec, found: DatasetFile): Prepared {
-  if (found.kind === 'table') return prepareTable(readTable(found.file), spec.task);
-  const set = findIdxSet(found.dir)!;
-  const { pixels, labels, rows, width } = readIdxSet(set);
-  // MNIST preprocessing in BUTTER: pixels / 255, labels one-hot.
-  const x = new Float32Array(rows * width);
-  for (let i = 0; i < x.length; i++) x[i] = pixels[i] / 255;
-  let classes = 0;
-  for (const l of labels) classes = Math.max(classes, l + 1);
-  const y = new Float32Array(rows * classes);
-  for (let r = 0; r < rows; r++) y[r * classes + labels[r]] = 1;
-  return { x, y, rows, inputs: width, outputs: classes, task: 'classification', rules: [] };
+  if (found.kind === 'table') {
+    const table = readTable(found.file);
+    const classes = spec.task === 'classification' ? classCount(table.columns[targetIndex(table)]) : undefined;
+    checkShape(spec, { rows: table.rows, features: table.header.length - 1, classes }, found.file);
+    return prepareTable(table, spec.task);
+  }
+  const set = readIdxSet(findIdxSet(found.dir)!);
+  checkShape(spec, { rows: set.rows, features: set.width, classes: labelClasses(set.labels) }, found.dir);
+  return prepareIdx(set);
 }
 
 export function requireSpec(name: string): DatasetSpec {
@@ -127,12 +161,7 @@ export function prepareDataset(name: string, options: DatasetOptions = {}): Prep
   const mode = options.synthetic ?? 'auto';
   const found = mode === 'always' ? undefined : findDatasetFile(spec, options.dataDir);
   // Before the cache: a stand-in cached by an earlier 'auto' call must not answer a 'never' one.
-  if (!found && mode === 'never') {
-    const dir = dataDirectory(options.dataDir);
-    throw new MlpEnergyError('DATASET_MALFORMED',
-      `No file for dataset ${name} in ${dir ?? `(no data directory: set --data-dir or ${DATA_DIR_ENV})`}. ` +
-      `Put ${name}.tsv.gz from PMLB there (pmlb.fetch_data('${name}', local_cache_dir=DIR) writes it), or allow synthetic data.`);
-  }
+  if (!found && mode === 'never') throw notFound(spec, options.dataDir);
   const key = `${name}\u0000${found ? JSON.stringify(found) : 'synthetic'}`;
   const hit = cache.get(key);
   if (hit) return hit;

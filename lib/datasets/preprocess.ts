@@ -45,6 +45,29 @@ function distinct(values: readonly string[], numeric: boolean): string[] {
   return numeric ? list.sort((a, b) => Number(a) - Number(b)) : list.sort();
 }
 
+/** Classes of a classification target: its distinct values ("1" and "1.0" are one class in a numeric column). */
+export function classCount(values: readonly string[]): number {
+  return distinct(values, values.every(isNumeric)).length;
+}
+
+/**
+ * A cell that is not a number in a column of mostly numbers ("x" among measurements, an empty cell) is damage, not a
+ * category: PMLB codes every value as a number, and one-hot encoding such a column would turn one continuous
+ * feature into as many inputs as it has values.
+ */
+function checkNumericColumn(values: readonly string[], file: string, header: string, column: number): void {
+  let numbers = 0;
+  let first = -1;
+  for (let r = 0; r < values.length; r++) {
+    if (isNumeric(values[r])) numbers++;
+    else if (first < 0) first = r;
+  }
+  if (first >= 0 && numbers >= values.length - numbers) {
+    throw malformed(file, first + 2, `column ${column + 1} (${JSON.stringify(header)}): ${JSON.stringify(values[first])} is not a number, though ${numbers} of the column's ${values.length} cells are`,
+      `Fix line ${first + 2}: a column of numbers needs a number in every row.`);
+  }
+}
+
 export function columnRule(values: readonly string[]): ColumnRule {
   const numeric = values.every(isNumeric);
   const categories = distinct(values, numeric);
@@ -61,7 +84,7 @@ export function columnRule(values: readonly string[]): ColumnRule {
   return { kind: 'minmax', min, max };
 }
 
-function targetRule(values: readonly string[], task: Task, file: string, header: string): ColumnRule {
+function targetRule(values: readonly string[], task: Task, file: string, header: string, column: number): ColumnRule {
   if (task === 'regression') {
     const bad = values.findIndex((v) => !isNumeric(v));
     if (bad >= 0) {
@@ -73,6 +96,7 @@ function targetRule(values: readonly string[], task: Task, file: string, header:
     for (const v of values) { const n = Number(v); if (n < min) min = n; if (n > max) max = n; }
     return { kind: 'minmax', min, max };
   }
+  checkNumericColumn(values, file, header, column);
   const numeric = values.every(isNumeric);
   const categories = distinct(values, numeric);
   if (categories.length < 2) {
@@ -120,15 +144,21 @@ export function applyRule(rule: ColumnRule, values: readonly string[], out: Floa
 }
 
 /** Preprocess a table; the target is the column named `target` (PMLB) or, failing that, the last column. */
+/** The target column: the one named `targetColumn` (PMLB's `target`), failing that the last. */
+export function targetIndex(table: RawTable, targetColumn = 'target'): number {
+  const t = table.header.indexOf(targetColumn);
+  return t < 0 ? table.header.length - 1 : t;
+}
+
 export function prepareTable(table: RawTable, task: Task, targetColumn = 'target'): Prepared {
-  let t = table.header.indexOf(targetColumn);
-  if (t < 0) t = table.header.length - 1;
+  const t = targetIndex(table, targetColumn);
   if (table.header.length < 2) {
     throw malformed(table.file, 1, 'need at least one feature column and a target column', `Add a header naming the features and ${JSON.stringify(targetColumn)}.`);
   }
+  table.columns.forEach((values, c) => { if (c !== t) checkNumericColumn(values, table.file, table.header[c], c); });
   const featureColumns = table.columns.filter((_, c) => c !== t);
   const rules = featureColumns.map(columnRule);
-  const yRule = targetRule(table.columns[t], task, table.file, table.header[t]);
+  const yRule = targetRule(table.columns[t], task, table.file, table.header[t], t);
   const inputs = rules.reduce((s, r) => s + ruleWidth(r), 0);
   if (inputs === 0) throw malformed(table.file, undefined, 'every feature column is constant', 'A dataset needs at least one varying feature.');
   const outputs = ruleWidth(yRule);

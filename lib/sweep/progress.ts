@@ -62,7 +62,10 @@ export function humanReporter(stdout: Output, stderr: Output & { isTTY?: boolean
       case 'end': {
         const s = event.summary;
         stdout.write(`${s.stopped ? 'Stopped' : 'Done'}: ${s.ran} runs in ${formatDuration(s.seconds)}, ${s.skippedDone} already stored, ${s.skippedOther} skipped.\n`);
-        if (s.synthetic.length > 0) stdout.write(`* synthetic: ${s.synthetic.join(', ')} (no data file found; shape-true stand-ins, synthetic = true in the records)\n`);
+        if (s.synthetic.length > 0) {
+          const why = s.syntheticMode === 'always' ? 'synthetic data asked for: --synthetic always' : 'no data file found';
+          stdout.write(`* synthetic: ${s.synthetic.join(', ')} (${why}; shape-true stand-ins, synthetic = true in the records)\n`);
+        }
         stdout.write(`Results: ${s.store} (tables runs, epochs, idle_calibrations, hardware, power_traces; view experiments)\n`);
         if (s.stopped) stdout.write('Rerun the same command to resume; completed runs are skipped.\n');
         break;

@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { cpus, hostname, totalmem } from 'node:os';
 import { MlpEnergyError } from '../errors.js';
-import { prepareDataset, type DatasetOptions } from '../datasets/load.js';
+import { DatasetNotFoundError, prepareDataset, type DatasetOptions, type SyntheticMode } from '../datasets/load.js';
 import { splitRows } from '../datasets/split.js';
 import type { ResultStore, Row } from '../store/store.js';
 import { repeatDecision } from './confidence.js';
@@ -53,6 +53,8 @@ export interface SweepSummary {
   readonly stopped: boolean;
   readonly seconds: number;
   readonly synthetic: readonly string[];
+  /** The synthetic mode the datasets were loaded with: why those in `synthetic` are ('always': asked for). */
+  readonly syntheticMode: SyntheticMode;
 }
 
 export interface RunnerOptions {
@@ -114,7 +116,17 @@ export async function runSweep(plan: Plan, options: RunnerOptions): Promise<Swee
     await checkTilings(remaining, backends, store);
     // Every dataset read now (each is cached for the process anyway): a malformed or missing file stops the sweep
     // here, not when its first run comes up, maybe hours in.
-    for (const name of new Set(remaining.map((r) => r.dataset))) prepareDataset(name, options.data);
+    for (const name of new Set(remaining.map((r) => r.dataset))) {
+      try {
+        prepareDataset(name, options.data);
+      } catch (error) {
+        // The overhead reference dataset (505_tecator by default) is read although the user did not list it: say why.
+        const referenceOnly = remaining.every((r) => r.dataset !== name || r.role === 'overhead_reference');
+        throw error instanceof DatasetNotFoundError && referenceOnly
+          ? error.noting('The overhead reference runs need it (the spec\'s overhead.dataset; "overhead": false in the spec skips them).')
+          : error;
+      }
+    }
     // Idle calibration of each device in use (stored; the runs record which one was in force).
     const idle = new Map<Device, IdleInForce>();
     for (const device of spec.devices) {
@@ -184,7 +196,7 @@ export async function runSweep(plan: Plan, options: RunnerOptions): Promise<Swee
   }
   const summary: SweepSummary = {
     sweep: spec.name, store: store.path, planned: plan.runs.length, ran, skippedDone: alreadyDone, skippedOther, stopped,
-    seconds: (Date.now() - started) / 1000, synthetic: [...synthetic],
+    seconds: (Date.now() - started) / 1000, synthetic: [...synthetic], syntheticMode: options.data?.synthetic ?? 'auto',
   };
   onEvent({ type: 'end', summary });
   return summary;

@@ -1,7 +1,7 @@
 /** `mlp-energy sweep`: plan a preset or spec, run it into the DuckDB store, print where the results are. */
 import { Command, Option } from 'commander';
 import { MlpEnergyError } from '../../errors.js';
-import { DATA_DIR_ENV, type SyntheticMode } from '../../datasets/load.js';
+import { DATA_DIR_ENV, DatasetNotFoundError, type SyntheticMode } from '../../datasets/load.js';
 import { DEFAULT_STORE, ResultStore } from '../../store/store.js';
 import { makePlan, type Plan } from '../../sweep/plan.js';
 import { sweepPlan } from '../../cluster/plan-file.js';
@@ -113,6 +113,11 @@ export async function sweepCommand(options: SweepCommandOptions, io: CommandIo):
       store, backends: io.backends ?? (await (await import('../../sweep/backends.js')).defaultBackends()), rerun: options.rerun, stop: io.stop, cancel: io.cancel,
       data: { dataDir: options.dataDir, synthetic: options.synthetic },
       onEvent: options.json ? jsonReporter(io.stdout) : humanReporter(io.stdout, io.stderr),
+    }).catch((error: unknown) => {
+      // Only --synthetic never makes a missing file an error: name this command's flags, not loadDataset's options.
+      throw error instanceof DatasetNotFoundError
+        ? error.withHint(`Point --data-dir (or $${DATA_DIR_ENV}) at the directory that holds it, or drop --synthetic never to use a shape-true stand-in.`)
+        : error;
     });
   } finally {
     store.close();
