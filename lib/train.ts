@@ -12,6 +12,7 @@ import { native } from './native.js';
 import { MAX_FEATURES, networkFor, type Network, type Shape } from './networks.js';
 import { checkTilingOptions, type Tiling, type TilingOptions } from './tiling.js';
 import { finiteNumber, integerIn, isPlainObject, oneOf } from './validate.js';
+import type { TunedTilingQuery } from './tune/tuned.js';
 
 export type Task = 'classification' | 'regression';
 
@@ -194,7 +195,10 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   const seed = integerIn('seed', options.seed ?? 0, 0);
   const tiling =
     options.tiling === undefined ? {}
-    : options.tiling === 'tuned' ? await storedTuning(options.tuningStore, [data.inputs, ...network.widths], batchSize)
+    : options.tiling === 'tuned' ? await storedTuning(options.tuningStore, {
+      widths: [data.inputs, ...network.widths], batch: batchSize,
+      network: { shape: options.shape, size: options.size, depth: options.depth, dataset: options.dataset },
+    })
     : checkTilingOptions('tiling', options.tiling);
   const threads = integerIn('threads', options.threads ?? tiling.threads ?? 1, 1, 256);
   const parallel = oneOf('parallel', options.parallel ?? 'auto', ['auto', 'gemm', 'rows'] as const);
@@ -271,12 +275,12 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
 }
 
 /** `tiling: 'tuned'`: read from the store only when asked, so plain runs never open DuckDB. */
-async function storedTuning(path: unknown, widths: number[], batch: number): Promise<TilingOptions> {
+async function storedTuning(path: unknown, query: Pick<TunedTilingQuery, 'widths' | 'batch' | 'network'>): Promise<TilingOptions> {
   if (path !== undefined && (typeof path !== 'string' || path === '')) throw invalidOption('tuningStore', 'a path to a results store', path, 'type');
   const [{ ResultStore }, { tunedTiling }] = await Promise.all([import('./store/store.js'), import('./tune/tuned.js')]);
   const store = await ResultStore.open(path);
   try {
-    return await tunedTiling(store, { widths, batch });
+    return await tunedTiling(store, { ...query, storePath: store.path, instead: "or drop tiling: 'tuned' (the default tiling) or pass a tiling object" });
   } finally {
     store.close();
   }

@@ -150,6 +150,7 @@ describe('sweep: --store and --out fill the same store', () => {
   });
   it('--resume names the --store path when it holds nothing, and says --out or --store', async () => {
     const file = join(tmp(), 'empty.duckdb');
+    (await ResultStore.open(file)).close(); // a store with no run of this sweep (a missing one is refused before: test/sweep.test.ts)
     await expect(cli(registerSweep, ['sweep', '--spec', tinySpec(), '--resume', '--store', file])).rejects.toMatchObject({
       code: 'INVALID_OPTION',
       exitCode: 2,

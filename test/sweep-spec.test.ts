@@ -49,6 +49,8 @@ describe('spec validation reports every bad field by path', () => {
     expect(issues({ ...minimal, tilings: [{ name: 'a', kc: 64 }, { name: 'a', kc: 128 }] })).toEqual([
       'tilings[1]: two tilings are labelled "a"; give each a distinct name']);
     expect(issues({ ...minimal, overhead: { dataset: 'x' } })).toEqual([expect.stringMatching(/^overhead\.dataset: unknown dataset "x"/)]);
+    expect(issues({ ...minimal, tilings: [{ kc: 64, sup: 'no' }, { kc: 64, packed: true }] })).toEqual([
+      'tilings[0].sup: expected true or false but received "no"', 'tilings[1].packed: unknown field; known fields: name, mc, kc, nc, mr, nr, threads, isa, sup']);
     expect(() => validateSpec(42)).toThrow(/expected an object with datasets/);
   });
   it('reads JSON files and names the file in errors', () => {
@@ -70,6 +72,23 @@ describe('spec validation reports every bad field by path', () => {
     expect(() => resolveSpec({ preset: 'nope' })).toThrow(/Unknown preset "nope"; presets: quick/);
     const s = resolveSpec({ preset: 'tiling', untilCi: '2%', maxRepetitions: '6' });
     expect(s.untilCi).toEqual({ target: 0.02, min: 3, max: 6 });
+    expect(resolveSpec({ preset: 'tiling', untilCi: '2%', maxRepetitions: '3' }).untilCi).toEqual({ target: 0.02, min: 3, max: 3 });
+  });
+  it('names the flag, not spec fields, when a repetition flag is out of range', () => {
+    const atLeast3 = /^--max-repetitions must be an integer from 3 to 1000 \(--until-ci always runs 3 before checking the interval\) but received "(1|2|1001|4\.5)"\.$/;
+    for (const max of ['1', '2', '1001', '4.5']) {
+      expect(() => resolveSpec({ preset: 'tiling', untilCi: '2%', maxRepetitions: max })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringMatching(atLeast3) }));
+    }
+    expect(() => resolveSpec({ preset: 'tiling', repetitions: '5000' })).toThrow(/^--repetitions must be an integer from 1 to 1000 but received "5000"\.$/);
+    expect(() => resolveSpec({ preset: 'tiling', repetitions: '0' })).toThrow(/^--repetitions must be an integer from 1 to 1000/);
+  });
+  it('accepts sup in a tiling; it changes the run ids only of the tilings that set it', () => {
+    const plain = validateSpec({ ...minimal, tilings: [{ name: 'kc64', kc: 64 }] });
+    const packed = validateSpec({ ...minimal, tilings: [{ name: 'kc64', kc: 64, sup: false }] });
+    expect(packed.tilings).toEqual([{ name: 'kc64', kc: 64, sup: false }]);
+    expect(plain.tilings).toEqual([{ name: 'kc64', kc: 64 }]); // nothing added where sup was not given
+    expect(makePlan(packed).runs.at(-1)!.runId).not.toBe(makePlan(plain).runs.at(-1)!.runId);
+    expect(validateSpec({ ...minimal, tilings: [{ sup: false }] }).tilings).toEqual([{ sup: false }]); // "supfalse"
   });
 });
 

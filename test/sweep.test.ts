@@ -1,11 +1,19 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { register, sweepCommand } from '../lib/cli/commands/sweep.js';
+import { withExitCode } from '../lib/cli/commands/exit-codes.js';
 import { ResultStore } from '../lib/store/store.js';
+import { defaultTiling } from '../lib/tiling.js';
+import { defaultBackends } from '../lib/sweep/backends.js';
+import { makePlan } from '../lib/sweep/plan.js';
+import { humanReporter } from '../lib/sweep/progress.js';
+import type { Backends } from '../lib/sweep/ports.js';
+import type { CiOutcome, SweepSummary } from '../lib/sweep/runner.js';
+import { validateSpec } from '../lib/sweep/spec.js';
 import { relativeCiHalfWidth, repeatDecision } from '../lib/sweep/confidence.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'mlpe-sweep-'));
@@ -51,17 +59,38 @@ describe('sweep command: bad input first', () => {
     await expect(sweepCommand({ spec: join(dir, 'bad.json'), out: join(dir, 'r.duckdb') }, { stdout: sink(), stderr: sink() }))
       .rejects.toMatchObject({ code: 'INVALID_SPEC', message: expect.stringMatching(/depths\[0\]: expected an integer between 2 and 1000 but received 1/) });
   });
-  it('a tiling this machine cannot run stops the sweep before idle calibration and the reference runs, naming it', async () => {
+  it('a tiling this machine cannot run is a spec error (exit 2), found by --dry-run too, before any store exists', async () => {
     const dir = tmp();
     writeFileSync(join(dir, 's.json'), JSON.stringify({ ...tiny, tilings: ['default', { name: 'odd', mc: 97 }] }));
-    const stdout = sink();
-    await expect(sweepCommand({ spec: join(dir, 's.json'), out: join(dir, 'r.duckdb'), json: true, dataDir: dataDir() }, { stdout, stderr: sink() }))
-      .rejects.toMatchObject({ code: 'INVALID_TILING', message: expect.stringMatching(/The spec's tiling "odd" cannot run here: mc=97 is not a multiple of mr/) });
-    const types = stdout.lines.join('').trim().split('\n').map((l) => JSON.parse(l).type);
-    expect(types).toEqual(['start']);
-    const store = await ResultStore.open(join(dir, 'r.duckdb'));
-    expect(await store.query('SELECT count(*) AS n FROM runs')).toEqual([{ n: 0 }]);
-    store.close();
+    for (const dryRun of [true, false]) {
+      const stdout = sink();
+      const error = await sweepCommand({ spec: join(dir, 's.json'), out: join(dir, 'r.duckdb'), json: true, dataDir: dataDir(), dryRun }, { stdout, stderr: sink() })
+        .then(() => null, (e: unknown) => e);
+      expect(error).toMatchObject({ code: 'INVALID_SPEC', message: expect.stringMatching(/The spec's tiling "odd" cannot run here: mc=97 is not a multiple of mr=\d+.*\(INVALID_TILING; fix it in the spec's tilings\)/) });
+      expect((withExitCode(error) as { exitCode: number }).exitCode).toBe(2); // what main.ts exits with
+      expect(stdout.lines).toEqual([]); // no plan printed, no start event
+      expect(readdirSync(dir)).toEqual(['s.json']); // no store, no WAL
+    }
+  });
+  it('a spec tiling with sup: false reaches the run and its stored tiling; tilings without sup keep their run ids', async () => {
+    // Run ids of the tiny spec as planned before tilings could carry sup: resumes of existing stores depend on them.
+    const ids = makePlan(validateSpec(tiny)).runs.filter((r) => r.role === 'run').slice(0, 2).map((r) => r.runId);
+    expect(ids).toEqual(['ae06c8a076e542f4-0-59fa9cf', 'e3ef4bd38d9952bd-0-63f160a5']);
+    const packed = { ...tiny, shapes: ['rectangle'], sizes: [256], overhead: false, tilings: [{ name: 'kc32', kc: 32 }, { name: 'kc32-packed', kc: 32, sup: false }] };
+    const out = join(tmp(), 'r.duckdb');
+    const { code, events } = await runSpec(packed, out, { dataDir: dataDir() });
+    expect(code).toBe(0);
+    expect(events.at(-1).summary).toMatchObject({ planned: 2, ran: 2 });
+    const store = await ResultStore.open(out);
+    try {
+      const rows = await store.query(`SELECT run_id, tiling_name, tiling_kc, tiling_sup, json_extract(run_data, '$.tiling_requested.sup') AS requested FROM runs ORDER BY tiling_name`);
+      expect(rows.map((r) => [r.tiling_name, r.tiling_kc, r.tiling_sup])).toEqual([['kc32', 32, defaultTiling().sup], ['kc32-packed', 32, false]]);
+      expect(rows[1].requested).toBe('false');
+      expect(rows[0].run_id).toBe(makePlan(validateSpec({ ...packed, tilings: [{ name: 'kc32', kc: 32 }] })).runs[0].runId);
+      expect(rows[0].run_id).not.toBe(rows[1].run_id);
+    } finally {
+      store.close();
+    }
   });
   it('a malformed dataset file stops the sweep before its first run, not when that dataset comes up', async () => {
     const dir = tmp();
@@ -73,11 +102,24 @@ describe('sweep command: bad input first', () => {
       .rejects.toMatchObject({ code: 'DATASET_MALFORMED', message: expect.stringMatching(/banana\.tsv:3: ragged row/) });
     expect(stdout.lines.join('').trim().split('\n').map((l) => JSON.parse(l).type)).toEqual(['start']);
   });
-  it('--resume with nothing to resume says so', async () => {
+  it('--resume with nothing to resume says so, and creates no store where there was none', async () => {
     const dir = tmp();
     writeFileSync(join(dir, 's.json'), JSON.stringify(tiny));
-    await expect(sweepCommand({ spec: join(dir, 's.json'), out: join(dir, 'r.duckdb'), resume: true }, { stdout: sink(), stderr: sink() }))
-      .rejects.toThrow(/--resume: .*r\.duckdb holds no run of sweep tiny\. Drop --resume/);
+    const missing = join(dir, 'runs', 'new.duckdb');
+    await expect(sweepCommand({ spec: join(dir, 's.json'), out: missing, resume: true }, { stdout: sink(), stderr: sink() }))
+      .rejects.toMatchObject({ code: 'INVALID_OPTION', message: `--resume: there is no store at ${missing}. Drop --resume to start the sweep, or point --out (or --store) at the store you were filling.` });
+    expect(readdirSync(dir)).toEqual(['s.json']);
+    (await ResultStore.open(join(dir, 'other.duckdb'))).close(); // a store of something else
+    await expect(sweepCommand({ spec: join(dir, 's.json'), out: join(dir, 'other.duckdb'), resume: true }, { stdout: sink(), stderr: sink() }))
+      .rejects.toThrow(/--resume: .*other\.duckdb holds no run of sweep tiny\. Drop --resume/);
+    expect(existsSync(join(dir, 'other.duckdb'))).toBe(true); // it was there before: kept
+  });
+  it('a sweep that fails on its inputs after creating its store removes it again', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 's.json'), JSON.stringify({ ...tiny, datasets: ['529_pollen', 'banana'] }));
+    await expect(sweepCommand({ spec: join(dir, 's.json'), out: join(dir, 'runs', 'new', 'r.duckdb'), json: true, dataDir: dir, synthetic: 'never' }, { stdout: sink(), stderr: sink() }))
+      .rejects.toMatchObject({ code: expect.stringMatching(/^DATASET_/) });
+    expect(readdirSync(dir)).toEqual(['s.json']); // nor the folders it made for it
   });
   it('has --help text with exit codes and examples', () => {
     const program = new Command().exitOverride();
@@ -158,14 +200,47 @@ describe('a tiny sweep end to end into a temp DuckDB', () => {
     expect(events.at(-1).summary).toMatchObject({ ran: 11, skippedDone: 1 });
   });
 
-  it('--until-ci repeats each configuration until J/datum is tight enough, within the cap', async () => {
+  it('--until-ci repeats up to the cap and says so, in the events, the summary and the store, when the target is missed', async () => {
     const out = join(tmp(), 'r.duckdb');
     const spec = { ...tiny, shapes: ['rectangle'], sizes: [256], tilings: ['default'] };
-    const { events } = await runSpec(spec, out, { dataDir: dataDir(), untilCi: '0.0001%', maxRepetitions: '4' });
+    // A counter of unlimited resolution, so only the interval and the cap decide (a real RAPL step could stop it early).
+    const real = await defaultBackends();
+    const backends: Backends = { ...real, openMeters: async (device, o) => ({ ...(await real.openMeters(device, o)), resolution: 0 }) };
+    const { events } = await runSpec(spec, out, { dataDir: dataDir(), untilCi: '0.0001%', maxRepetitions: '4' }, { backends });
     const runs = events.filter((e) => e.type === 'run' && e.run.role === 'run');
-    // An impossible target: the cap (4) is reached, unless the counter resolution stops it earlier (never below min 3).
-    expect(runs.length).toBeGreaterThanOrEqual(3);
-    expect(runs.length).toBeLessThanOrEqual(4);
+    expect(runs).toHaveLength(4); // an impossible target: the cap
+    const ci = events.filter((e) => e.type === 'ci');
+    expect(ci).toHaveLength(1);
+    expect(ci[0].outcome).toMatchObject({ reason: 'cap', repetitions: 4, target: 0.000001, dataset: '529_pollen', shape: 'rectangle', size: 256, tiling: 'default' });
+    expect(ci[0].outcome.halfWidth).toBeGreaterThan(0.000001);
+    // The ci event follows the configuration's last run.
+    expect(events.findIndex((e) => e.type === 'ci')).toBe(events.indexOf(runs[3]) + 1);
+    const summary = events.at(-1).summary;
+    expect(summary.ci).toMatchObject({ target: 0.000001, converged: 0, limitedByResolution: 0, missed: [ci[0].outcome] });
+    const store = await ResultStore.open(out);
+    try {
+      const rows = await store.query(`SELECT ci_target_missed, ci_half_width, ci_limited_by_resolution FROM runs WHERE role = 'run'`);
+      expect(rows).toHaveLength(4);
+      for (const r of rows) expect(r).toEqual({ ci_target_missed: true, ci_half_width: ci[0].outcome.halfWidth, ci_limited_by_resolution: false });
+      expect(await store.query(`SELECT count(*) AS n FROM runs WHERE ci_half_width IS NOT NULL AND role <> 'run'`)).toEqual([{ n: 0 }]);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('prints each configuration\'s CI outcome, and the missed ones again at the end', () => {
+    const stdout = sink();
+    const report = humanReporter(stdout, sink());
+    const base = { experimentId: 'e', dataset: '529_pollen', shape: 'rectangle', size: 256, depth: 3, device: 'cpu', tiling: 'default', target: 0.02 } as const;
+    const missed: CiOutcome = { ...base, repetitions: 4, reason: 'cap', halfWidth: 0.352 };
+    report({ type: 'ci', outcome: { ...base, repetitions: 3, reason: 'converged', halfWidth: 0.012 } });
+    report({ type: 'ci', outcome: missed });
+    const summary: SweepSummary = { sweep: 'ci', store: 'r.duckdb', planned: 8, ran: 7, skippedDone: 0, skippedOther: 1, stopped: false, seconds: 3, synthetic: [], syntheticMode: 'auto', ci: { target: 0.02, converged: 1, limitedByResolution: 0, missed: [missed] } };
+    report({ type: 'end', summary });
+    const text = stdout.lines.join('');
+    expect(text).toContain('CI 529_pollen rectangle size=256 depth=3 tiling=default: 95% CI ±1.2% within ±2.0% after 3 repetitions\n');
+    expect(text).toContain('CI 529_pollen rectangle size=256 depth=3 tiling=default: target ±2.0% MISSED: ±35.2% after 4 repetitions, the --max-repetitions cap (raise it or widen --until-ci)\n');
+    expect(text).toContain('Done: 7 runs in 3s, 0 already stored, 1 skipped.\n--until-ci ±2.0%: 1 of 2 configurations reached it, 1 missed it at the cap.\n  missed: 529_pollen rectangle size=256 depth=3 tiling=default ±35.2% after 4 repetitions\n');
   });
 
   it('decides by the 95% t interval, the cap and the counter resolution', () => {

@@ -8,6 +8,8 @@ import { thisMachine } from '../lib/tune/environment.js';
 import { saveTunings } from '../lib/tune/store.js';
 import { tune } from '../lib/tune/tune.js';
 import { sweepCommand } from '../lib/cli/commands/sweep.js';
+import { networkWidths } from '../lib/cli/commands/tune.js';
+import { datasetSpec } from '../lib/datasets/specs.js';
 import { ScriptedMeter, bowl } from './helpers/scripted-meter.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mlpe-train-tuned-'));
@@ -25,10 +27,36 @@ const net = { shape: 'rectangle' as const, size: 1024, depth: 3 };
 const batch = 64;
 
 describe("trainRun({ tiling: 'tuned' })", () => {
-  it('fails with TUNING_NOT_FOUND and the tune command when this network has no tuning', async () => {
+  it('fails with TUNING_NOT_FOUND and a tune command to paste, for this network and store, when it has no tuning', async () => {
     const store = join(dir, 'empty.duckdb');
-    await expect(trainRun({ data, ...net, epochs: 1, batchSize: batch, tiling: 'tuned', tuningStore: store }))
-      .rejects.toMatchObject({ code: 'TUNING_NOT_FOUND', message: expect.stringMatching(/mlp-energy tune .*--scope network/) });
+    // Data as wide as 529_pollen's: a BUTTER dataset names the network for `mlp-energy tune --network`.
+    const pollen = datasetSpec('529_pollen')!;
+    const like = {
+      xTrain: new Float32Array(320 * pollen.inputs).map((_, i) => (i % 7) / 7), yTrain: new Float32Array(320 * pollen.outputs).map((_, i) => i % 3),
+      xTest: new Float32Array(80 * pollen.inputs).map((_, i) => (i % 5) / 5), yTest: new Float32Array(80 * pollen.outputs).map((_, i) => i % 2),
+      inputs: pollen.inputs, outputs: pollen.outputs, task: pollen.task,
+    };
+    const error = await trainRun({ data: like, ...net, epochs: 1, batchSize: batch, tiling: 'tuned', tuningStore: store }).catch((e: Error) => e);
+    expect(error).toMatchObject({ code: 'TUNING_NOT_FOUND' });
+    const message = (error as Error).message;
+    const command = /Run `(mlp-energy tune --network '([^']+)' --scope network --store (\S+))` first, or drop tiling: 'tuned' \(the default tiling\) or pass a tiling object\.$/.exec(message);
+    expect(command, message).not.toBeNull();
+    expect(command![3]).toBe(store);
+    // The command tunes exactly this run's step: the same widths and batch.
+    const named = networkWidths(command![2]);
+    expect(named.widths).toEqual([pollen.inputs, ...networkFor({ inputs: pollen.inputs, outputs: pollen.outputs, ...net }).widths]);
+    expect(named.batch).toBe(batch);
+    expect(command![2]).toMatch(/^rectangle,1024,depth 3,dataset \w+,batch 64$/);
+  });
+
+  it('gives the SDK calls instead when no BUTTER dataset has the data\'s widths', async () => {
+    const store = join(dir, 'empty.duckdb');
+    const error = await trainRun({ data, ...net, epochs: 1, batchSize: batch, tiling: 'tuned', tuningStore: store }).catch((e: Error) => e);
+    const widths = [inputs, ...networkFor({ inputs, outputs, ...net }).widths];
+    expect(error).toMatchObject({ code: 'TUNING_NOT_FOUND' });
+    expect((error as Error).message).toContain(`so tune it from the SDK first: \`const env = openTuneEnvironment(); const result = await tune({ widths: [${widths.join(', ')}], batch: 64, ` +
+      `scope: 'network', meter: env.meter, space: env.space, start: env.start }); const store = await ResultStore.open(${JSON.stringify(store)}); ` +
+      "await saveTunings(store, env.machine, result); store.close(); env.close();`, or drop tiling: 'tuned'");
   });
 
   it("runs with the network tuning stored for this machine", async () => {
@@ -58,16 +86,21 @@ describe("a sweep with tilings: ['tuned']", () => {
     epochs: 1, batchSize: batch, idleSeconds: 0.1, overhead: { sizes: [128], repetitions: 1 },
   };
   const quiet = { write: () => {} };
-  const sweep = async (out: string) => {
+  const sweep = async (out: string, extra: { tiling?: string } = {}) => {
     const file = join(dir, 'tuned-spec.json');
     writeFileSync(file, JSON.stringify(spec));
     const lines: string[] = [];
-    const code = await sweepCommand({ spec: file, out, json: true }, { stdout: { write: (t: string) => { lines.push(t); } }, stderr: quiet });
+    const code = await sweepCommand({ spec: file, out, json: true, ...extra }, { stdout: { write: (t: string) => { lines.push(t); } }, stderr: quiet });
     return { code, events: lines.join('').trim().split('\n').map((l) => JSON.parse(l)) };
   };
 
-  it('stops with TUNING_NOT_FOUND and the tune command when the store holds no tuning for a network', async () => {
-    await expect(sweep(join(dir, 'no-tunings.duckdb'))).rejects.toMatchObject({ code: 'TUNING_NOT_FOUND' });
+  it('stops with TUNING_NOT_FOUND and the tune command for the network and store when the store holds no tuning for it', async () => {
+    const out = join(dir, 'no-tunings.duckdb');
+    await expect(sweep(out)).rejects.toMatchObject({
+      code: 'TUNING_NOT_FOUND',
+      message: expect.stringContaining(`Run \`mlp-energy tune --network 'rectangle,1024,depth 3,dataset 529_pollen,batch 64' --scope network --store ${out}\` first, or use --tiling default, or replace "tuned" in the spec's tilings.`),
+    });
+    await expect(sweep(out, { tiling: 'tuned' })).rejects.toThrow(/--scope network --store \S+` first, or use --tiling default\.$/);
   });
 
   it('--tiling tuned replaces a preset\'s tilings; other values are refused with the fix', async () => {
@@ -98,9 +131,10 @@ describe("a sweep with tilings: ['tuned']", () => {
     const want = tuned.step!.tuned.tiling;
     const check = await ResultStore.open(out);
     try {
-      const rows = await check.query("SELECT tiling_name, tiling_mc, tiling_kc, tiling_nc FROM runs WHERE tiling_name = 'tuned'");
+      const rows = await check.query("SELECT tiling_name, tiling_mc, tiling_kc, tiling_nc, tiling_sup FROM runs WHERE tiling_name = 'tuned'");
       expect(rows).toHaveLength(1);
       expect([Number(rows[0].tiling_mc), Number(rows[0].tiling_kc), Number(rows[0].tiling_nc)]).toEqual([want.mc, want.kc, want.nc]);
+      expect(rows[0].tiling_sup).toBe(want.sup); // tuned on the packed path, trained on it too
     } finally {
       check.close();
     }

@@ -50,6 +50,7 @@ export const RUN_COLUMNS: readonly Column[] = [
   c('tiling_nr', 'INTEGER', 'micro-tile columns'),
   c('tiling_threads', 'INTEGER', 'GEMM threads'),
   c('tiling_isa', 'VARCHAR', 'micro-kernel ISA'),
+  c('tiling_sup', 'BOOLEAN', 'small products could take the unpacked path (false: all packed); NULL in runs stored before it was recorded'),
   c('start_time', 'TIMESTAMPTZ', 'start of the measured window'),
   c('update_time', 'TIMESTAMPTZ', 'end of the measured window (BUTTER-E: time of the last epoch)'),
   c('run_time', 'DOUBLE', 'seconds in the measured window'),
@@ -85,6 +86,8 @@ export const RUN_COLUMNS: readonly Column[] = [
   c('filter_runtime_outlier', 'BOOLEAN', 'QC: log run_time beyond 4 SD of its (device, dataset, size) group (filter_3)'),
   c('filter_nonpositive_energy', 'BOOLEAN', 'QC: non_overhead_energy ≤ 0 (BUTTER-E dropped these)'),
   c('ci_limited_by_resolution', 'BOOLEAN', 'repetitions stopped because the counter resolution bounds the precision'),
+  c('ci_half_width', 'DOUBLE', '--until-ci: half-width of the 95% CI of J/datum, relative to the mean, when the repetitions stopped (0.02 = ±2%)'),
+  c('ci_target_missed', 'BOOLEAN', '--until-ci: the repetitions reached their cap with the CI still wider than the target'),
   c('run_data', 'JSON', 'anything else: BUTTER-E run_data for imports, meter details for measured runs'),
 ];
 

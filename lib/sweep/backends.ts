@@ -83,11 +83,11 @@ export async function defaultBackends(options: BackendOptions = {}): Promise<Bac
   return {
     async train(request) {
       const { xTrain, yTrain, xTest, yTest, inputs, outputs, task } = request.data;
-      const { mc, kc, nc, mr, nr, threads, isa } = request.tiling;
+      const { mc, kc, nc, mr, nr, threads, isa, sup } = request.tiling;
       // The CPU tiling has no meaning on the GPU; trainRun rejects device 'gpu' with CUDA_UNAVAILABLE and the reason.
       const placement = request.device === 'gpu'
         ? { device: 'gpu' as const }
-        : { tiling: { mc, kc, nc, mr, nr, threads, isa: isa as 'reference' | 'avx2' | 'avx512' } };
+        : { tiling: { mc, kc, nc, mr, nr, threads, isa: isa as 'reference' | 'avx2' | 'avx512', sup } };
       const result = await trainRun({
         data: { xTrain, yTrain, xTest, yTest, inputs, outputs, task }, shape: request.shape, size: request.size, depth: request.depth,
         epochs: request.epochs, batchSize: request.batchSize, learningRate: request.learningRate, seed: request.seed,
@@ -108,7 +108,10 @@ export async function defaultBackends(options: BackendOptions = {}): Promise<Bac
       };
     },
     async resolveTiling(choice, step) {
-      if (choice === 'tuned') return validateTiling(await tunedTiling(step.store, step));
+      if (choice === 'tuned') {
+        if (!step) throw new MlpEnergyError('INVALID_OPTION', "resolveTiling('tuned') needs the network's step (widths, batch, store) to find its tuning.");
+        return validateTiling(await tunedTiling(step.store, step));
+      }
       const { name: _name, ...fields } = choice === 'default' ? { name: 'default' } : choice;
       return validateTiling(fields);
     },

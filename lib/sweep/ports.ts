@@ -15,6 +15,8 @@ export interface ResolvedTiling {
   readonly nr: number;
   readonly threads: number;
   readonly isa: string;
+  /** Whether small products may take the unpacked path (false: every product is packed). */
+  readonly sup: boolean;
 }
 
 export interface EpochResult {
@@ -97,8 +99,11 @@ export interface MeterPort {
 export interface Backends {
   train(request: TrainRequest): Promise<TrainOutcome>;
   network(options: { inputs: number; outputs: number; shape: Shape; size: number; depth: number; observations: number; batchSize: number }): NetworkFacts;
-  /** `step` (the network's widths, input first, its batch and the sweep's store) serves the 'tuned' choice. */
-  resolveTiling(choice: import('./spec.js').TilingChoice, step: TilingStep): ResolvedTiling | Promise<ResolvedTiling>;
+  /**
+   * Completes a tiling from this machine's defaults and checks it. `step` (the network's widths, input first, its
+   * batch and the sweep's store) serves the 'tuned' choice, which cannot be resolved without it.
+   */
+  resolveTiling(choice: import('./spec.js').TilingChoice, step?: TilingStep): ResolvedTiling | Promise<ResolvedTiling>;
   openMeters(device: Device, options?: MeterPortOptions): Promise<MeterPort>;
   /** Facts about this machine for the hardware table (caches, ISA, GPUs). */
   hardware(): Record<string, unknown>;
@@ -114,4 +119,9 @@ export interface TilingStep {
   readonly widths: readonly number[];
   readonly batch: number;
   readonly store: import('../tune/store.js').SqlStore;
+  /** The network and store as the user named them, so a missing tuning's error can spell out the tune command. */
+  readonly network?: import('../tune/tuned.js').TunedNetwork;
+  readonly storePath?: string;
+  /** What to do instead of tuning, in the caller's terms (a CLI flag, a spec field). */
+  readonly instead?: string;
 }

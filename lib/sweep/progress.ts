@@ -3,7 +3,7 @@
  * stdout) or for programs (`--json`: one JSON object per line).
  */
 import type { Output } from '../cli/commands/exit-codes.js';
-import type { SweepEvent } from './runner.js';
+import type { CiOutcome, CiSummary, SweepEvent } from './runner.js';
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
@@ -25,6 +25,26 @@ export function bar(done: number, total: number, width = 30): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${(fraction * 100).toFixed(0)}%`;
 }
 
+const percent = (fraction: number | null) => (fraction === null ? '±∞' : `±${(fraction * 100).toFixed(1)}%`);
+const configuration = (o: CiOutcome) => `${o.dataset} ${o.shape} size=${o.size} depth=${o.depth} tiling=${o.tiling}${o.device === 'cpu' ? '' : ` ${o.device}`}`;
+
+/** One configuration's `--until-ci` result; a missed target says so and how to get it. */
+export function ciLine(o: CiOutcome): string {
+  const after = `after ${o.repetitions} repetitions`;
+  if (o.reason === 'converged') return `CI ${configuration(o)}: 95% CI ${percent(o.halfWidth)} within ${percent(o.target)} ${after}`;
+  if (o.reason === 'resolution') return `CI ${configuration(o)}: stopped at ${percent(o.halfWidth)} ${after}: the energy counter's step alone exceeds ${percent(o.target)} (ci_limited_by_resolution)`;
+  return `CI ${configuration(o)}: target ${percent(o.target)} MISSED: ${percent(o.halfWidth)} ${after}, the --max-repetitions cap (raise it or widen --until-ci)`;
+}
+
+/** The end of an `--until-ci` sweep: how many configurations met the target, and which did not, with their widths. */
+export function ciSummaryLines(ci: CiSummary, shown = 5): string[] {
+  const total = ci.converged + ci.limitedByResolution + ci.missed.length;
+  const lines = [`--until-ci ${percent(ci.target)}: ${ci.converged} of ${total} configurations reached it` +
+    `${ci.limitedByResolution ? `, ${ci.limitedByResolution} limited by the counter's resolution` : ''}, ${ci.missed.length} missed it at the cap.`];
+  for (const o of ci.missed.slice(0, shown)) lines.push(`  missed: ${configuration(o)} ${percent(o.halfWidth)} after ${o.repetitions} repetitions`);
+  if (ci.missed.length > shown) lines.push(`  … and ${ci.missed.length - shown} more (runs.ci_target_missed in the store)`);
+  return lines;
+}
 
 export function humanReporter(stdout: Output, stderr: Output & { isTTY?: boolean }): (event: SweepEvent) => void {
   let barShown = false;
@@ -59,9 +79,13 @@ export function humanReporter(stdout: Output, stderr: Output & { isTTY?: boolean
         stdout.write(`${String(event.done).padStart(String(event.total).length)}/${event.total} skipped ${event.runId}: ${event.reason}\n`);
         showBar(event.done, event.total, null);
         break;
+      case 'ci':
+        stdout.write(`${ciLine(event.outcome)}\n`);
+        break;
       case 'end': {
         const s = event.summary;
         stdout.write(`${s.stopped ? 'Stopped' : 'Done'}: ${s.ran} runs in ${formatDuration(s.seconds)}, ${s.skippedDone} already stored, ${s.skippedOther} skipped.\n`);
+        if (s.ci) stdout.write(ciSummaryLines(s.ci).map((l) => `${l}\n`).join(''));
         if (s.synthetic.length > 0) {
           const why = s.syntheticMode === 'always' ? 'synthetic data asked for: --synthetic always' : 'no data file found';
           stdout.write(`* synthetic: ${s.synthetic.join(', ')} (${why}; shape-true stand-ins, synthetic = true in the records)\n`);

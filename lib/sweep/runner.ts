@@ -9,11 +9,11 @@ import { MlpEnergyError } from '../errors.js';
 import { DatasetNotFoundError, prepareDataset, type DatasetOptions, type SyntheticMode } from '../datasets/load.js';
 import { splitRows } from '../datasets/split.js';
 import type { ResultStore, Row } from '../store/store.js';
-import { repeatDecision } from './confidence.js';
+import { repeatDecision, type RepeatDecision } from './confidence.js';
 import { estimateOverhead, normaliseRun, type Overhead } from './normalise.js';
 import type { Plan, PlannedRun } from './plan.js';
 import type { Backends, MeterPort } from './ports.js';
-import type { Device } from './spec.js';
+import type { Device, UntilCi } from './spec.js';
 
 export interface RunSummary {
   readonly runId: string;
@@ -41,7 +41,35 @@ export type SweepEvent =
   | { type: 'overhead'; device: Device; energy: number; runtime: number; runs: number }
   | { type: 'run'; run: RunSummary; done: number; total: number; etaSeconds: number | null }
   | { type: 'skip'; runId: string; index: number; reason: string; done: number; total: number }
+  | { type: 'ci'; outcome: CiOutcome }
   | { type: 'end'; summary: SweepSummary };
+
+/** How an `--until-ci` configuration's repetitions ended. */
+export interface CiOutcome {
+  readonly experimentId: string;
+  readonly dataset: string;
+  readonly shape: string;
+  readonly size: number;
+  readonly depth: number;
+  readonly device: Device;
+  readonly tiling: string;
+  /** Repetitions the interval was computed from. */
+  readonly repetitions: number;
+  /** 'converged': within the target; 'cap': the cap was reached with the interval still wider (target missed); 'resolution': the counter's step alone exceeds the target. */
+  readonly reason: 'converged' | 'cap' | 'resolution';
+  /** Half-width of the 95% CI of J/datum relative to its mean; null when it has no finite value (fewer than 2 values, zero mean). */
+  readonly halfWidth: number | null;
+  readonly target: number;
+}
+
+/** The `--until-ci` configurations this sweep settled, by how they ended. */
+export interface CiSummary {
+  readonly target: number;
+  readonly converged: number;
+  readonly limitedByResolution: number;
+  /** Configurations that reached the cap without meeting the target, with the width they got to. */
+  readonly missed: readonly CiOutcome[];
+}
 
 export interface SweepSummary {
   readonly sweep: string;
@@ -55,6 +83,8 @@ export interface SweepSummary {
   readonly synthetic: readonly string[];
   /** The synthetic mode the datasets were loaded with: why those in `synthetic` are ('always': asked for). */
   readonly syntheticMode: SyntheticMode;
+  /** null unless the spec repeats until a CI target. */
+  readonly ci: CiSummary | null;
 }
 
 export interface RunnerOptions {
@@ -68,24 +98,28 @@ export interface RunnerOptions {
   readonly onEvent?: (event: SweepEvent) => void;
   /** Replace runs already stored instead of skipping them. */
   readonly rerun?: boolean;
+  /** What a missing tuning's error offers instead of tuning (default: replacing "tuned" in the spec's tilings). */
+  readonly tunedInstead?: string;
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /**
- * Explicit tilings follow this machine's micro-tiles (mc a multiple of mr, …), so they are checked here, once each,
- * before the idle calibration and the reference runs: a bad one stopped the sweep only at its first run.
+ * Explicit tilings follow this machine's micro-tiles (mc a multiple of mr, …), so they are completed and checked as
+ * a run would (`backends.resolveTiling`), once each, before anything is measured or stored: the sweep command calls
+ * this before it opens the store (`--dry-run` too), and the runner again for plans given to it directly. A tiling
+ * that cannot run here is a spec error (INVALID_SPEC, the native code in `cause`).
  */
-async function checkTilings(runs: readonly PlannedRun[], backends: Backends, store: ResultStore): Promise<void> {
+export async function checkTilings(runs: readonly PlannedRun[], backends: Pick<Backends, 'resolveTiling'>): Promise<void> {
   const checked = new Set<string>();
   for (const run of runs) {
     if (run.tiling === 'tuned' || checked.has(run.tilingName)) continue; // a tuned tiling is the network's: found per run
     checked.add(run.tilingName);
     try {
-      await backends.resolveTiling(run.tiling, { widths: [], batch: run.batchSize, store });
+      await backends.resolveTiling(run.tiling);
     } catch (error) {
       const { code, message } = error as { code?: string; message?: string };
-      throw new MlpEnergyError(code ?? 'INVALID_TILING', `The spec's tiling ${JSON.stringify(run.tilingName)} cannot run here: ${message} (fix it in the spec's tilings)`, { cause: error });
+      throw new MlpEnergyError('INVALID_SPEC', `The spec's tiling ${JSON.stringify(run.tilingName)} cannot run here: ${message} (${code ?? 'INVALID_TILING'}; fix it in the spec's tilings)`, { cause: error });
     }
   }
 }
@@ -103,7 +137,10 @@ export async function runSweep(plan: Plan, options: RunnerOptions): Promise<Swee
   let processed = alreadyDone;
   let runSeconds = 0;
   let stopped = false;
+  const settled = new Map<string, CiOutcome>();
 
+  const remaining = plan.runs.filter((r) => !done.has(r.runId));
+  await checkTilings(remaining, backends);
   const meters = new Map<Device, MeterPort>();
   try {
     for (const device of spec.devices) meters.set(device, await backends.openMeters(device, { traceHz: spec.traceHz }));
@@ -112,8 +149,6 @@ export async function runSweep(plan: Plan, options: RunnerOptions): Promise<Swee
       type: 'start', sweep: spec.name, total: plan.runs.length, alreadyDone, store: store.path,
       meters: Object.fromEntries([...meters].map(([d, m]) => [d, `${m.source}${m.estimated ? ' (estimate)' : ''}`])),
     });
-    const remaining = plan.runs.filter((r) => !done.has(r.runId));
-    await checkTilings(remaining, backends, store);
     // Every dataset read now (each is cached for the process anyway): a malformed or missing file stops the sweep
     // here, not when its first run comes up, maybe hours in.
     for (const name of new Set(remaining.map((r) => r.dataset))) {
@@ -169,13 +204,24 @@ export async function runSweep(plan: Plan, options: RunnerOptions): Promise<Swee
         processed++;
         onEvent({ type: 'skip', runId: run.runId, index: run.index, reason, done: processed, total: plan.runs.length });
       };
-      if (run.role === 'run' && spec.untilCi && run.repetition >= spec.untilCi.min) {
-        const decision = await ciDecision(store, plan, run, spec.untilCi, meters.get(run.device)!);
-        if (!decision.repeat) { skip(`repetitions stopped: ${decision.reason} (95% CI ±${(decision.halfWidth * 100).toFixed(1)}%)`); continue; }
-      }
+      // Whether the repetitions before this one already settled the interval (in this sweep, or the one resumed).
+      const settle = async (repetitions: number) => {
+        if (run.role !== 'run' || !spec.untilCi || repetitions < spec.untilCi.min) return null;
+        const decision = await ciDecision(store, plan, run, repetitions, spec.untilCi, meters.get(run.device)!);
+        if (decision.repeat) return null;
+        if (!settled.has(run.experimentId)) {
+          const outcome = ciOutcome(run, repetitions, decision, spec.untilCi);
+          settled.set(run.experimentId, outcome);
+          onEvent({ type: 'ci', outcome });
+        }
+        return decision;
+      };
+      const before = await settle(run.repetition);
+      if (before) { skip(`repetitions stopped: ${before.reason} (95% CI ±${(before.halfWidth * 100).toFixed(1)}%)`); continue; }
       const overhead = run.role === 'run' ? await overheadFor(run.device) : null;
       const t0 = Date.now();
-      const row = await executeRun(run, { backends, meter: meters.get(run.device)!, idle: idle.get(run.device)!, overhead, host, sweep: spec.name, data: options.data, cancel: options.cancel, store });
+      const row = await executeRun(run, { backends, meter: meters.get(run.device)!, idle: idle.get(run.device)!, overhead, host, sweep: spec.name, data: options.data, cancel: options.cancel, store,
+        tunedInstead: options.tunedInstead ?? 'or replace "tuned" in the spec\'s tilings with "default" or an explicit tiling' });
       if (typeof row === 'string') { skip(row); continue; }
       await store.writeRun(row.run, row.epochs, row.trace);
       done.add(run.runId);
@@ -188,6 +234,7 @@ export async function runSweep(plan: Plan, options: RunnerOptions): Promise<Swee
         type: 'run', done: processed, total: plan.runs.length, etaSeconds: ran > 0 ? (runSeconds / ran) * left : null,
         run: summarise(run, row.run),
       });
+      await settle(run.repetition + 1); // after the last repetition too, so a configuration that hits the cap says so
     }
     if (options.stop?.aborted && processed < plan.runs.length) stopped = true;
     await store.refreshQc();
@@ -197,6 +244,7 @@ export async function runSweep(plan: Plan, options: RunnerOptions): Promise<Swee
   const summary: SweepSummary = {
     sweep: spec.name, store: store.path, planned: plan.runs.length, ran, skippedDone: alreadyDone, skippedOther, stopped,
     seconds: (Date.now() - started) / 1000, synthetic: [...synthetic], syntheticMode: options.data?.synthetic ?? 'auto',
+    ci: spec.untilCi ? ciSummary(spec.untilCi, [...settled.values()]) : null,
   };
   onEvent({ type: 'end', summary });
   return summary;
@@ -217,6 +265,7 @@ interface ExecuteContext {
   readonly data?: DatasetOptions;
   readonly cancel?: AbortSignal;
   readonly store: ResultStore;
+  readonly tunedInstead?: string;
 }
 
 /** One planned run: data, network, tiling, the metered training window, and its record. A string means "skipped: why". */
@@ -233,7 +282,10 @@ async function executeRun(run: PlannedRun, ctx: ExecuteContext): Promise<{ run: 
     if ((error as { code?: string }).code === 'NETWORK_OFF_BUDGET') return `no ${run.shape} network of depth ${run.depth} within 20% of ${run.size} parameters`;
     throw error;
   }
-  const tiling = await ctx.backends.resolveTiling(run.tiling, { widths: [dataset.inputs, ...facts.widths], batch: run.batchSize, store: ctx.store });
+  const tiling = await ctx.backends.resolveTiling(run.tiling, {
+    widths: [dataset.inputs, ...facts.widths], batch: run.batchSize, store: ctx.store, storePath: ctx.store.path,
+    network: { shape: run.shape, size: run.size, depth: run.depth, dataset: run.dataset }, instead: ctx.tunedInstead,
+  });
   const split = splitRows(dataset, run.seed);
   const data = { ...split, inputs: dataset.inputs, outputs: dataset.outputs, task: dataset.task, name: dataset.name, synthetic: dataset.synthetic, source: dataset.source };
   const startTime = new Date();
@@ -264,7 +316,7 @@ async function executeRun(run: PlannedRun, ctx: ExecuteContext): Promise<{ run: 
     learning_rate: run.learningRate, batch_size: run.batchSize, optimizer: 'adam', epochs: run.epochs,
     is_gpu: run.device === 'gpu', device: run.device, host_name: ctx.host, tiling_name: run.tilingName,
     tiling_mc: tiling.mc, tiling_kc: tiling.kc, tiling_nc: tiling.nc, tiling_mr: tiling.mr, tiling_nr: tiling.nr,
-    tiling_threads: tiling.threads, tiling_isa: tiling.isa,
+    tiling_threads: tiling.threads, tiling_isa: tiling.isa, tiling_sup: tiling.sup,
     start_time: startTime, update_time: updateTime, run_time: measured.seconds, energy: measured.energy,
     energy_domains: measured.domains, energy_source: measured.source, estimated: measured.estimated,
     below_resolution: measured.belowResolution, idle_calibration_id: ctx.idle.id || null, idle_power: ctx.idle.power,
@@ -273,7 +325,7 @@ async function executeRun(run: PlannedRun, ctx: ExecuteContext): Promise<{ run: 
     working_set_l_bytes: facts.workingSets.l, working_set_f_bytes: facts.workingSets.f,
     working_set_b_bytes: facts.workingSets.b, working_set_d_bytes: facts.workingSets.d,
     final_train_loss: num(last?.trainLoss), final_test_loss: num(last?.testLoss), final_test_accuracy: num(last?.testAccuracy),
-    filter_runtime_outlier: false, ci_limited_by_resolution: false,
+    filter_runtime_outlier: false, ci_limited_by_resolution: false, ci_half_width: null, ci_target_missed: null,
     run_data: {
       data_source: dataset.source, tiling_requested: run.tiling, meter_resolution_j: ctx.meter.resolution,
       ...(outcome.parallel ? { parallel: outcome.parallel } : {}),
@@ -286,18 +338,34 @@ async function executeRun(run: PlannedRun, ctx: ExecuteContext): Promise<{ run: 
   return { run: row, epochs, trace: measured.trace?.rows ?? [] };
 }
 
-/** Should repetition `run.repetition` of its experiment still run, given the repetitions already stored? */
-async function ciDecision(store: ResultStore, plan: Plan, run: PlannedRun, rule: NonNullable<Plan['spec']['untilCi']>, meter: MeterPort) {
-  const ids = plan.runs.filter((r) => r.experimentId === run.experimentId && r.repetition < run.repetition).map((r) => r.runId);
+/** Should repetition `repetitions` (from 0) of the run's experiment still run, given the ones before it that are stored? */
+async function ciDecision(store: ResultStore, plan: Plan, run: PlannedRun, repetitions: number, rule: UntilCi, meter: MeterPort): Promise<RepeatDecision> {
+  const ids = plan.runs.filter((r) => r.experimentId === run.experimentId && r.repetition < repetitions).map((r) => r.runId);
   const rows = await store.runsById(ids, ['energy_per_training_datum', 'num_training_batches_per_epoch', 'epochs', 'batch_size']);
   const values = rows.map((r) => r.energy_per_training_datum).filter((v): v is number => typeof v === 'number');
   const first = rows[0];
   const data = first ? (first.num_training_batches_per_epoch as number) * (first.epochs as number) * (first.batch_size as number) : 0;
   const decision = repeatDecision(values, rule, data > 0 ? meter.resolution / data : 0);
-  if (!decision.repeat && decision.reason === 'resolution') {
-    await store.run(`UPDATE runs SET ci_limited_by_resolution = true WHERE experiment_id = $1`, [run.experimentId]);
+  if (!decision.repeat) {
+    await store.run(`UPDATE runs SET ci_half_width = $2, ci_target_missed = $3, ci_limited_by_resolution = $4 WHERE experiment_id = $1`,
+      [run.experimentId, Number.isFinite(decision.halfWidth) ? decision.halfWidth : null, decision.reason === 'cap', decision.reason === 'resolution']);
   }
   return decision;
+}
+
+function ciOutcome(run: PlannedRun, repetitions: number, decision: Extract<RepeatDecision, { repeat: false }>, rule: UntilCi): CiOutcome {
+  return {
+    experimentId: run.experimentId, dataset: run.dataset, shape: run.shape, size: run.size, depth: run.depth, device: run.device,
+    tiling: run.tilingName, repetitions, reason: decision.reason, halfWidth: Number.isFinite(decision.halfWidth) ? decision.halfWidth : null,
+    target: rule.target,
+  };
+}
+
+function ciSummary(rule: UntilCi, outcomes: readonly CiOutcome[]): CiSummary {
+  return {
+    target: rule.target, converged: outcomes.filter((o) => o.reason === 'converged').length,
+    limitedByResolution: outcomes.filter((o) => o.reason === 'resolution').length, missed: outcomes.filter((o) => o.reason === 'cap'),
+  };
 }
 
 async function recordHardware(store: ResultStore, backends: Backends, meters: Map<Device, MeterPort>, host: string): Promise<void> {

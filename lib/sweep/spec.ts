@@ -24,6 +24,8 @@ export interface TilingOverride {
   readonly nr?: number;
   readonly threads?: number;
   readonly isa?: 'reference' | 'avx2' | 'avx512';
+  /** false forces the packed path for small products too (see `Tiling.sup`); absent: the default (allowed). */
+  readonly sup?: boolean;
 }
 /** 'tuned': the tiling `mlp-energy tune --scope network` stored in this sweep's store for each network. */
 export type TilingChoice = 'default' | 'tuned' | TilingOverride;
@@ -31,7 +33,7 @@ export type TilingChoice = 'default' | 'tuned' | TilingOverride;
 export interface UntilCi {
   /** Target half-width of the 95% confidence interval of J/datum, relative to its mean (0.02 = 2%). */
   readonly target: number;
-  /** Repetitions always run before the interval is checked (≥ 2). */
+  /** Repetitions always run before the interval is checked (≥ 2; the CLI's --until-ci uses 3). */
   readonly min: number;
   /** Cap on repetitions. */
   readonly max: number;
@@ -99,7 +101,12 @@ export interface SpecIssue {
 
 const KNOWN = ['name', 'datasets', 'shapes', 'sizes', 'depths', 'devices', 'tilings', 'repetitions', 'untilCi', 'epochs',
   'batchSize', 'learningRate', 'seed', 'overhead', 'idleSeconds', 'traceHz', '$schema', 'description'];
-const MAX_REPETITIONS = 1000;
+export const MAX_REPETITIONS = 1000;
+/**
+ * Repetitions `untilCi` runs before it first checks the interval (its default `min`; the CLI's `--until-ci` always
+ * uses it, so `--max-repetitions` is at least this): from 2 values the 95% t interval is ±12.7 standard errors wide.
+ */
+export const MIN_CI_REPETITIONS = 3;
 
 function show(value: unknown): string {
   return value === undefined ? 'nothing' : JSON.stringify(value) ?? String(value);
@@ -145,8 +152,8 @@ class Checker {
 
 function checkTiling(ch: Checker, path: string, value: unknown): TilingChoice | undefined {
   if (value === 'default' || value === 'tuned') return value;
-  if (!isPlainObject(value)) return ch.fail(path, `expected "default", "tuned" or an object with some of ${TILING_FIELDS.join(', ')} but received ${show(value)}`);
-  ch.unknownKeys(path, value, ['name', ...TILING_FIELDS, 'isa']);
+  if (!isPlainObject(value)) return ch.fail(path, `expected "default", "tuned" or an object with some of ${TILING_FIELDS.join(', ')}, isa, sup but received ${show(value)}`);
+  ch.unknownKeys(path, value, ['name', ...TILING_FIELDS, 'isa', 'sup']);
   const out: Record<string, unknown> = {};
   if (value.name !== undefined) out.name = typeof value.name === 'string' && value.name !== '' ? value.name : ch.fail(`${path}.name`, `expected a non-empty string but received ${show(value.name)}`);
   for (const field of TILING_FIELDS) {
@@ -154,7 +161,9 @@ function checkTiling(ch: Checker, path: string, value: unknown): TilingChoice | 
     if (value[field] !== undefined) out[field] = ch.int(`${path}.${field}`, value[field], 1, TILING_MAX[field]);
   }
   if (value.isa !== undefined) out.isa = ch.choice(`${path}.isa`, value.isa, ['reference', 'avx2', 'avx512'] as const, 'isa');
-  if (Object.keys(out).filter((k) => k !== 'name').length === 0) return ch.fail(path, 'an explicit tiling must set at least one of ' + TILING_FIELDS.join(', ') + ' (or use "default")');
+  // Written only when given, so the run ids of tilings without it (which hash the tiling) stay as they were.
+  if (value.sup !== undefined) out.sup = typeof value.sup === 'boolean' ? value.sup : ch.fail(`${path}.sup`, `expected true or false but received ${show(value.sup)}`);
+  if (Object.keys(out).filter((k) => k !== 'name').length === 0) return ch.fail(path, `an explicit tiling must set at least one of ${TILING_FIELDS.join(', ')}, isa, sup (or use "default")`);
   return Object.values(out).some((v) => v === undefined) ? undefined : (out as TilingOverride);
 }
 
@@ -191,7 +200,7 @@ export function validateSpec(input: unknown, where = 'sweep spec'): SweepSpec {
     else {
       ch.unknownKeys('untilCi', u, ['target', 'min', 'max']);
       const target = ch.num('untilCi.target', u.target, 0, 1, true);
-      const min = u.min === undefined ? 3 : ch.int('untilCi.min', u.min, 2, MAX_REPETITIONS);
+      const min = u.min === undefined ? MIN_CI_REPETITIONS : ch.int('untilCi.min', u.min, 2, MAX_REPETITIONS);
       const max = u.max === undefined ? 10 : ch.int('untilCi.max', u.max, 2, MAX_REPETITIONS);
       if (min !== undefined && max !== undefined && max < min) ch.fail('untilCi.max', `must be ≥ untilCi.min (${min}) but is ${max}`);
       // A validated spec carries repetitions = untilCi.max (the plan's cap), so that pair round-trips.

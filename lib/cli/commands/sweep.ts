@@ -1,4 +1,6 @@
 /** `mlp-energy sweep`: plan a preset or spec, run it into the DuckDB store, print where the results are. */
+import { existsSync, rmdirSync, rmSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { MlpEnergyError } from '../../errors.js';
 import { DATA_DIR_ENV, DatasetNotFoundError, type SyntheticMode } from '../../datasets/load.js';
@@ -7,8 +9,8 @@ import { makePlan, type Plan } from '../../sweep/plan.js';
 import { sweepPlan } from '../../cluster/plan-file.js';
 import { preset, PRESET_NAMES } from '../../sweep/presets.js';
 import { humanReporter, jsonReporter } from '../../sweep/progress.js';
-import { runSweep, type SweepSummary } from '../../sweep/runner.js';
-import { MAX_TRACE_HZ, readSpecFile, validateSpec, type SweepSpec } from '../../sweep/spec.js';
+import { checkTilings, runSweep, type SweepSummary } from '../../sweep/runner.js';
+import { MAX_REPETITIONS, MAX_TRACE_HZ, MIN_CI_REPETITIONS, readSpecFile, validateSpec, type SweepSpec } from '../../sweep/spec.js';
 import type { Backends } from '../../sweep/ports.js';
 import { chosenStore, storeOption } from '../store-option.js';
 import { EXIT, withExitCode, type Output } from './exit-codes.js';
@@ -50,9 +52,11 @@ export function parseCiTarget(text: string): number {
   return value;
 }
 
-function positiveInt(flag: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new MlpEnergyError('INVALID_OPTION', `${flag} expects a positive integer but received ${JSON.stringify(text)}.`);
+function integerFlag(flag: string, text: string, min: number, why = ''): number {
+  const n = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
+  if (!(n >= min && n <= MAX_REPETITIONS)) {
+    throw new MlpEnergyError('INVALID_OPTION', `${flag} must be an integer from ${min} to ${MAX_REPETITIONS}${why} but received ${JSON.stringify(text)}.`);
+  }
   return n;
 }
 
@@ -83,25 +87,37 @@ export function resolveSpec(options: SweepCommandOptions): SweepSpec {
   if (options.untilCi && options.repetitions) throw new MlpEnergyError('INVALID_OPTION', 'Give either --until-ci or --repetitions, not both.');
   const { untilCi: _u, repetitions: _r, ...rest } = base;
   if (options.untilCi) {
-    const max = options.maxRepetitions ? positiveInt('--max-repetitions', options.maxRepetitions) : 10;
-    return validateSpec({ ...rest, untilCi: { target: parseCiTarget(options.untilCi), min: Math.min(3, max), max } });
+    const max = options.maxRepetitions
+      ? integerFlag('--max-repetitions', options.maxRepetitions, MIN_CI_REPETITIONS, ` (--until-ci always runs ${MIN_CI_REPETITIONS} before checking the interval)`)
+      : 10;
+    return validateSpec({ ...rest, untilCi: { target: parseCiTarget(options.untilCi), min: MIN_CI_REPETITIONS, max } });
   }
   if (options.maxRepetitions) throw new MlpEnergyError('INVALID_OPTION', '--max-repetitions caps --until-ci; give --until-ci too, or use --repetitions N.');
-  return validateSpec({ ...rest, repetitions: positiveInt('--repetitions', options.repetitions!) });
+  return validateSpec({ ...rest, repetitions: integerFlag('--repetitions', options.repetitions!, 1) });
 }
 
 export async function sweepCommand(options: SweepCommandOptions, io: CommandIo): Promise<number> {
   // --plan FILE / --shard i/N: a frozen plan and this array task's shard of it (sharding lives in lib/cluster).
   const plan = withTraceHz(sweepPlan(options, () => makePlan(resolveSpec(options))), options.traceHz);
   const spec = plan.spec;
+  const backends = io.backends ?? (await (await import('../../sweep/backends.js')).defaultBackends());
+  // Tilings this machine cannot run are spec errors: found now, before a dry run prints a plan or a store is created.
+  await checkTilings(plan.runs, backends);
   if (options.dryRun) {
     for (const r of plan.runs) {
       io.stdout.write(options.json ? JSON.stringify(r) + '\n' : `${r.index}\t${r.runId}\t${r.role}\t${r.device}\t${r.dataset}\t${r.shape}\t${r.size}\t${r.depth}\t${r.tilingName}\t${r.repetition}\n`);
     }
     return EXIT.ok;
   }
-  const store = await ResultStore.open(options.out ?? DEFAULT_STORE);
+  const path = options.out ?? DEFAULT_STORE;
+  const existed = existsSync(path);
+  const newDirs = missingDirs(path); // opening the store creates them
+  if (options.resume && !existed) {
+    throw new MlpEnergyError('INVALID_OPTION', `--resume: there is no store at ${path}. Drop --resume to start the sweep, or point --out (or --store) at the store you were filling.`);
+  }
+  const store = await ResultStore.open(path);
   let summary: SweepSummary;
+  let failed = true;
   try {
     if (options.resume) {
       const done = await store.completedRunIds();
@@ -110,19 +126,46 @@ export async function sweepCommand(options: SweepCommandOptions, io: CommandIo):
       }
     }
     summary = await runSweep(plan, {
-      store, backends: io.backends ?? (await (await import('../../sweep/backends.js')).defaultBackends()), rerun: options.rerun, stop: io.stop, cancel: io.cancel,
+      store, backends, rerun: options.rerun, stop: io.stop, cancel: io.cancel,
       data: { dataDir: options.dataDir, synthetic: options.synthetic },
       onEvent: options.json ? jsonReporter(io.stdout) : humanReporter(io.stdout, io.stderr),
+      tunedInstead: options.tiling === 'tuned' ? 'or use --tiling default' : 'or use --tiling default, or replace "tuned" in the spec\'s tilings',
     }).catch((error: unknown) => {
       // Only --synthetic never makes a missing file an error: name this command's flags, not loadDataset's options.
       throw error instanceof DatasetNotFoundError
         ? error.withHint(`Point --data-dir (or $${DATA_DIR_ENV}) at the directory that holds it, or drop --synthetic never to use a shape-true stand-in.`)
         : error;
     });
+    failed = false;
   } finally {
+    // A store this command created is removed again when it fails before storing a run (a missing dataset file, no
+    // meter, …): the failed command leaves nothing behind.
+    const discard = failed && !existed && (await holdsNoRuns(store));
     store.close();
+    if (discard) {
+      for (const file of [path, `${path}.wal`]) rmSync(file, { force: true });
+      // Innermost first; one that something else wrote into since stays, and so do those above it.
+      for (const dir of newDirs) {
+        try { rmdirSync(dir); } catch { break; }
+      }
+    }
   }
   return summary.stopped ? EXIT.stopped : EXIT.ok;
+}
+
+/** The folders above `path` that do not exist yet, innermost first. */
+function missingDirs(path: string): string[] {
+  const dirs: string[] = [];
+  for (let dir = dirname(resolve(path)); !existsSync(dir) && dirname(dir) !== dir; dir = dirname(dir)) dirs.push(dir);
+  return dirs;
+}
+
+async function holdsNoRuns(store: ResultStore): Promise<boolean> {
+  try {
+    return Number((await store.query('SELECT count(*) AS n FROM runs'))[0].n) === 0;
+  } catch {
+    return false; // unreadable: leave it for the user to look at
+  }
 }
 
 export function register(program: Command): void {
@@ -141,7 +184,7 @@ export function register(program: Command): void {
     .option('--tiling <choice>', 'default or tuned (the tunings `mlp-energy tune --scope network` stored in the results store) for every run, instead of the spec\'s tilings')
     .option('--repetitions <n>', 'repetitions per configuration (overrides the spec)')
     .option('--until-ci <width>', 'repeat until the 95% CI of J/datum is within ± this fraction of the mean, e.g. 2%')
-    .option('--max-repetitions <n>', 'cap for --until-ci (default 10)')
+    .option('--max-repetitions <n>', `cap for --until-ci, at least ${MIN_CI_REPETITIONS} (default 10)`)
     .option('--trace-hz <n>', 'store each run\'s power trace at n samples per second in power_traces (default: the spec\'s traceHz, else 0: none)')
     .option('--plan <file>', 'run a frozen plan file (written by `mlp-energy slurm`) instead of a preset or spec')
     .option('--shard <i/N>', 'run only shard i of N of the plan (0-based; a Slurm array task runs its own)')
