@@ -20,14 +20,17 @@ const sink = () => { const lines: string[] = []; return { lines, write: (t: stri
 const HEADER = 'run_id,experiment_id,old_experiment_id,slurm_job_id,start_time,update_time,host_name,size,depth,shape,dataset,learning_rate,batch_size,optimizer,is_gpu,run_data,batch,'
   + 'energy,run_time,filter_1,filter_2,filter_3,power,std_power,std_energy,energy_overhead,non_overhead_energy,runtime_overhead,non_overhead_runtime';
 
-interface RowSpec { id: string; dataset: string; shape: string; size: string | number; depth: string | number; isGpu?: string; batch?: string; lr?: string; energyJ?: number }
+interface RowSpec {
+  id: string; dataset: string; shape: string; size: string | number; depth: string | number;
+  isGpu?: string; batch?: string; lr?: string; energyJ?: number; energyText?: string; filter3?: string;
+}
 
 /** One CSV row; energy in kWh as the study's integration wrote it, the standardised columns in joules. */
 function row(r: RowSpec): string {
   const joules = r.energyJ ?? 1e6;
   const runTime = joules / 330; // a 330 W node
   return [r.id, `e-${r.id}`, 1, 9000, '2022-10-01 10:00:00Z', '2022-10-01 11:00:00Z', 'r1i0n1', r.size, r.depth, r.shape, r.dataset, r.lr ?? '0.0001',
-    r.batch ?? '256', 'Adam', r.isGpu ?? 'False', '"{}"', 'energy_2_cpu', joules / 3.6e6, runTime, 'False', 'False', 'False', 330, 330, joules, 14028.7,
+    r.batch ?? '256', 'Adam', r.isGpu ?? 'False', '"{}"', 'energy_2_cpu', r.energyText ?? joules / 3.6e6, runTime, 'False', 'False', r.filter3 ?? 'False', 330, 330, joules, 14028.7,
     joules - 14028.7, 52.9, runTime - 52.9].join(',');
 }
 
@@ -76,16 +79,18 @@ describe('import-butter-e: rows that cannot be the study\'s are skipped, counted
       { id: 'b9', dataset: 'mnist', shape: 'rectangle', size: 32, depth: 3 }, // 11
       { ...GOOD, id: 'ok' }, // 12: the same run_id again
       { id: 'ok2', dataset: 'fashion_mnist', shape: 'rectangle', size: 1 << 20, depth: 3 }, // 13: not one of BUTTER's 13
+      { ...GOOD, id: 'b10', energyText: 'n/a' }, // 14
+      { ...GOOD, id: 'b11', filter3: 'maybe' }, // 15
     ]);
     const dir = tmp();
     const out = sink();
     expect(await importButterECommand([file], { out: join(dir, 'a.duckdb') }, { stdout: out })).toBe(0);
-    expect(out.lines[0]).toContain('1 runs imported');
-    expect(out.lines[0]).toContain('11 rows skipped: 3 unknown dataset: "nosuchdataset"; "fashion_mnist" (lines 3, 7, 13), ');
+    expect(out.lines[0]).toContain('1 run imported');
+    expect(out.lines[0]).toContain('13 rows skipped: 3 unknown dataset: "nosuchdataset"; "fashion_mnist" (lines 3, 7, 13), ');
     for (const part of ['1 unknown shape: "square" (line 4)', '1 size not a positive integer: "abc" (line 5)', '1 is_gpu not a boolean: "maybe" (line 6)',
       '1 depth not an integer ≥ 2: "1" (line 8)', '1 batch_size not a positive integer: "x" (line 9)', '1 learning_rate not a positive number: "fast" (line 10)',
       '1 network more than 20% off its size (BUTTER never ran it): rectangle size 32 depth 3 on mnist (line 11)',
-      '1 run_id repeated in the file (first kept): "ok" (line 12)']) {
+      '1 run_id repeated in the file (first kept): "ok" (line 12)', '1 energy not a number: "n/a" (line 14)', '1 filter_3 not a boolean: "maybe" (line 15)']) {
       expect(out.lines[0]).toContain(part);
     }
     expect(await query(join(dir, 'a.duckdb'), 'SELECT run_id FROM runs')).toEqual([{ run_id: 'butter-e:ok' }]);
@@ -93,9 +98,9 @@ describe('import-butter-e: rows that cannot be the study\'s are skipped, counted
     const json = sink();
     await importButterECommand([file], { out: join(dir, 'b.duckdb'), json: true }, { stdout: json });
     const result = JSON.parse(json.lines[0]);
-    expect(result).toMatchObject({ rows: 1, withEnergy: 1, skipped: 11 });
+    expect(result).toMatchObject({ rows: 1, withEnergy: 1, skipped: 13 });
     expect(result.skippedBy[0]).toEqual({ reason: 'unknown dataset', count: 3, lines: [3, 7, 13], values: ['"nosuchdataset"', '"fashion_mnist"'] });
-    expect(result.skippedBy.reduce((n: number, g: { count: number }) => n + g.count, 0)).toBe(11);
+    expect(result.skippedBy.reduce((n: number, g: { count: number }) => n + g.count, 0)).toBe(13);
   });
 
   it('a file with no valid row is DATASET_MALFORMED (exit 1) naming the reasons, and stores nothing', async () => {

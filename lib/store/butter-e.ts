@@ -49,7 +49,9 @@ export interface ImportResult {
 const REQUIRED = ['run_id', 'experiment_id', 'size', 'depth', 'shape', 'dataset', 'is_gpu'];
 /** Measured columns of runs_with_standardized_energy.csv: numbers when present. */
 const MEASURED = ['energy', 'run_time', 'power', 'std_power', 'std_energy', 'energy_overhead', 'runtime_overhead', 'non_overhead_energy', 'non_overhead_runtime'];
-/** The spellings pandas and people write booleans with. */
+/** BUTTER-E's QC flags (2_qc.ipynb): booleans when present. */
+const FLAGS = ['filter_1', 'filter_2', 'filter_3'];
+/** The spellings pandas and people write booleans with (the SQL below reads the same true spellings). */
 const BOOLEANS: Readonly<Record<string, boolean>> = { true: true, t: true, yes: true, 1: true, false: false, f: false, no: false, 0: false };
 /** Example lines and values kept per skip reason. */
 const EXAMPLES = 3;
@@ -57,6 +59,9 @@ const EXAMPLES = 3;
 const CHUNK = 1000;
 const CSV_TABLE = 'butter_e_csv';
 const DERIVED_TABLE = 'butter_e_derived';
+
+const notANumber = (column: string) => `${column} not a number`;
+const notABoolean = (column: string) => `${column} not a boolean`;
 
 export const SKIP = {
   runId: 'run_id missing',
@@ -66,13 +71,12 @@ export const SKIP = {
   shape: 'unknown shape',
   size: 'size not a positive integer',
   depth: 'depth not an integer ≥ 2',
-  isGpu: 'is_gpu not a boolean',
+  isGpu: notABoolean('is_gpu'),
   batchSize: 'batch_size not a positive integer',
   learningRate: 'learning_rate not a positive number',
   offBudget: 'network more than 20% off its size (BUTTER never ran it)',
   noNetwork: 'no BUTTER network for this shape, size and depth',
 } as const;
-const notANumber = (column: string) => `${column} not a number`;
 
 function sqlString(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
@@ -131,6 +135,7 @@ function positiveInteger(text: Text): number | undefined {
 }
 
 const present = (text: Text): text is string => text !== null && text.trim() !== '';
+const booleanText = (text: Text): boolean | undefined => BOOLEANS[(text ?? '').trim().toLowerCase()];
 const quoted = (text: Text) => JSON.stringify(text ?? '');
 
 /** What the import derives for one valid row: BUTTER's network for it, its FLOPs and working sets. */
@@ -160,7 +165,7 @@ function deriveRow(row: Record<string, Text>, line: number, networks: Map<string
   if (size === undefined) return skip(SKIP.size, quoted(row.size));
   const depth = positiveInteger(row.depth);
   if (depth === undefined || depth < 2) return skip(SKIP.depth, quoted(row.depth));
-  const isGpu = BOOLEANS[(row.is_gpu ?? '').trim().toLowerCase()];
+  const isGpu = booleanText(row.is_gpu);
   if (isGpu === undefined) return skip(SKIP.isGpu, quoted(row.is_gpu));
   const batchSize = present(row.batch_size ?? null) ? positiveInteger(row.batch_size) : null;
   if (batchSize === undefined) return skip(SKIP.batchSize, quoted(row.batch_size));
@@ -170,6 +175,10 @@ function deriveRow(row: Record<string, Text>, line: number, networks: Map<string
   for (const column of MEASURED) {
     const text = row[column] ?? null;
     if (present(text) && !Number.isFinite(Number(text))) return skip(notANumber(column), quoted(text));
+  }
+  for (const column of FLAGS) {
+    const text = row[column] ?? null;
+    if (present(text) && booleanText(text) === undefined) return skip(notABoolean(column), quoted(text));
   }
   const key = `${spec.name}|${shape}|${size}|${depth}`;
   let network = networks.get(key);
@@ -231,7 +240,7 @@ export async function importButterE(store: ResultStore, file: string, options: {
 
 async function importRows(store: ResultStore, path: string, header: readonly string[], options: { energyUnit?: EnergyUnit }): Promise<ImportResult> {
   const has = (c: string) => header.includes(c);
-  const checked = ['run_id', 'experiment_id', 'dataset', 'shape', 'size', 'depth', 'is_gpu', 'batch_size', 'learning_rate', ...MEASURED].filter(has);
+  const checked = ['run_id', 'experiment_id', 'dataset', 'shape', 'size', 'depth', 'is_gpu', 'batch_size', 'learning_rate', ...MEASURED, ...FLAGS].filter(has);
   const raw = await store.query(`SELECT rowid + 2 AS be_line, ${checked.join(', ')} FROM ${CSV_TABLE} ORDER BY rowid`);
   const skips = new Skips();
   const seen = new Set<string>();

@@ -27,7 +27,7 @@ export async function importButterECommand(files: readonly string[], options: Im
       imported++;
       const skipped = skipSummary(result);
       io.stdout.write(options.json ? JSON.stringify({ ...result, store: store.path }) + '\n'
-        : `${result.file}: ${result.rows} runs imported into ${store.path} (${result.withEnergy} with energy${result.energyUnit === 'kWh' ? ', converted from kWh' : ''})${skipped ? `; ${skipped}` : ''}\n`);
+        : `${result.file}: ${result.rows} run${result.rows === 1 ? '' : 's'} imported into ${store.path} (${result.withEnergy} with energy${result.energyUnit === 'kWh' ? ', converted from kWh' : ''})${skipped ? `; ${skipped}` : ''}\n`);
     }
   } finally {
     store.close();
