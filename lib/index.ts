@@ -51,6 +51,7 @@ export {
   SHAPES,
   BUDGET_TOLERANCE,
   networkFor,
+  smallestBudget,
   widthsFor,
   residualLayers,
   roundHalfEven,

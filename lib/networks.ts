@@ -161,6 +161,26 @@ function validateNetworkOptions(options: unknown): NetworkOptions {
   };
 }
 
+/** BUTTER's acceptance test: the probed network's parameter count is within 20% of the budget. */
+function withinBudget(delta: bigint, size: number): boolean {
+  return Math.abs(Number(delta) / size) <= BUDGET_TOLERANCE;
+}
+
+/**
+ * The narrowest network of a layout (first width 1: widths never shrink as w0 grows, so no network of the
+ * layout has fewer parameters) and the smallest budget networkFor accepts for the layout: the least size
+ * whose search ends on that network within 20%, by networkFor's own test (1.2 · size in floats may miss by one).
+ */
+export function smallestBudget(options: Omit<NetworkOptions, 'size'>): { parameters: number; size: number } {
+  const { inputs, outputs, shape, depth } = validateNetworkOptions({ ...options, size: 1 });
+  const parameters = countFreeParameters(inputs, widthsFor(shape, outputs, depth, 1));
+  const fits = (size: number) => size >= 1 && withinBudget(BigInt(parameters) - BigInt(size), size);
+  let size = Math.ceil(parameters / (1 + BUDGET_TOLERANCE));
+  while (fits(size - 1)) size--;
+  while (!fits(size)) size++;
+  return { parameters, size };
+}
+
 /**
  * The BUTTER network for a parameter budget: an integer binary search over the first width w0 in
  * [1, 2^30) on delta = params(widths(w0)) − size, keeping the probed candidate with the smallest |delta|
@@ -188,15 +208,15 @@ export function networkFor(options: NetworkOptions): Network {
   const widths = best!.widths;
   const numFreeParameters = countFreeParameters(inputs, widths);
   const budgetError = Number(best!.delta) / size;
-  if (Math.abs(budgetError) > BUDGET_TOLERANCE) {
-    const smallest = countFreeParameters(inputs, widthsFor(shape, outputs, depth, 1));
+  if (!withinBudget(best!.delta, size)) {
+    const smallest = smallestBudget({ inputs, outputs, shape, depth });
     throw new MlpEnergyError(
       'NETWORK_OFF_BUDGET',
       `No ${shape} network of depth ${depth} with ${inputs} inputs and ${outputs} outputs has within ` +
         `${BUDGET_TOLERANCE * 100}% of ${size} parameters: the closest, widths [${widths.join(', ')}], has ` +
         `${numFreeParameters} (${budgetError > 0 ? '+' : ''}${(budgetError * 100).toFixed(1)}%). ` +
-        (smallest > size
-          ? `The smallest such network has ${smallest} parameters; choose a size ≥ ${Math.ceil(smallest / (1 + BUDGET_TOLERANCE))} or a smaller depth.`
+        (smallest.parameters > size
+          ? `The smallest such network has ${smallest.parameters} parameters; choose a size ≥ ${smallest.size} or a smaller depth.`
           : 'Choose another size or depth (BUTTER skipped these runs too).'),
     );
   }

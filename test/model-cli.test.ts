@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fitCommand, fitJson } from '../lib/cli/commands/fit.js';
 import { predictCommand } from '../lib/cli/commands/predict.js';
-import { recommendCommand } from '../lib/cli/commands/recommend.js';
+import { formatRecommendations, recommendCommand } from '../lib/cli/commands/recommend.js';
 import { reportCommand } from '../lib/cli/commands/report.js';
 import { featureRow, runFeatures } from '../lib/model/features.js';
 import { validateProfile } from '../lib/model/profiles.js';
-import { flopsPerEpoch, networkFor, type Shape } from '../lib/networks.js';
+import { flopsPerEpoch, networkFor, SHAPES, type Shape } from '../lib/networks.js';
 import { ResultStore } from '../lib/store/store.js';
+import { withExitCode } from '../lib/cli/commands/exit-codes.js';
+import { compileCli, type CompiledCli } from './helpers/compiled-cli.js';
 
 /** A small machine so that quick-sweep-sized networks cross every level. */
 const PROFILE = validateProfile({
@@ -78,9 +80,23 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(() => expect.fail('expected the command to fail'), (error: unknown) => error);
+}
+
 describe('model commands reject bad input', () => {
   it('names the missing store, unknown device, profile file and dataset', async () => {
-    await expect(fitCommand({ store: join(dir, 'missing.duckdb') })).rejects.toThrow(/run `mlp-energy sweep` first/);
+    const missing = join(dir, 'missing.duckdb');
+    const noStore = { code: 'INVALID_OPTION', message: `No results store at ${missing}. Run \`mlp-energy sweep\` first or point --store at your .duckdb file.` };
+    // main.ts exits with withExitCode's status: 2, as export's missing --from.
+    for (const run of [
+      () => fitCommand({ store: missing }),
+      () => predictCommand({ store: missing, dataset: 'splice', shape: 'rectangle', size: '4096', depth: '3' }),
+      () => recommendCommand({ store: missing, dataset: 'splice', budget: '4096' }),
+      () => reportCommand({ store: missing, out: join(dir, 'never.html') }),
+    ]) {
+      expect(withExitCode(await rejection(run()))).toMatchObject({ ...noStore, exitCode: 2 });
+    }
     await expect(fitCommand({ store: storePath, device: 'tpu' })).rejects.toThrow(/--device/);
     await expect(fitCommand({ store: storePath, profile: [join(dir, 'nope.json')] })).rejects.toThrow(/Unknown hardware profile/);
     await expect(
@@ -104,6 +120,11 @@ describe('model commands reject bad input', () => {
     );
     await expect(recommendCommand({ ...model, budget: '-5', dataset: 'splice' })).rejects.toThrow(/for --budget but received -5/);
     await expect(recommendCommand({ ...model, budget: '4096', dataset: 'splice', batchSize: '0' })).rejects.toThrow(/for --batch-size but received 0/);
+  });
+
+  it('exits 2 for a --size no network of the shape and depth meets, as for its other bad input', async () => {
+    const offBudget = await rejection(predictCommand({ store: storePath, profile: [profilePath], dataset: 'splice', shape: 'rectangle', size: '10', depth: '3' }));
+    expect(withExitCode(offBudget)).toMatchObject({ code: 'NETWORK_OFF_BUDGET', exitCode: 2, message: expect.stringMatching(/choose a size ≥ \d+ or a smaller depth/) });
   });
 });
 
@@ -141,10 +162,51 @@ describe('fit, predict, recommend and report from a store', () => {
     expect(r.ranked.every((x) => x.threads === 2 && ['L1d', 'L2', 'L3', 'RAM'].includes(x.levels.f))).toBe(true);
   });
 
+  it('recommends five different networks for five choices, naming every shape that builds each', async () => {
+    // The QA case: at 2^18 on splice the one-hidden-layer [1074, 3] ranked first under five shape names.
+    const r = await recommendCommand({ store: storePath, profile: [profilePath], budget: String(2 ** 18), dataset: 'splice', top: '5' });
+    expect(new Set(r.ranked.map((x) => x.widths.join('-'))).size).toBe(5);
+    const oneHidden = r.ranked.find((x) => x.depth === 2)!;
+    expect(oneHidden.widths).toEqual(networkFor({ inputs: 287, outputs: 3, shape: 'rectangle', size: 2 ** 18, depth: 2 }).widths);
+    expect(oneHidden.shapes).toEqual([...SHAPES]);
+    const json = JSON.parse(JSON.stringify(r)) as { ranked: Array<{ shape: string; shapes: string[] }> };
+    expect(json.ranked.every((x) => x.shape === x.shapes[0])).toBe(true);
+    const line = formatRecommendations(r).split('\n').find((l) => / 2 +2 +\d+ /.test(l))!;
+    expect(line).toMatch(/ rectangle \(= trapezoid, exponential, wide_first_2x, wide_first_4x, wide_first_8x, wide_first_16x, rectangle_residual\)$/);
+  });
+
+  it('refuses a budget no layout meets, naming the smallest that gives a network', async () => {
+    // splice's narrowest network is the depth-2 [1, 3]: 288·1 + 2·3 = 294 parameters; 294 / 1.2 = 245.
+    await expect(recommendCommand({ store: storePath, profile: [profilePath], budget: '5', dataset: 'splice' })).rejects.toMatchObject({
+      code: 'NETWORK_OFF_BUDGET',
+      message: expect.stringMatching(/None of the 112 shape\/depth layouts has a network within 20% of 5 parameters for splice .*choose a budget ≥ 245\./),
+    });
+    const least = await recommendCommand({ store: storePath, profile: [profilePath], budget: '245', dataset: 'splice' });
+    expect(least.ranked.map((x) => x.widths)).toEqual([[1, 3]]);
+    expect(withExitCode(await rejection(recommendCommand({ store: storePath, profile: [profilePath], budget: '244', dataset: 'splice' })))).toMatchObject({ exitCode: 2 });
+  });
+
   it('writes the report with the stored power trace and SVGs', async () => {
     const r = await reportCommand({ store: storePath, profile: [profilePath], out: join(dir, 'r.html'), svg: join(dir, 'svg') });
     expect(r.fitError).toBeNull();
     expect(r.charts.map((c) => c.id)).toContain('power-traces');
     expect(r.svgs).toHaveLength(r.charts.length);
+  });
+});
+
+describe('exit statuses of the model commands (the compiled CLI)', () => {
+  let cli: CompiledCli;
+  beforeAll(async () => { cli = await compileCli('model-cli-test'); });
+  afterAll(() => cli.remove());
+
+  it('exit 2 for a missing store, as export reports one, and for a budget no layout meets', () => {
+    const missing = join(dir, 'missing.duckdb');
+    const fit = cli.run(['fit', '--store', missing]);
+    expect(fit.status).toBe(2);
+    expect(fit.stderr).toBe(`mlp-energy: No results store at ${missing}. Run \`mlp-energy sweep\` first or point --store at your .duckdb file. [INVALID_OPTION]\n`);
+    const recommended = cli.run(['recommend', '--store', storePath, '--profile', profilePath, '--dataset', 'splice', '--budget', '5']);
+    expect(recommended.status).toBe(2);
+    expect(recommended.stdout).toBe('');
+    expect(recommended.stderr).toMatch(/choose a budget ≥ 245\. \[NETWORK_OFF_BUDGET\]\n$/);
   });
 });

@@ -8,8 +8,8 @@ import { fitEnergyModel, groupFolds } from '../lib/model/fit.js';
 import { runFeatures, featureRow } from '../lib/model/features.js';
 import { runShape, type RunRecord } from '../lib/model/records.js';
 import { syntheticRuns } from './model-fixtures.js';
-import { predict, recommend } from '../lib/model/predict.js';
-import { flopsPerEpoch, networkFor } from '../lib/networks.js';
+import { BUTTER_DEPTHS, predict, recommend } from '../lib/model/predict.js';
+import { flopsPerEpoch, networkFor, SHAPES, type Shape } from '../lib/networks.js';
 
 const L1 = 32 * 1024;
 const L2_CUM = L1 + 1024 * 1024; // cumulative per-core capacity through L2
@@ -294,6 +294,10 @@ describe('predict and recommend', () => {
     expect(() => predict(group, { dataset: 'nope', shape: 'rectangle', size: 4096, depth: 3 }, dims)).toThrow(/Choose a known one, or \(from the SDK\) pass its dimensions/);
     expect(() => predict(group, { dataset: 'b_wide', shape: 'rectangle', size: 4096, depth: 3, batchSize: 0 }, dims)).toThrow(/batchSize/);
     expect(() => recommend(group, { parameterBudget: 0, dataset: 'b_wide' }, dims)).toThrow(/parameterBudget/);
+    expect(() => recommend(group, { parameterBudget: 4096, dataset: 'b_wide', depths: [] }, dims)).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION', message: 'Expected a non-empty array of depths for depths but received an array of length 0' }),
+    );
+    expect(() => recommend(group, { parameterBudget: 4096, dataset: 'b_wide', shapes: [] }, dims)).toThrow(/non-empty array of shapes for shapes/);
   });
 
   it('predicts from the same placement and features as the fit, term by term', () => {
@@ -314,8 +318,51 @@ describe('predict and recommend', () => {
     expect(r.ranked).toHaveLength(6);
     for (let i = 1; i < r.ranked.length; i++) expect(r.ranked[i].jPerDatum).toBeGreaterThanOrEqual(r.ranked[i - 1].jPerDatum);
     expect(new Set(r.ranked.map((x) => x.threads)).size).toBeGreaterThanOrEqual(1);
-    const tiny = recommend(group, { parameterBudget: 64, dataset: 'b_wide' }, dims);
-    expect(tiny.skipped.length).toBeGreaterThan(0);
-    expect(tiny.skipped[0].reason).toMatch(/20%|budget/i);
+    // 130: the depth-2 rectangle [1, 10] (141 parameters) fits, deep layouts' narrowest networks do not.
+    const small = recommend(group, { parameterBudget: 130, dataset: 'b_wide' }, dims);
+    expect(small.ranked.map((x) => x.widths)).toContainEqual([1, 10]);
+    expect(small.skipped.length).toBeGreaterThan(0);
+    expect(small.skipped[0].reason).toMatch(/20%|budget/i);
+  });
+
+  it('lists each network once: shapes that build the same widths and skips are one entry, and top counts networks', () => {
+    const size = 2 ** 16;
+    const all = recommend(group, { parameterBudget: size, dataset: 'b_wide', top: 1000 }, dims);
+    expect(all.skipped).toEqual([]);
+    // The oracle: every shape × depth as networkFor builds it, grouped by what it computes.
+    const key = (n: { widths: number[]; residual: boolean[] }) => JSON.stringify([n.widths, n.residual]);
+    const built = (shape: Shape, depth: number) => networkFor({ inputs: 120, outputs: 10, shape, size, depth });
+    const groups = new Map<string, Shape[]>();
+    for (const shape of SHAPES) for (const depth of BUTTER_DEPTHS) groups.set(key(built(shape, depth)), [...(groups.get(key(built(shape, depth))) ?? []), shape]);
+    expect(groups.size).toBeLessThan(SHAPES.length * BUTTER_DEPTHS.length);
+    expect(all.ranked).toHaveLength(groups.size);
+    for (const entry of all.ranked) {
+      expect(entry.shape).toBe(entry.shapes[0]);
+      expect(entry.shapes).toEqual(groups.get(key(built(entry.shape, entry.depth))));
+      for (const shape of entry.shapes) expect(built(shape, entry.depth).widths).toEqual(entry.widths);
+    }
+    // One hidden layer: all eight shapes are the same network; rectangle_residual has no inner layer to skip.
+    expect(all.ranked.filter((x) => x.depth === 2).map((x) => x.shapes)).toEqual([[...SHAPES]]);
+    // From depth 3 the residual rectangle adds its input back: a network of its own beside rectangle's same widths.
+    const depth3 = all.ranked.filter((x) => x.depth === 3);
+    expect(depth3.find((x) => x.shapes.includes('rectangle_residual'))!.shapes).toEqual(['rectangle_residual']);
+    expect(depth3.find((x) => x.shapes.includes('rectangle'))!.widths).toEqual(built('rectangle_residual', 3).widths);
+
+    const top5 = recommend(group, { parameterBudget: size, dataset: 'b_wide', top: 5 }, dims);
+    expect(top5.ranked).toEqual(all.ranked.slice(0, 5));
+    // Each network once per thread count.
+    expect(recommend(group, { parameterBudget: size, dataset: 'b_wide', top: 1000 }, dims, [1, 2]).ranked).toHaveLength(2 * groups.size);
+  });
+
+  it('fails as predict does when no layout meets the budget, naming the smallest budget that gives a network', () => {
+    // b_wide's narrowest network is the depth-2 [1, 10]: 121·1 + 2·10 = 141 parameters; 141 / 1.2 = 117.5 → 118.
+    expect(() => recommend(group, { parameterBudget: 117, dataset: 'b_wide' }, dims)).toThrow(
+      expect.objectContaining({ code: 'NETWORK_OFF_BUDGET', message: expect.stringMatching(/None of the 112 shape\/depth layouts .* 117 parameters for b_wide .*choose a budget ≥ 118\./) }),
+    );
+    expect(recommend(group, { parameterBudget: 118, dataset: 'b_wide' }, dims).ranked).toHaveLength(1);
+    // Above that bound a budget can still fall between the few layouts allowed: [1, 10] has 141, [2, 10] 272.
+    expect(() => recommend(group, { parameterBudget: 200, dataset: 'b_wide', shapes: ['rectangle'], depths: [2] }, dims)).toThrow(
+      expect.objectContaining({ code: 'NETWORK_OFF_BUDGET', message: expect.stringMatching(/falls between .*smallest budget that gives a network is 118/) }),
+    );
   });
 });

@@ -6,6 +6,7 @@ import {
   networkFor,
   residualLayers,
   roundHalfEven,
+  smallestBudget,
   widthsFor,
   workingSets,
 } from '../lib/index.js';
@@ -161,5 +162,22 @@ describe('FLOPs and working sets (BUTTER-E formulas)', () => {
   it('rejects bad epoch options', () => {
     expect(() => flopsPerEpoch(network, { observations: 10, batchSize: 0 })).toThrow(/batchSize/);
     expect(() => workingSets(network, { observations: -1, batchSize: 4 })).toThrow(/observations/);
+  });
+});
+
+describe('smallestBudget', () => {
+  it("is the least size networkFor accepts for a layout, its narrowest network's parameters within 20%", () => {
+    for (const [inputs, outputs] of [[784, 10], [287, 3], [4, 1]]) {
+      for (const shape of SHAPES) {
+        for (const depth of [2, 3, 7, 20]) {
+          const { parameters, size } = smallestBudget({ inputs, outputs, shape, depth });
+          expect(networkFor({ inputs, outputs, shape, size, depth }).numFreeParameters).toBe(parameters);
+          if (size > 1) expect(() => networkFor({ inputs, outputs, shape, size: size - 1, depth })).toThrow(expect.objectContaining({ code: 'NETWORK_OFF_BUDGET' }));
+        }
+      }
+    }
+    // splice's one-hidden-layer network [1, 3]: 288·1 + 2·3 = 294 parameters; 294 / 1.2 = 245.
+    expect(smallestBudget({ inputs: 287, outputs: 3, shape: 'rectangle', depth: 2 })).toEqual({ parameters: 294, size: 245 });
+    expect(() => smallestBudget({ inputs: 287, outputs: 3, shape: 'rectangle', depth: 1 })).toThrow(/for depth but received 1/);
   });
 });

@@ -3,8 +3,8 @@
  * fitted cache-aware model. Networks come from networks.ts (BUTTER's width search), so a prediction is for
  * exactly the network a sweep would train.
  */
-import { MlpEnergyError } from '../errors.js';
-import { flopsPerEpoch, networkFor, SHAPES, type Shape } from '../networks.js';
+import { invalidOption, MlpEnergyError } from '../errors.js';
+import { BUDGET_TOLERANCE, flopsPerEpoch, networkFor, smallestBudget, SHAPES, type Network, type Shape } from '../networks.js';
 import { integerIn, isPlainObject } from '../validate.js';
 import { featureRow, runFeatures } from './features.js';
 import { predictWith, type DeviceFit } from './fit.js';
@@ -78,6 +78,11 @@ export function predict(fit: DeviceFit, config: PredictConfig, known: ReadonlyMa
   const batchSize = integerIn('batchSize', config.batchSize ?? 256, 1);
   const threads = config.threads === undefined ? undefined : integerIn('threads', config.threads, 1);
   const network = networkFor({ inputs: dims.inputs, outputs: dims.outputs, shape: config.shape, size: config.size, depth: config.depth });
+  return predictNetwork(fit, network, dims, batchSize, threads);
+}
+
+/** The prediction for a network already built (options checked by the caller). */
+function predictNetwork(fit: DeviceFit, network: Network, dims: DatasetDims, batchSize: number, threads: number | undefined): Prediction {
   const flops = flopsPerEpoch(network, { observations: dims.rows, batchSize }).flopsPerEpoch;
   const features = runFeatures(fit.profile, {
     fullWidths: [dims.inputs, ...network.widths],
@@ -118,37 +123,88 @@ export interface RecommendOptions {
 }
 
 export interface Recommendation extends Prediction {
+  /** The first of `shapes`, kept so that readers of one shape per entry keep working. */
   readonly shape: Shape;
+  /** Every shape whose network at this depth is this one (same widths and skips), in SHAPES order. */
+  readonly shapes: Shape[];
   readonly depth: number;
   readonly threads: number | null;
 }
 
 export interface RecommendResult {
+  /** One entry per distinct network and thread count, lowest predicted J/datum first. */
   readonly ranked: Recommendation[];
   /** Layouts BUTTER's width search cannot build within 20% of the budget, with the reason. */
   readonly skipped: Array<{ readonly shape: Shape; readonly depth: number; readonly reason: string }>;
 }
 
+/** Networks that compute the same thing: the same widths and the same residual additions (shape names aside). */
+function sameNetworkKey(network: Network): string {
+  return JSON.stringify([network.widths, network.residual]);
+}
+
+/**
+ * Every shape × depth × thread count the budget builds, ranked by predicted J/datum. Layouts that build the same
+ * network (every shape at depth 2: one hidden layer; rectangle_residual where no inner layer can take a skip) are one
+ * entry, so `top` counts distinct networks. When no layout meets the budget it throws NETWORK_OFF_BUDGET, as predict
+ * does, naming the smallest budget that builds one.
+ */
 export function recommend(fit: DeviceFit, options: RecommendOptions, known: ReadonlyMap<string, DatasetDims> = new Map(), threadsSeen: ReadonlyArray<number | null> = []): RecommendResult {
   const size = integerIn('parameterBudget', options.parameterBudget, 1);
   const top = integerIn('top', options.top ?? 10, 1);
+  const dims = resolveDataset(options.dataset, known);
+  const batchSize = integerIn('batchSize', options.batchSize ?? 256, 1);
   const seen = [...new Set(threadsSeen.filter((t): t is number => typeof t === 'number'))].sort((a, b) => a - b);
-  const threadOptions = options.threads ?? (seen.length > 0 ? seen : [undefined]);
-  const ranked: Recommendation[] = [];
+  const threadOptions = (options.threads ?? (seen.length > 0 ? seen : [undefined])).map((t) => (t === undefined ? undefined : integerIn('threads', t, 1)));
+  const shapes = options.shapes ?? SHAPES;
+  const depths = options.depths ?? BUTTER_DEPTHS;
+  // Nothing to rank is the caller's mistake, not an off-budget result.
+  if (!Array.isArray(shapes) || shapes.length === 0) throw invalidOption('shapes', 'a non-empty array of shapes', shapes);
+  if (!Array.isArray(depths) || depths.length === 0) throw invalidOption('depths', 'a non-empty array of depths', depths);
+  const networks = new Map<string, { network: Network; shapes: Shape[] }>();
   const skipped: RecommendResult['skipped'] = [];
-  for (const shape of options.shapes ?? SHAPES) {
-    for (const depth of options.depths ?? BUTTER_DEPTHS) {
-      for (const threads of threadOptions) {
-        try {
-          const p = predict(fit, { dataset: options.dataset, shape, size, depth, batchSize: options.batchSize, threads }, known);
-          ranked.push({ ...p, shape, depth, threads: threads ?? null });
-        } catch (error) {
-          if ((error as { code?: string }).code !== 'NETWORK_OFF_BUDGET') throw error;
-          if (!skipped.some((s) => s.shape === shape && s.depth === depth)) skipped.push({ shape, depth, reason: (error as Error).message });
-        }
+  for (const shape of shapes) {
+    for (const depth of depths) {
+      try {
+        const network = networkFor({ inputs: dims.inputs, outputs: dims.outputs, shape, size, depth });
+        const key = sameNetworkKey(network);
+        const same = networks.get(key);
+        if (same) same.shapes.push(shape);
+        else networks.set(key, { network, shapes: [shape] });
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'NETWORK_OFF_BUDGET') throw error;
+        skipped.push({ shape, depth, reason: (error as Error).message });
       }
+    }
+  }
+  if (networks.size === 0) throw noLayoutFits(size, dims, shapes, depths);
+  const ranked: Recommendation[] = [];
+  for (const { network, shapes: same } of networks.values()) {
+    for (const threads of threadOptions) {
+      const p = predictNetwork(fit, network, dims, batchSize, threads);
+      ranked.push({ ...p, shape: same[0], shapes: same, depth: network.depth, threads: threads ?? null });
     }
   }
   ranked.sort((a, b) => a.jPerDatum - b.jPerDatum);
   return { ranked: ranked.slice(0, top), skipped };
+}
+
+/** Off budget for every layout: the smallest budget any of them accepts, from the width search's own bound. */
+function noLayoutFits(size: number, dims: DatasetDims, shapes: readonly Shape[], depths: readonly number[]): MlpEnergyError {
+  let least: { shape: Shape; depth: number; parameters: number; size: number } | undefined;
+  for (const shape of shapes) {
+    for (const depth of depths) {
+      const s = smallestBudget({ inputs: dims.inputs, outputs: dims.outputs, shape, depth });
+      if (least === undefined || s.size < least.size) least = { shape, depth, ...s };
+    }
+  }
+  const layouts = `${shapes.length * depths.length} shape/depth layouts`;
+  const fix =
+    least!.size > size
+      ? `The smallest budget that gives a network is ${least!.size} (${least!.shape} of depth ${least!.depth}, ${least!.parameters} parameters); choose a budget ≥ ${least!.size}.`
+      : `The budget falls between the sizes these layouts' networks can take (BUTTER skipped such runs too); the smallest budget that gives a network is ${least!.size} (${least!.shape} of depth ${least!.depth}, ${least!.parameters} parameters): choose another budget, or allow more shapes or depths.`;
+  return new MlpEnergyError(
+    'NETWORK_OFF_BUDGET',
+    `None of the ${layouts} has a network within ${BUDGET_TOLERANCE * 100}% of ${size} parameters for ${dims.name} (${dims.inputs} inputs, ${dims.outputs} outputs). ${fix}`,
+  );
 }

@@ -38,7 +38,8 @@ export function resolveProfiles(names: readonly string[] = []): Partial<Record<D
 export async function withStore<T>(path: string, work: (store: ResultStore) => Promise<T>): Promise<T> {
   const file = resolve(path);
   if (!existsSync(file)) {
-    throw new MlpEnergyError('STORE_ERROR', `No results store at ${file}; run \`mlp-energy sweep\` first, or pass --store with the results file.`);
+    // A path the user typed (or the default): their input to fix, reported as export reports its --from.
+    throw new MlpEnergyError('INVALID_OPTION', `No results store at ${file}. Run \`mlp-energy sweep\` first or point --store at your .duckdb file.`);
   }
   const store = await ResultStore.open(file);
   try {

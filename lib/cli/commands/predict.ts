@@ -69,6 +69,7 @@ export function register(program: Command): void {
     .option('--batch-size <n>', 'minibatch size', '256')
     .option('--threads <n>', 'GEMM threads of the run')
     .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExit codes: 0 predicted, 1 error, 2 invalid options, a missing --store, or a --size no network of this shape and depth meets within 20% (the message names the smallest that does).')
     .action(async (opts: PredictCommandOptions) => {
       const p = await predictCommand(opts);
       process.stdout.write((opts.json ? JSON.stringify(p, null, 2) : formatPrediction(p)) + '\n');
