@@ -1,21 +1,18 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileCli, type CompiledCli } from './helpers/compiled-cli.js';
 import { twoSocketTree } from './meters-fixtures.js';
 
-const root = resolve(import.meta.dirname, '..');
-// The CLI compiled to plain JavaScript, laid out as dist/ is (under build/, so the addon and node_modules resolve as
-// they do for dist/): it starts in a fraction of vite-node's time. esbuild comes with vitest (through vite).
-const out = join(root, 'build', `cli-test-${process.pid}`);
-const cli = join(out, 'lib', 'cli', 'main.js');
-
+let compiled: CompiledCli;
+let cli = '';
+let root = '';
 beforeAll(async () => {
-  const entryPoints = readdirSync(join(root, 'lib'), { recursive: true }).filter((f) => String(f).endsWith('.ts')).map((f) => join(root, 'lib', String(f)));
-  await build({ entryPoints, outdir: join(out, 'lib'), outbase: join(root, 'lib'), format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning' });
+  compiled = await compileCli('cli-test');
+  ({ main: cli, root } = compiled);
 });
-afterAll(() => rmSync(out, { recursive: true, force: true }));
+afterAll(() => compiled.remove());
 
 /** Runs the CLI with stdout piped to a reader that closes after the first chunk, as `| head` does. */
 function readFirstChunkThenClose(args: string[]): Promise<{ code: number | null; signal: string | null; stderr: string; first: string }> {

@@ -9,6 +9,9 @@ import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
 export interface CompiledCli {
+  /** The compiled entry, for tests that start it their own way; run from `root`. */
+  readonly main: string;
+  readonly root: string;
   /** Runs `mlp-energy …args` to the end: its exit status and what it wrote. */
   run(args: string[]): { status: number | null; stdout: string; stderr: string };
   remove(): void;
@@ -21,6 +24,8 @@ export async function compileCli(name: string): Promise<CompiledCli> {
   await build({ entryPoints, outdir: join(out, 'lib'), outbase: join(root, 'lib'), format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning' });
   const main = join(out, 'lib', 'cli', 'main.js');
   return {
+    main,
+    root,
     run: (args) => spawnSync(process.execPath, [main, ...args], { cwd: root, encoding: 'utf8' }),
     remove: () => rmSync(out, { recursive: true, force: true }),
   };
