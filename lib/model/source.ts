@@ -3,10 +3,7 @@
  * the runs measured here (this machine as detected, or one the user names). Imported BUTTER-E runs carry the
  * study's Eagle profiles themselves (from-store.ts).
  */
-import { existsSync } from 'node:fs';
 import { totalmem } from 'node:os';
-import { resolve } from 'node:path';
-import { MlpEnergyError } from '../errors.js';
 import { cudaInfo } from '../gpu.js';
 import { cacheInfo, cpuInfo } from '../hardware.js';
 import { ResultStore } from '../store/store.js';
@@ -36,12 +33,7 @@ export function resolveProfiles(names: readonly string[] = []): Partial<Record<D
 }
 
 export async function withStore<T>(path: string, work: (store: ResultStore) => Promise<T>): Promise<T> {
-  const file = resolve(path);
-  if (!existsSync(file)) {
-    // A path the user typed (or the default): their input to fix, reported as export reports its --from.
-    throw new MlpEnergyError('INVALID_OPTION', `No results store at ${file}. Run \`mlp-energy sweep\` first or point --store at your .duckdb file.`);
-  }
-  const store = await ResultStore.open(file);
+  const store = await ResultStore.openExisting(path, '--store');
   try {
     return await work(store);
   } finally {

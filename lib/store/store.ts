@@ -3,7 +3,7 @@
  * the plan's stable run id, so a killed process leaves either the whole run or nothing, and a rerun or a merge of
  * shards replaces rather than duplicates.
  */
-import { closeSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DuckDBConnection, DuckDBInstance, listValue, type DuckDBValue } from '@duckdb/node-api';
 import { MlpEnergyError, invalidOption } from '../errors.js';
@@ -67,6 +67,18 @@ export class ResultStore {
   readonly path: string;
   private constructor(private readonly instance: DuckDBInstance, private readonly connection: DuckDBConnection, path: string) {
     this.path = path;
+  }
+
+  /**
+   * Opens a store that must exist (for commands that read one): a missing file is the user's path to fix,
+   * INVALID_OPTION naming `flags`, the command's way to point at another.
+   */
+  static async openExisting(path: string, flags: string): Promise<ResultStore> {
+    const file = resolve(path);
+    if (!existsSync(file)) {
+      throw new MlpEnergyError('INVALID_OPTION', `No results store at ${file}. Run \`mlp-energy sweep\` first or point ${flags} at your .duckdb file.`);
+    }
+    return ResultStore.open(file);
   }
 
   static async open(path: string = DEFAULT_STORE): Promise<ResultStore> {

@@ -3,7 +3,6 @@
  * some stores have (tuning's tunings and tuning_grid, merge's slurm_tasks) go too when present, else are listed as
  * skipped with the reason.
  */
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { MlpEnergyError, unwritable } from '../../errors.js';
@@ -27,8 +26,7 @@ export interface ExportOptions {
 export async function exportCommand(options: ExportOptions, io: { stdout: Output }): Promise<number> {
   if (!options.parquet) throw new MlpEnergyError('INVALID_OPTION', 'Nothing to export to: give --parquet DIR.');
   const from = resolve(options.from ?? DEFAULT_STORE);
-  if (!existsSync(from)) throw new MlpEnergyError('INVALID_OPTION', `No results store at ${from}. Run \`mlp-energy sweep\` first or point --from (or --store) at your .duckdb file.`);
-  const store = await ResultStore.open(from);
+  const store = await ResultStore.openExisting(from, '--from (or --store)');
   try {
     const present: string[] = [];
     for (const { table } of OPTIONAL_TABLES) if (await store.hasTable(table)) present.push(table);
