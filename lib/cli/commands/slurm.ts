@@ -83,7 +83,10 @@ function formatStatus(status: JobStatus): string {
     );
   }
   const totals = status.shards.reduce((t, s) => ({ done: t.done + (s.done ?? 0), planned: t.planned + s.planned }), { done: 0, planned: 0 });
-  lines.push(`${totals.done}/${totals.planned} runs stored` + (status.accounting.available ? '' : ` (sacct: ${status.accounting.reason})`));
+  // Every shard runs the overhead reference runs of its own machine, so these are counted once per shard
+  // (merge, which counts distinct planned runs, reports fewer).
+  lines.push(`${totals.done}/${totals.planned} shard runs stored, each shard's overhead reference runs included` +
+    (status.accounting.available ? '' : ` (sacct: ${status.accounting.reason})`));
   return lines.join('\n');
 }
 
