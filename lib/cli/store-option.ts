@@ -37,3 +37,8 @@ export function chosenStore(command: Command, flag: StoreFlag): string {
   }
   return store;
 }
+
+/** Where the commands that read a store tell the user it was a snapshot (stderr: stdout may be JSON). */
+export function noticeOnStderr(text: string): void {
+  process.stderr.write(`${text}\n`);
+}

@@ -32,8 +32,11 @@ export function resolveProfiles(names: readonly string[] = []): Partial<Record<D
   return profiles;
 }
 
-export async function withStore<T>(path: string, work: (store: ResultStore) => Promise<T>): Promise<T> {
+/** `notice` hears what the user should know about the store read (a snapshot of one a sweep holds). */
+export async function withStore<T>(path: string, work: (store: ResultStore) => Promise<T>, notice?: (text: string) => void): Promise<T> {
   const store = await ResultStore.openExisting(path, '--store');
+  const note = store.snapshotNote();
+  if (note) notice?.(note);
   try {
     return await work(store);
   } finally {
@@ -41,6 +44,6 @@ export async function withStore<T>(path: string, work: (store: ResultStore) => P
   }
 }
 
-export async function loadRuns(path: string): Promise<RunRecord[]> {
-  return withStore(path, (store) => runsFromStore(store));
+export async function loadRuns(path: string, notice?: (text: string) => void): Promise<RunRecord[]> {
+  return withStore(path, (store) => runsFromStore(store), notice);
 }

@@ -8,8 +8,13 @@ import { dirname, join, resolve } from 'node:path';
 import { DuckDBConnection, DuckDBInstance, listValue, type DuckDBValue } from '@duckdb/node-api';
 import { MlpEnergyError, invalidOption } from '../errors.js';
 import { createTableSql, EXPERIMENTS_VIEW_SQL, LONG_RUNTIME_S, TABLES, type Column, type TableName } from './schema.js';
+import { copyStore, removeSnapshot, type StoreSnapshot } from './snapshot.js';
 
 export const DEFAULT_STORE = 'results.duckdb';
+
+// DuckDB's error when another process holds the file ("Could not set lock on file …").
+const LOCKED = /lock/i;
+const isLocked = (error: unknown) => (error as { code?: string }).code === 'STORE_ERROR' && LOCKED.test(String(((error as Error).cause as Error | undefined)?.message));
 
 export type Row = Record<string, unknown>;
 
@@ -65,38 +70,71 @@ export async function refuseInMemory(connection: DuckDBConnection, file: string)
 
 export class ResultStore {
   readonly path: string;
+  /** Set when this is a copy of a store another process held open (openExisting); `path` is then the original. */
+  #snapshot: StoreSnapshot | null = null;
   private constructor(private readonly instance: DuckDBInstance, private readonly connection: DuckDBConnection, path: string) {
     this.path = path;
   }
 
+  get snapshot(): { readonly takenAt: Date } | null {
+    return this.#snapshot;
+  }
+
+  /** For a snapshot, the line that tells the user what they are reading; null otherwise. */
+  snapshotNote(): string | null {
+    if (!this.#snapshot) return null;
+    const at = this.#snapshot.takenAt.toTimeString().slice(0, 8);
+    return `${this.path} is open in another mlp-energy process (a sweep still running?): read from a copy taken at ${at}; runs stored after that are not in it.`;
+  }
+
   /**
-   * Opens a store that must exist (for commands that read one): a missing file is the user's path to fix,
-   * INVALID_OPTION naming `flags`, the command's way to point at another.
+   * Opens a store that must exist, for commands that only read one: a missing file is the user's path to fix,
+   * INVALID_OPTION naming `flags`, the command's way to point at another. A store another process holds open (a
+   * sweep still running) is read from a snapshot (snapshot.ts); `store.snapshot` says when it was taken.
    */
   static async openExisting(path: string, flags: string): Promise<ResultStore> {
     const file = resolve(path);
     if (!existsSync(file)) {
       throw new MlpEnergyError('INVALID_OPTION', `No results store at ${file}. Run \`mlp-energy sweep\` first or point ${flags} at your .duckdb file.`);
     }
-    return ResultStore.open(file);
+    try {
+      return await ResultStore.open(file);
+    } catch (error) {
+      if (!isLocked(error)) throw error;
+      const snapshot = copyStore(file);
+      if (snapshot === null) throw error;
+      try {
+        const store = await ResultStore.openFile(snapshot.path, file);
+        store.#snapshot = snapshot;
+        return store;
+      } catch (copyError) {
+        removeSnapshot(snapshot);
+        throw copyError;
+      }
+    }
   }
 
   static async open(path: string = DEFAULT_STORE): Promise<ResultStore> {
     if (typeof path !== 'string' || path === '') throw invalidOption('path', 'a results store file path', path, 'type');
     const file = resolve(path);
+    return ResultStore.openFile(file, file);
+  }
+
+  /** Opens `file`, reported as `shownAs` (a snapshot's copy as the store it copies). */
+  private static async openFile(file: string, shownAs: string): Promise<ResultStore> {
     let instance: DuckDBInstance;
     try {
       mkdirSync(dirname(file), { recursive: true }); // a file in the way is this path's problem: same message
       instance = await DuckDBInstance.create(file);
     } catch (error) {
       const message = (error as Error).message;
-      const fix = /lock/i.test(message)
+      const fix = LOCKED.test(message)
         ? 'Another mlp-energy process has it open; wait for it to finish or use another store file (--store; merge: --out).'
         : 'Check that the path is a DuckDB file you can write, or choose another with --store (merge: --out).';
       throw new MlpEnergyError('STORE_ERROR', `Cannot open results store ${file}: ${message}. ${fix}`, { cause: error });
     }
     const connection = await instance.connect();
-    const store = new ResultStore(instance, connection, file);
+    const store = new ResultStore(instance, connection, shownAs);
     try {
       await refuseInMemory(connection, file);
     } catch (error) {
@@ -254,5 +292,6 @@ export class ResultStore {
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();
+    if (this.#snapshot) removeSnapshot(this.#snapshot);
   }
 }

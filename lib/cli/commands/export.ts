@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { MlpEnergyError, unwritable } from '../../errors.js';
 import { DEFAULT_STORE, ResultStore } from '../../store/store.js';
 import { TUNE_TABLES } from '../../tune/grid-store.js';
-import { chosenStore, storeOption } from '../store-option.js';
+import { chosenStore, noticeOnStderr, storeOption } from '../store-option.js';
 import { withExitCode, type Output } from './exit-codes.js';
 
 /** Tables a store has only after some command wrote them, with why one would be missing. */
@@ -27,6 +27,8 @@ export async function exportCommand(options: ExportOptions, io: { stdout: Output
   if (!options.parquet) throw new MlpEnergyError('INVALID_OPTION', 'Nothing to export to: give --parquet DIR.');
   const from = resolve(options.from ?? DEFAULT_STORE);
   const store = await ResultStore.openExisting(from, '--from (or --store)');
+  const note = store.snapshotNote();
+  if (note) noticeOnStderr(note);
   try {
     const present: string[] = [];
     for (const { table } of OPTIONAL_TABLES) if (await store.hasTable(table)) present.push(table);

@@ -8,6 +8,7 @@ import { DEVICE_CLASSES, type DeviceClass } from '../../model/profiles.js';
 import { loadRuns, resolveProfiles } from '../../model/source.js';
 import { DEFAULT_STORE } from '../../store/store.js';
 import { numberText, oneOf } from '../../validate.js';
+import { noticeOnStderr } from '../store-option.js';
 
 export interface ModelCommandOptions {
   store: string;
@@ -55,7 +56,7 @@ export function fitJson(fit: EnergyModelFit, perRun = false): unknown {
 
 export async function fitCommand(opts: ModelCommandOptions): Promise<{ fit: EnergyModelFit; text: string }> {
   const device = deviceOption(opts.device);
-  const runs = await loadRuns(opts.store);
+  const runs = await loadRuns(opts.store, noticeOnStderr);
   const fit = fitEnergyModel(runs, { profiles: resolveProfiles(opts.profile), device, folds: foldsOption(opts.folds) });
   return { fit, text: fit.groups.map(formatGroup).join('\n\n') };
 }

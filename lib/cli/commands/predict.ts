@@ -11,6 +11,7 @@ import type { RunRecord } from '../../model/records.js';
 import type { Shape } from '../../networks.js';
 import { integerIn, numberText } from '../../validate.js';
 import { addModelOptions, deviceOption, foldsOption, type ModelCommandOptions } from './fit.js';
+import { noticeOnStderr } from '../store-option.js';
 
 export interface PredictCommandOptions extends ModelCommandOptions {
   dataset: string;
@@ -24,7 +25,7 @@ export interface PredictCommandOptions extends ModelCommandOptions {
 /** The fitted group for a device class (CPU unless asked), refusing to guess between several machines. */
 export async function fittedGroup(opts: ModelCommandOptions): Promise<{ group: DeviceFit; runs: RunRecord[] }> {
   const device = deviceOption(opts.device) ?? 'cpu';
-  const runs = await loadRuns(opts.store);
+  const runs = await loadRuns(opts.store, noticeOnStderr);
   const fit = fitEnergyModel(runs, { profiles: resolveProfiles(opts.profile), device, folds: foldsOption(opts.folds) });
   const mine = fit.groups.filter((g) => !g.profile.name.startsWith('eagle-'));
   const group = mine.length === 1 ? mine[0] : fit.groups.length === 1 ? fit.groups[0] : undefined;

@@ -9,6 +9,7 @@ import { writeReport, type ReportResult } from '../../report/index.js';
 import { tracesFromStore } from '../../report/traces.js';
 import { loadGridScans } from '../../tune/grid-store.js';
 import { addModelOptions, deviceOption, foldsOption, type ModelCommandOptions } from './fit.js';
+import { noticeOnStderr } from '../store-option.js';
 
 export interface ReportCommandOptions extends ModelCommandOptions {
   out: string;
@@ -21,7 +22,7 @@ export async function reportCommand(opts: ReportCommandOptions): Promise<ReportR
     runs: await runsFromStore(store),
     traces: await tracesFromStore(store),
     tilingGrids: await loadGridScans(store),
-  }));
+  }), noticeOnStderr);
   return writeReport({
     runs,
     traces,
