@@ -51,8 +51,9 @@ const REQUIRED = ['run_id', 'experiment_id', 'size', 'depth', 'shape', 'dataset'
 const MEASURED = ['energy', 'run_time', 'power', 'std_power', 'std_energy', 'energy_overhead', 'runtime_overhead', 'non_overhead_energy', 'non_overhead_runtime'];
 /** BUTTER-E's QC flags (2_qc.ipynb): booleans when present. */
 const FLAGS = ['filter_1', 'filter_2', 'filter_3'];
-/** The spellings pandas and people write booleans with (the SQL below reads the same true spellings). */
+/** The spellings pandas and people write booleans with; the flags' SQL reads its true ones (TRUE_SPELLINGS). */
 const BOOLEANS: Readonly<Record<string, boolean>> = { true: true, t: true, yes: true, 1: true, false: false, f: false, no: false, 0: false };
+const TRUE_SPELLINGS = Object.keys(BOOLEANS).filter((k) => BOOLEANS[k]);
 /** Example lines and values kept per skip reason. */
 const EXAMPLES = 3;
 /** Derived rows per INSERT statement. */
@@ -268,7 +269,8 @@ async function importRows(store: ResultStore, path: string, header: readonly str
   const valid = `${CSV_TABLE} s JOIN ${DERIVED_TABLE} n ON n.be_line = s.rowid + 2`;
 
   const col = (c: string, type: string) => (has(c) ? `TRY_CAST(nullif(${c}, '') AS ${type})` : `CAST(NULL AS ${type})`);
-  const bool = (c: string) => (has(c) ? `(lower(${c}) IN ('true', 't', '1', 'yes'))` : 'NULL');
+  // As booleanText reads them when it checks the row (trimmed, any case).
+  const bool = (c: string) => (has(c) ? `(lower(trim(${c})) IN (${TRUE_SPELLINGS.map(sqlString).join(', ')}))` : 'NULL');
 
   // Energy unit: the study integrated watts to kWh before converting to joules; a node draws hundreds of watts, so an
   // implied power below 5 W can only mean kWh.
