@@ -4,7 +4,9 @@
 # 1. builds the core, the CUDA library, the GPU tests and the GPU benchmarks with plain cmake;
 # 2. runs the GPU tests (SGEMM vs float64 on random shapes/tilings; device training vs a float64 reference);
 # 3. our SGEMM vs cuBLAS fp32 (CUBLAS_COMPUTE_32F) at 1024/2048/4096 and BUTTER shapes;
-# 4. NVML energy-counter update period and read latency, and J/datum for sizes 2^10..2^24.
+# 4. NVML energy-counter update period and read latency, and J/datum for sizes 2^10..2^24;
+# 5. where node, node_modules, dist/ and build/Release/mlp_energy.node are present (npm ci, or carried): the SDK's
+#    GPU tests (vitest test/cuda.test.ts) and a small GPU sweep through the CLI (bench/gpu/sweep-gpu.json), fitted.
 # Output: the tables on stdout; with LOG_DIR set, a copy of each step's log there.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -47,6 +49,29 @@ echo "cuBLAS: ${MLPE_CUBLAS:-not found}"
 
 step "NVML and J/datum"
 "$BUILD/energy_per_datum" 2>&1 | log energy.log || status=1
+
+step "Node: the SDK's GPU tests and a GPU sweep through the CLI"
+node_missing=()
+command -v node >/dev/null || node_missing+=("node on PATH")
+for need in node_modules/vitest dist/lib/cli/main.js build/Release/mlp_energy.node; do
+  [ -e "$need" ] || node_missing+=("$need")
+done
+if [ ${#node_missing[@]} -gt 0 ]; then
+  echo "skipped: missing ${node_missing[*]} (npm ci builds them; or carry them)"
+else
+  store="$BUILD/gpu-sweep.duckdb"
+  rm -f "$store" "$store.wal"
+  cli() { echo "\$ mlp-energy $*"; node dist/lib/cli/main.js "$@"; }
+  # The group runs in the pipeline's subshell: it exits with its own failure count.
+  {
+    failed=0
+    node node_modules/vitest/vitest.mjs run test/cuda.test.ts || failed=1
+    cli info || failed=1
+    cli sweep --spec bench/gpu/sweep-gpu.json --out "$store" || failed=1
+    cli fit --store "$store" --device gpu || failed=1
+    exit $failed
+  } 2>&1 | log node.log || status=1
+fi
 
 step "done (status $status)"
 exit $status

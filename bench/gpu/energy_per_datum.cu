@@ -176,11 +176,13 @@ int main() {
     options.epochs = std::clamp(int(std::ceil(1.5 / t_epoch)) + 1, 3, 400);
     double e_start = 0, e_end = 0;
     Clock::time_point t_start, t_end;
-    const nn::TrainResult run = cuda::GpuTrain(data, options, gpu, [&](const nn::EpochStats& ep) {
+    nn::TrainHooks hooks;
+    hooks.on_epoch = [&](const nn::EpochStats& ep) {
       if (ep.epoch == 0) e_start = joules(), t_start = Clock::now();
       if (ep.epoch == options.epochs - 1) e_end = joules(), t_end = Clock::now();
       return true;
-    });
+    };
+    const nn::TrainResult run = cuda::GpuTrain(data, options, gpu, hooks);
     const int measured = options.epochs - 1;
     const double secs = Seconds(t_start, t_end), joule = e_end - e_start;
     const double data_seen = double(measured) * n_train;
