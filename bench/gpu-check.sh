@@ -65,7 +65,7 @@ else
   # The group runs in the pipeline's subshell: it exits with its own failure count.
   {
     failed=0
-    node node_modules/vitest/vitest.mjs run test/cuda.test.ts || failed=1
+    node node_modules/vitest/vitest.mjs run --reporter verbose test/cuda.test.ts || failed=1
     cli info || failed=1
     cli sweep --spec bench/gpu/sweep-gpu.json --out "$store" || failed=1
     cli fit --store "$store" --device gpu || failed=1

@@ -23,7 +23,15 @@ const RESOLUTION_J: Readonly<Record<string, number>> = {
   powercap: 2 ** -14, msr: 2 ** -14, perf_event: 2 ** -14, nvml: 1e-3, estimate: 0,
 };
 
-function meterPort(meters: Meters, device: Device, traceCapacity: number): MeterPort {
+/**
+ * A run's window spans at least this many updates of every counted counter. A counter read at both edges of a window
+ * is off by up to one update's energy, so ten updates bound that error near 10%; NVML updates every ~100 ms, so a
+ * GPU window lasts at least 1 s (a 14 ms GPU run read 0 J or one whole 12 J step on an H200).
+ */
+export const MIN_COUNTER_UPDATES_PER_WINDOW = 10;
+
+/** The sweep's meter for one device over opened meters (exported for tests, which pass scripted meters). */
+export function meterPort(meters: Meters, device: Device, traceCapacity: number): MeterPort {
   // The domains that count for this device: CPU package + DRAM (or the estimate) for CPU runs; for GPU runs the GPUs
   // and the host CPU together, as BUTTER-E's node meters saw both.
   const counted = meters.domains.filter((d) => d.inTotal && (device === 'gpu' || d.kind !== 'gpu'));
@@ -32,6 +40,8 @@ function meterPort(meters: Meters, device: Device, traceCapacity: number): Meter
   }
   const sources = [...new Set(counted.map((d) => d.source))];
   const estimated = counted.some((d) => d.estimated);
+  // Only the counted domains' resolution matters: a psys or core domain that reads zero does not make the run's energy coarse.
+  const countedKeys = new Set(counted.map((d) => d.key));
   const sum = (values: Readonly<Record<string, number | null>>) => {
     let total = 0;
     for (const d of counted) {
@@ -45,6 +55,7 @@ function meterPort(meters: Meters, device: Device, traceCapacity: number): Meter
     source: sources.join('+'),
     estimated,
     resolution: Math.max(...sources.map((s) => RESOLUTION_J[s] ?? 0)),
+    minWindowSeconds: MIN_COUNTER_UPDATES_PER_WINDOW * Math.max(...counted.map((d) => d.updateIntervalS)),
     begin() {
       const capture = traceCapacity > 0 ? new TraceCapture(meters, traceCapacity) : null;
       const window = meters.begin();
@@ -60,7 +71,8 @@ function meterPort(meters: Meters, device: Device, traceCapacity: number): Meter
           const trace = capture?.finish();
           return {
             energy: sum(e.joules), domains: { ...e.joules }, seconds: e.seconds, source: sources.join('+'),
-            estimated: e.estimated, belowResolution: e.belowResolution, ...(trace ? { trace } : {}),
+            estimated: e.estimated, belowResolution: e.belowResolutionDomains.some((key) => countedKeys.has(key)),
+            ...(trace ? { trace } : {}),
           };
         },
       };

@@ -64,6 +64,7 @@ export interface Measurement {
   readonly seconds: number;
   readonly source: string;
   readonly estimated: boolean;
+  /** A counted domain's window was shorter than its counter's update interval, or it read zero. */
   readonly belowResolution: boolean;
   /** The window's power trace, when the meters were opened with a trace rate. */
   readonly trace?: RunTrace;
@@ -88,6 +89,8 @@ export interface MeterPort {
   readonly estimated: boolean;
   /** Smallest energy step the counter can show, joules (0 when unknown). */
   readonly resolution: number;
+  /** Shortest window the counted counters measure well (several of their updates); shorter runs are repeated in one. */
+  readonly minWindowSeconds: number;
   begin(): MeterWindow;
   calibrateIdle(seconds: number): Promise<IdleCalibration>;
   /** Free the meters (poller threads). */

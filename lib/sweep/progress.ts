@@ -3,7 +3,7 @@
  * stdout) or for programs (`--json`: one JSON object per line).
  */
 import type { Output } from '../cli/commands/exit-codes.js';
-import type { CiOutcome, CiSummary, SweepEvent } from './runner.js';
+import type { CiOutcome, CiSummary, RunSummary, SweepEvent } from './runner.js';
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
@@ -17,6 +17,14 @@ function joules(j: number | null): string {
   if (j === null) return 'n/a';
   const a = Math.abs(j);
   return a >= 1 ? `${j.toFixed(2)} J` : a >= 1e-3 ? `${(j * 1e3).toFixed(2)} mJ` : `${(j * 1e6).toFixed(2)} µJ`;
+}
+
+/** Why a run's figures are per training of several in one window, or coarse. */
+function windowNote(r: RunSummary): string {
+  const notes = [];
+  if (r.windowRepeats > 1) notes.push(`each of ${r.windowRepeats} in one window`);
+  if (r.belowResolution) notes.push('below counter resolution');
+  return notes.length > 0 ? ` (${notes.join('; ')})` : '';
 }
 
 export function bar(done: number, total: number, width = 30): string {
@@ -70,7 +78,7 @@ export function humanReporter(stdout: Output, stderr: Output & { isTTY?: boolean
         const r = event.run;
         stdout.write(`${String(event.done).padStart(String(event.total).length)}/${event.total} ${r.role === 'run' ? '' : 'ref '}${r.dataset}${r.synthetic ? '*' : ''} ${r.shape} ` +
           `size=${r.size} depth=${r.depth} tiling=${r.tiling} rep=${r.repetition} params=${r.numFreeParameters} ` +
-          `${r.runTime.toFixed(3)} s ${joules(r.energy)}${r.estimated ? ' (est.)' : ''} J/datum=${r.energyPerTrainingDatum === null ? 'n/a' : r.energyPerTrainingDatum.toExponential(3)} ` +
+          `${r.runTime.toFixed(3)} s ${joules(r.energy)}${r.estimated ? ' (est.)' : ''}${windowNote(r)} J/datum=${r.energyPerTrainingDatum === null ? 'n/a' : r.energyPerTrainingDatum.toExponential(3)} ` +
           `test_loss=${r.finalTestLoss === null ? 'n/a' : r.finalTestLoss.toFixed(4)}\n`);
         showBar(event.done, event.total, event.etaSeconds);
         break;

@@ -11,6 +11,7 @@ import { splitRows } from '../datasets/split.js';
 import type { ResultStore, Row } from '../store/store.js';
 import { repeatDecision, type RepeatDecision } from './confidence.js';
 import { estimateOverhead, normaliseRun, type Overhead } from './normalise.js';
+import { measureTraining } from './window.js';
 import type { Plan, PlannedRun } from './plan.js';
 import type { Backends, MeterPort } from './ports.js';
 import type { Device, UntilCi } from './spec.js';
@@ -28,8 +29,13 @@ export interface RunSummary {
   readonly tiling: string;
   readonly repetition: number;
   readonly numFreeParameters: number;
+  /** Seconds and joules of one training (the window's divided by `windowRepeats`). */
   readonly runTime: number;
   readonly energy: number | null;
+  /** Trainings in the measured window: more than 1 when one was too short for the counters. */
+  readonly windowRepeats: number;
+  /** A counted counter could not resolve the window (shorter than its update interval, or it read zero). */
+  readonly belowResolution: boolean;
   readonly energyPerTrainingDatum: number | null;
   readonly estimated: boolean;
   readonly finalTestLoss: number | null;
@@ -289,19 +295,18 @@ async function executeRun(run: PlannedRun, ctx: ExecuteContext): Promise<{ run: 
   const split = splitRows(dataset, run.seed);
   const data = { ...split, inputs: dataset.inputs, outputs: dataset.outputs, task: dataset.task, name: dataset.name, synthetic: dataset.synthetic, source: dataset.source };
   const startTime = new Date();
-  const window = ctx.meter.begin();
-  let outcome;
+  const train = () => ctx.backends.train({
+    data, shape: run.shape, size: run.size, depth: run.depth, epochs: run.epochs, batchSize: run.batchSize,
+    learningRate: run.learningRate, seed: run.seed, tiling, device: run.device, signal: ctx.cancel,
+  });
+  let training;
   try {
-    outcome = await ctx.backends.train({
-      data, shape: run.shape, size: run.size, depth: run.depth, epochs: run.epochs, batchSize: run.batchSize,
-      learningRate: run.learningRate, seed: run.seed, tiling, device: run.device, signal: ctx.cancel,
-    });
+    training = await measureTraining(ctx.meter, train);
   } catch (error) {
-    await window.end().catch(() => undefined);
     if (ctx.cancel?.aborted) throw new MlpEnergyError('ABORTED', 'Sweep cancelled during a run; that run was not stored. Rerun the same command to resume.');
     throw error;
   }
-  const measured = await window.end();
+  const { outcome, measured, repeats } = training;
   const updateTime = new Date();
   const last = outcome.epochs[outcome.epochs.length - 1];
   const norm = normaliseRun({
@@ -317,7 +322,7 @@ async function executeRun(run: PlannedRun, ctx: ExecuteContext): Promise<{ run: 
     is_gpu: run.device === 'gpu', device: run.device, host_name: ctx.host, tiling_name: run.tilingName,
     tiling_mc: tiling.mc, tiling_kc: tiling.kc, tiling_nc: tiling.nc, tiling_mr: tiling.mr, tiling_nr: tiling.nr,
     tiling_threads: tiling.threads, tiling_isa: tiling.isa, tiling_sup: tiling.sup,
-    start_time: startTime, update_time: updateTime, run_time: measured.seconds, energy: measured.energy,
+    start_time: startTime, update_time: updateTime, run_time: measured.seconds, window_repeats: repeats, energy: measured.energy,
     energy_domains: measured.domains, energy_source: measured.source, estimated: measured.estimated,
     below_resolution: measured.belowResolution, idle_calibration_id: ctx.idle.id || null, idle_power: ctx.idle.power,
     ...norm,
@@ -387,6 +392,6 @@ function summarise(run: PlannedRun, row: Row): RunSummary {
     runId: run.runId, index: run.index, role: run.role, dataset: run.dataset, synthetic: row.synthetic as boolean,
     shape: run.shape, size: run.size, depth: run.depth, device: run.device, tiling: run.tilingName, repetition: run.repetition,
     numFreeParameters: row.num_free_parameters as number, runTime: row.run_time as number, energy: num(row.energy),
-    energyPerTrainingDatum: num(row.energy_per_training_datum), estimated: row.estimated as boolean, finalTestLoss: num(row.final_test_loss),
+    windowRepeats: row.window_repeats as number, belowResolution: row.below_resolution as boolean, energyPerTrainingDatum: num(row.energy_per_training_datum), estimated: row.estimated as boolean, finalTestLoss: num(row.final_test_loss),
   };
 }
