@@ -178,6 +178,18 @@ describe('--domains on the CLI', () => {
     expect(report.sources[0]).toMatchObject({ source: 'powercap', domains: ['package-0', 'dram-0', 'package-1'] });
   });
 
+  it('info says why an available source is not used', async () => {
+    const t = new FakePowercap([{ dir: 'intel-rapl:0', name: 'psys', rangeUj: 999_999 }]);
+    cleanup.push(() => t.remove());
+    const out: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      out.push(String(chunk));
+      return true;
+    });
+    await program().parseAsync(['info', '--powercap-root', t.root, '--nvml-library', '/nonexistent/libnvidia-ml.so.1'], { from: 'user' });
+    expect(out.join('')).toMatch(/powercap +yes +.*\[psys\]\n +not used: offers only psys, .*\n +fix: to read these planes anyway, choose this source: cpu "powercap" \(--cpu powercap\)/);
+  });
+
   it('measure --domains rejects an unknown plane before running anything', async () => {
     await expect(program().parseAsync(['measure', '--idle', '0', '--domains', 'package,gpu', '--', 'true'], { from: 'user' })).rejects.toThrow(
       /Expected one of "package", "core", "uncore", "dram", "psys" for --domains but received "gpu"/,
@@ -209,6 +221,40 @@ describe('--domains on the CLI', () => {
       vi.restoreAllMocks();
       process.exitCode = undefined;
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("cpu 'auto' and a RAPL source whose planes enter no total", () => {
+  // A KVM guest on an H200 host offered perf_event RAPL with psys alone, which read zero: a CPU sweep there found no
+  // counted CPU domain at all. Such a source is passed over; the next one, or the labelled estimate, measures the CPU.
+  const nowhere = () => join(mkdtempSync(join(tmpdir(), 'mlpe-none-')), 'absent');
+  const noMsr = () => join(nowhere(), 'cpu%d-msr');
+
+  it('passes over a psys-only powercap tree for the estimate, and says why in the source list', () => {
+    const t = new FakePowercap([{ dir: 'intel-rapl:0', name: 'psys', rangeUj: 999_999 }]);
+    try {
+      const m = openMeters({ gpu: 'none', powercapRoot: t.root, perfRoot: nowhere(), msrPath: noMsr() });
+      try {
+        expect(m.domains.map((d) => d.source)).toEqual(['estimate']);
+        const powercap = m.sources.find((s) => s.source === 'powercap')!;
+        expect(powercap).toMatchObject({ available: true, selected: false, domains: ['psys'] });
+        expect(powercap.reason).toMatch(/offers only psys, which never enter a total .* cpu "auto" measures the CPU with the next source/);
+        expect(powercap.fix).toMatch(/cpu "powercap" \(--cpu powercap\)/);
+      } finally {
+        m.close();
+      }
+      // Asked for by name, or its plane selected, it is read as before.
+      for (const options of [{ cpu: 'powercap' as const }, { domains: ['psys' as const] }]) {
+        const named = openMeters({ gpu: 'none', powercapRoot: t.root, perfRoot: nowhere(), msrPath: noMsr(), ...options });
+        try {
+          expect(named.domains.map((d) => [d.source, d.key])).toEqual([['powercap', 'psys']]);
+        } finally {
+          named.close();
+        }
+      }
+    } finally {
+      t.remove();
     }
   });
 });

@@ -27,8 +27,12 @@ export function info(options: MeterOptions = {}): InfoReport {
   const caches = cacheInfo().levels.filter((l) => l.type !== 'instruction');
   const cuda = cudaInfo();
   let selected: InfoReport['selected'];
+  let sources = energySources(options);
   try {
     const meters = openMeters({ ...options, poll: false });
+    // The probe tries each source alone; openMeters also says why it passed over one that works (cpu 'auto').
+    const passedOver = new Map(meters.sources.filter((s) => s.available && !s.selected && s.reason).map((s) => [s.source, s]));
+    sources = sources.map((s) => passedOver.get(s.source) ?? s);
     const estimated = meters.domains.filter((d) => d.estimated);
     selected = {
       sources: meters.sources.filter((s) => s.selected).map((s) => s.source),
@@ -48,7 +52,7 @@ export function info(options: MeterOptions = {}): InfoReport {
       reason: cuda.reason,
       devices: cuda.devices.map((d) => `${d.index}: ${d.name} (sm_${d.computeCapability.replace('.', '')}, ${d.smCount} SMs)`),
     },
-    sources: energySources(options),
+    sources,
     selected,
   };
 }
@@ -68,6 +72,11 @@ export function formatInfo(r: InfoReport): string {
     const head = `  ${s.source.padEnd(width)}  ${s.available ? 'yes' : 'no '}  `;
     if (s.available) {
       lines.push(head + `${s.method}${s.domains.length ? ` [${s.domains.join(', ')}]` : ''}`);
+      // Available yet passed over (cpu 'auto' wants a plane that enters the total): why, and how to use it anyway.
+      if (!s.selected && s.reason) {
+        lines.push(' '.repeat(head.length) + `not used: ${s.reason}`);
+        if (s.fix) lines.push(' '.repeat(head.length) + `fix: ${s.fix}`);
+      }
       if (s.rootOnly) {
         lines.push(' '.repeat(head.length) + `root only: ${s.rootOnly}`);
         if (s.fix) lines.push(' '.repeat(head.length) + `fix: ${s.fix}`);

@@ -58,6 +58,18 @@ std::unique_ptr<EnergySource> Try(const Candidate& c, SourceStatus& status) {
   return nullptr;
 }
 
+bool EntersTotals(const EnergySource& source) {
+  for (const Domain& d : source.Domains())
+    if (d.in_total) return true;
+  return false;
+}
+
+std::string Join(const std::vector<std::string>& keys) {
+  std::string out;
+  for (const std::string& k : keys) out += (out.empty() ? "" : ", ") + k;
+  return out;
+}
+
 const Candidate* Find(const std::vector<Candidate>& list, const std::string& name) {
   for (const auto& c : list)
     if (name == c.name) return &c;
@@ -91,9 +103,19 @@ Opened Open(const OpenOptions& user_options) {
   const auto gpu = GpuCandidates(options);
   const Candidate estimate = EstimateCandidate(options);
 
-  auto use = [&](const Candidate& c, bool required) {
+  // `for_totals`: cpu "auto" without a `domains` selection passes over a RAPL source none of whose planes enters a
+  // total (psys alone, as a KVM guest's perf events offered on an H200 host: it read zero there), so the next
+  // source or the labelled estimate measures the CPU instead of nothing.
+  auto use = [&](const Candidate& c, bool required, bool for_totals = false) {
     SourceStatus status;
     auto source = Try(c, status);
+    if (source && for_totals && !EntersTotals(*source)) {
+      status.reason = "offers only " + Join(status.domains) + ", which never enter a total (psys also covers the "
+                      "package), so cpu \"auto\" measures the CPU with the next source";
+      status.fix = "to read these planes anyway, choose this source: cpu \"" + std::string(c.name) +
+                   "\" (--cpu " + c.name + ")";
+      source.reset();
+    }
     if (source) {
       status.selected = true;
       sources.push_back(std::move(source));
@@ -105,13 +127,13 @@ Opened Open(const OpenOptions& user_options) {
                       (status.fix.empty() ? "" : ". Fix: " + status.fix),
                   ErrorKind::System);
     }
-    return status.available;
+    return status.selected;
   };
 
   if (options.cpu == "auto") {
     bool any = false;
     for (const auto& c : cpu) {
-      if (use(c, false)) {
+      if (use(c, false, options.domains.empty())) {
         any = true;
         break;
       }
