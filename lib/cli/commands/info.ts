@@ -73,10 +73,7 @@ export function formatInfo(r: InfoReport): string {
     if (s.available) {
       lines.push(head + `${s.method}${s.domains.length ? ` [${s.domains.join(', ')}]` : ''}`);
       // Available yet passed over (cpu 'auto' wants a plane that enters the total): why, and how to use it anyway.
-      if (!s.selected && s.reason) {
-        lines.push(' '.repeat(head.length) + `not used: ${s.reason}`);
-        if (s.fix) lines.push(' '.repeat(head.length) + `fix: ${s.fix}`);
-      }
+      if (!s.selected && s.reason) lines.push(' '.repeat(head.length) + `not used: ${s.reason}`);
       if (s.rootOnly) {
         lines.push(' '.repeat(head.length) + `root only: ${s.rootOnly}`);
         if (s.fix) lines.push(' '.repeat(head.length) + `fix: ${s.fix}`);

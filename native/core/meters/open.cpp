@@ -110,10 +110,10 @@ Opened Open(const OpenOptions& user_options) {
     SourceStatus status;
     auto source = Try(c, status);
     if (source && for_totals && !EntersTotals(*source)) {
+      // `fix` keeps the root-only advice; choosing the source by name is part of the reason.
       status.reason = "offers only " + Join(status.domains) + ", which never enter a total (psys also covers the "
-                      "package), so cpu \"auto\" measures the CPU with the next source";
-      status.fix = "to read these planes anyway, choose this source: cpu \"" + std::string(c.name) +
-                   "\" (--cpu " + c.name + ")";
+                      "package), so cpu \"auto\" measures the CPU with the next source; to read them anyway, "
+                      "choose cpu \"" + std::string(c.name) + "\" (--cpu " + c.name + ")";
       source.reset();
     }
     if (source) {
