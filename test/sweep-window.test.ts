@@ -137,8 +137,9 @@ describe('a sweep whose runs are shorter than the meter\'s window', () => {
       expect(repeats).toBeGreaterThan(1);
       expect(trainings).toBeGreaterThanOrEqual(1 + repeats); // more when a window was sized again
       expect(repeats).toBeLessThan(MAX_WINDOW_REPEATS);
-      // The window held `repeats` trainings and lasted at least the floor; run_time is one training's share.
-      expect((row.run_time as number) * repeats).toBeGreaterThanOrEqual(0.25);
+      // The window held `repeats` trainings and about filled the floor (sized from earlier trainings, with a fifth to
+      // spare, so a loaded machine can leave it a little short); run_time is one training's share.
+      expect((row.run_time as number) * repeats).toBeGreaterThan(0.8 * 0.25);
       expect(row.power).toBeCloseTo((row.energy as number) / (row.run_time as number), 9);
     } finally {
       store.close();
