@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { register, sweepCommand } from '../lib/cli/commands/sweep.js';
 import { withExitCode } from '../lib/cli/commands/exit-codes.js';
+import { cudaInfo } from '../lib/gpu.js';
 import { ResultStore } from '../lib/store/store.js';
 import { defaultTiling } from '../lib/tiling.js';
 import { defaultBackends } from '../lib/sweep/backends.js';
@@ -71,6 +72,17 @@ describe('sweep command: bad input first', () => {
       expect(stdout.lines).toEqual([]); // no plan printed, no start event
       expect(readdirSync(dir)).toEqual(['s.json']); // no store, no WAL
     }
+  });
+  it.skipIf(cudaInfo().cudaAvailable)('GPU runs without a usable GPU fail before the idle calibration, leaving no store', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 's.json'), JSON.stringify({ ...tiny, devices: ['cpu', 'gpu'], idleSeconds: 60 }));
+    const stdout = sink();
+    const started = Date.now();
+    await expect(sweepCommand({ spec: join(dir, 's.json'), out: join(dir, 'r.duckdb'), json: true, dataDir: dataDir() }, { stdout, stderr: sink() }))
+      .rejects.toMatchObject({ code: 'CUDA_UNAVAILABLE', message: expect.stringMatching(/device 'gpu' needs a usable CUDA GPU: .*Use device 'cpu'/) });
+    expect(Date.now() - started).toBeLessThan(30_000); // no 60 s idle window first
+    expect(stdout.lines).toEqual([]); // not even the start event
+    expect(readdirSync(dir)).toEqual(['s.json']);
   });
   it('a spec tiling with sup: false reaches the run and its stored tiling; tilings without sup keep their run ids', async () => {
     // Run ids of the tiny spec as planned before tilings could carry sup: resumes of existing stores depend on them.

@@ -9,6 +9,7 @@ import { cacheInfo, cpuInfo } from '../hardware.js';
 import { calibrateIdle, openMeters, type MeterOptions, type Meters } from '../meters.js';
 import { flopsPerEpoch, networkFor, workingSets } from '../networks.js';
 import { validateTiling } from '../tiling.js';
+import { requireCuda } from '../gpu.js';
 import { trainRun } from '../train.js';
 import type { Backends, IdleCalibration, Measurement, MeterPort } from './ports.js';
 import type { Device } from './spec.js';
@@ -109,6 +110,9 @@ export async function defaultBackends(options: BackendOptions = {}): Promise<Bac
         widths: result.widths, numFreeParameters: result.numFreeParameters, epochs: result.epochs,
         ...(result.parallel ? { parallel: result.parallel } : {}),
       };
+    },
+    requireDevice(device) {
+      if (device === 'gpu') requireCuda();
     },
     network(options) {
       const network = networkFor({ inputs: options.inputs, outputs: options.outputs, shape: options.shape, size: options.size, depth: options.depth });

@@ -101,6 +101,8 @@ export interface MeterPort {
 
 export interface Backends {
   train(request: TrainRequest): Promise<TrainOutcome>;
+  /** Throws (CUDA_UNAVAILABLE with the reason, say) when runs on `device` cannot train here. */
+  requireDevice(device: Device): void;
   network(options: { inputs: number; outputs: number; shape: Shape; size: number; depth: number; observations: number; batchSize: number }): NetworkFacts;
   /**
    * Completes a tiling from this machine's defaults and checks it. `step` (the network's widths, input first, its

@@ -147,6 +147,8 @@ export async function runSweep(plan: Plan, options: RunnerOptions): Promise<Swee
 
   const remaining = plan.runs.filter((r) => !done.has(r.runId));
   await checkTilings(remaining, backends);
+  // A device that cannot train here fails the sweep now, not after its idle calibration (60 s in the study's presets).
+  for (const device of new Set(remaining.map((r) => r.device))) backends.requireDevice(device);
   const meters = new Map<Device, MeterPort>();
   try {
     for (const device of spec.devices) meters.set(device, await backends.openMeters(device, { traceHz: spec.traceHz }));
