@@ -30,6 +30,7 @@
 #include "nn/random.hpp"
 #include "nn/row_split.hpp"
 #include "nn/head_math.hpp"
+#include "nn/input_layer_backward.hpp"
 #include "nn/trainer.hpp"
 #include "count_allocations.hpp"
 #include "expect.hpp"
@@ -162,6 +163,56 @@ void FloatMatchesDouble(const NetworkSpec& spec, int64_t m) {
   EXPECT(worst <= 1e-4 * scale, "float gradients differ from double by %g (largest gradient %g)", worst, scale);
   std::printf("float32 vs float64 %s: loss %.3e vs %.3e, gradient max diff %.2e of %.2e\n", HeadName(spec.head), lf, lr,
               worst, scale);
+}
+
+// The fused backward of layers 1 and 0 (nn/input_layer_backward.hpp) against its definition in float64, over
+// n_in 1..8, column counts with and without a tail in one or two vectors, k from 1 up, and row counts that leave
+// a remainder after the 4-row tiles. Where it runs here, a network that fuses also allocates nothing per step.
+void InputLayerFused() {
+  if (!InputLayerBackwardFuses(8)) {
+    std::printf("fused input-layer backward not checked: it needs AVX-512, which this CPU lacks\n");
+    return;
+  }
+  EXPECT(!InputLayerBackwardFuses(9) && !InputLayerBackwardFuses(0), "fuses only 1..8 inputs");
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> u(-1, 1);
+  int cases = 0;
+  for (int64_t n_in : {1, 2, 5, 8})
+    for (int64_t w0 : {1, 5, 16, 17, 32, 40, 59, 182})
+      for (int64_t w1 : {1, 13, 59})
+        for (int64_t m : {1, 7, 64, 257}) {
+          std::vector<float> dz1(m * w1), w(w0 * w1), h0(m * w0), x(m * n_in), dw(n_in * w0, NAN), db(w0, NAN);
+          for (auto* v : {&dz1, &w, &h0, &x})
+            for (float& e : *v) e = u(rng);
+          std::vector<float> wt(w1 * InputLayerTransposedLd(w0), NAN);
+          TransposeForInputLayer(w.data(), w0, w1, wt.data());
+          InputLayerBackward(dz1.data(), w1, wt.data(), h0.data(), w0, x.data(), n_in, m, dw.data(), db.data());
+          std::vector<double> d(dz1.begin(), dz1.end()), wd(w.begin(), w.end()), hd(h0.begin(), h0.end()),
+              xd(x.begin(), x.end()), dwd(n_in * w0), dbd(w0);
+          InputLayerBackwardScalar(d.data(), w1, wd.data(), hd.data(), w0, xd.data(), n_in, m, dwd.data(), dbd.data());
+          // Each element sums m·w1 products of magnitude ≤ 1 in float32.
+          const double tol = 4e-7 * static_cast<double>(m * w1);
+          double worst = 0;
+          for (int64_t i = 0; i < n_in * w0; ++i) worst = std::max(worst, std::abs(dw[i] - dwd[i]));
+          for (int64_t c = 0; c < w0; ++c) worst = std::max(worst, std::abs(db[c] - dbd[c]));
+          EXPECT(worst <= tol, "n_in %ld, w0 %ld, w1 %ld, m %ld: off by %g (NaN: an element not written)", (long)n_in,
+                 (long)w0, (long)w1, (long)m, worst);
+          ++cases;
+        }
+  std::printf("fused input-layer backward: %d shapes against float64\n", cases);
+  const NetworkSpec spec = Spec(8, {59, 59, 1}, {false, false, false}, Head::SigmoidBce);
+  Network<float> net(spec, 64);
+  net.Initialize(2);
+  const auto x = Uniform<float>(64 * 8, 0, 1);
+  const auto y = Targets<float>(spec.head, 64, 1);
+  const gemm::Tiling one = gemm::DefaultTiling(gemm::BestIsa(), 1);
+  const long before = g_allocations;
+  for (int step = 0; step < 3; ++step) {
+    net.Forward(x.data(), step == 1 ? 37 : 64, one);
+    net.Backward(x.data(), y.data(), step == 1 ? 37 : 64, one);
+    net.AdamStep(Adam{}, 1);
+  }
+  EXPECT(g_allocations == before, "3 steps of a fused network allocated %ld times", g_allocations - before);
 }
 
 void Randomness() {
@@ -507,6 +558,12 @@ int main() {
     FloatMatchesDouble(Spec(7, {150, 150, 1}, {false, true, false}, Head::SigmoidMse), 37);
     FloatMatchesDouble(Spec(5, {3, 1}, {false, false}, Head::SigmoidBce), 19);
     FloatMatchesDouble(Spec(9, {40, 3}, {false, false}, Head::SigmoidMse), 31);
+    // Eight or fewer inputs: layers 1 and 0 backward fused (InputLayerBackward) where AVX-512 runs it, under a
+    // one-unit head (the 8-182-13-1), a softmax head with a tail of rows, and a skip above layer 1.
+    FloatMatchesDouble(Spec(8, {182, 13, 1}, {false, false, false}, Head::SigmoidBce), 256);
+    FloatMatchesDouble(Spec(3, {59, 59, 10}, {false, false, false}, Head::SoftmaxCce), 37);
+    FloatMatchesDouble(Spec(1, {24, 24, 24, 2}, {false, false, true, false}, Head::SigmoidMse), 50);
+    InputLayerFused();
     SigmoidHeadAccuracy();
     SoftmaxLossFromProbabilities();
     Randomness();

@@ -26,6 +26,7 @@
 #include "nn/dense_backward.hpp"
 #include "nn/gemm_call.hpp"
 #include "nn/head.hpp"
+#include "nn/input_layer_backward.hpp"
 #include "nn/random.hpp"
 #include "nn/spec.hpp"
 
@@ -59,6 +60,10 @@ class Network {
     output_grad_.assign(max_batch * spec_.outputs(), T(0));
     grad_a_.assign(max_batch * widest_, T(0));
     grad_b_.assign(max_batch * widest_, T(0));
+    if (InputLayerFusable()) {
+      // Zero once: TransposeForInputLayer rewrites the w₀ columns each step, the padding stays zero.
+      input_layer_wt_.assign(spec_.widths[1] * InputLayerTransposedLd(spec_.widths[0]), T(0));
+    }
   }
 
   // The floats the constructor allocates: parameters, gradients and two Adam moments, then the activation
@@ -66,7 +71,8 @@ class Network {
   static int64_t BufferElements(const NetworkSpec& spec, int64_t max_batch) {
     int64_t rows_wide = 2 * spec.outputs() + 2 * *std::max_element(spec.widths.begin(), spec.widths.end());
     for (int l = 0; l < spec.depth(); ++l) rows_wide += spec.widths[l] * (spec.residual[l] ? 2 : 1);
-    return 4 * spec.NumFreeParameters() + max_batch * rows_wide;
+    const int64_t input_layer = InputLayerFusable(spec) ? spec.widths[1] * InputLayerTransposedLd(spec.widths[0]) : 0;
+    return 4 * spec.NumFreeParameters() + max_batch * rows_wide + input_layer;
   }
 
   const NetworkSpec& spec() const { return spec_; }
@@ -167,6 +173,16 @@ class Network {
       dw.b = g, dw.ldb = width;
       dw.c = grads + kernel_offset_[l], dw.ldc = width;
       GemmFor<T>::Run(dw, tiling);
+      if constexpr (std::is_same_v<T, float>) {
+        if (l == 1 && InputLayerFusesNow(row0, m, batch_rows, tiling)) {
+          // ∂L/∂H₀ is never stored: its rows go straight into ∂W₀ and ∂b₀ (nn/input_layer_backward.hpp).
+          const int64_t w0 = spec_.widths[0];
+          TransposeForInputLayer(kernel(1), w0, width, input_layer_wt_.data());
+          InputLayerBackward(g, width, input_layer_wt_.data(), outputs_[0].data() + row0 * w0, w0,
+                             x + row0 * spec_.inputs, spec_.inputs, m, grads + kernel_offset_[0], grads + bias_offset_[0]);
+          break;
+        }
+      }
       if (l > 0) {
         GemmCall<T> dx;  // ∂L/∂in = dZ·Wᵀ (+ the skip)
         dx.trans_b = true;
@@ -217,6 +233,21 @@ class Network {
   T* grads_data() { return grads_.data(); }
 
  private:
+  // The fused backward of layers 1 and 0 (InputLayerBackward) needs float, few inputs, no skips around layer 0
+  // or 1 (a skip's gradient joins ∂L/∂H₀ unmasked), and W₁ᵀ small enough to transpose every step.
+  static bool InputLayerFusable(const NetworkSpec& spec) {
+    return std::is_same_v<T, float> && spec.depth() >= 2 && spec.inputs <= kInputLayerMaxInputs && !spec.residual[0] &&
+           !spec.residual[1] && spec.widths[0] * spec.widths[1] <= (int64_t{1} << 16);
+  }
+  bool InputLayerFusable() const { return InputLayerFusable(spec_); }
+  // ...and, this call: the whole minibatch (W₁ᵀ is one buffer: a row-split step's threads would share it), a CPU
+  // that runs the fused body, and one thread, or a product too small for a second one to pay (~8 MFLOP).
+  bool InputLayerFusesNow(int64_t row0, int64_t m, int64_t batch_rows, const gemm::Tiling& tiling) const {
+    const double flops = 2.0 * static_cast<double>(m) * spec_.widths[0] * spec_.widths[1];
+    return !input_layer_wt_.empty() && row0 == 0 && m == batch_rows && InputLayerBackwardFuses(spec_.inputs) &&
+           (tiling.threads <= 1 || flops < 8e6);
+  }
+
   NetworkSpec spec_;
   int64_t max_batch_;
   int64_t widest_ = 0;
@@ -227,6 +258,7 @@ class Network {
   std::vector<T> logits_;
   std::vector<T> output_grad_;            // ∂L/∂Z of the output layer, max_batch × outputs
   std::vector<T> grad_a_, grad_b_;        // ping-pong ∂L/∂H, max_batch × widest (a row range at row0·widest)
+  std::vector<T> input_layer_wt_;         // W₁ᵀ for InputLayerBackward (empty where it cannot fuse)
   int64_t step_ = 0;
 };
 

@@ -1,0 +1,57 @@
+// The backward pass of the layer above the input layer fused with the input layer's own gradients, for
+// BUTTER's few-feature inputs. With dZ₁ = ∂L/∂Z of layer 1 (m × w₁), its kernel W₁ (w₀ × w₁), the input
+// layer's ReLU output H₀ (m × w₀) and the input X (m × n_in):
+//   dZ₀ = (dZ₁·W₁ᵀ) ⊙ [H₀ > 0],   ∂W₀ = Xᵀ·dZ₀,   ∂b₀ = column sums of dZ₀.
+// Unfused, dZ₀ is a product with k = w₁ (13 on 8-182-13-1) stored as m × w₀ floats and read back by the
+// ∂W₀ product (k = m, n_in rows): both short-k, both bound by moving dZ₀, not by their FMAs. Fused, a tile
+// of dZ₀ rows stays in registers and goes straight into ∂W₀ and ∂b₀, which stay in registers across all
+// rows: n_in × 2 vectors for a 32-column block, so n_in ≤ 8 (kMaxInputs). dZ₀ itself is never stored.
+// Rows are summed in order from 0 for every ∂W₀ and ∂b₀ element, so the result does not depend on the
+// tiling; it differs from the unfused GEMMs' only by rounding.
+#pragma once
+#include <cstdint>
+
+namespace mlpe::nn {
+
+inline constexpr int64_t kInputLayerMaxInputs = 8;
+
+// W₁ᵀ as the fused body reads it: w₁ rows of `ld` floats, the columns past w₀ zero. ld = w₀ rounded up to 16.
+inline int64_t InputLayerTransposedLd(int64_t w0) { return (w0 + 15) / 16 * 16; }
+template <typename T>
+void TransposeForInputLayer(const T* w1, int64_t w0, int64_t w1_width, T* w1t) {
+  const int64_t ld = InputLayerTransposedLd(w0);
+  for (int64_t j = 0; j < w1_width; ++j) {
+    T* row = w1t + j * ld;
+    for (int64_t c = 0; c < w0; ++c) row[c] = w1[c * w1_width + j];
+    for (int64_t c = w0; c < ld; ++c) row[c] = T(0);
+  }
+}
+
+// The definition, one element at a time (the tests' reference; any T).
+template <typename T>
+void InputLayerBackwardScalar(const T* dz1, int64_t w1_width, const T* w1, const T* h0, int64_t w0, const T* x,
+                              int64_t n_in, int64_t m, T* dw0, T* db0) {
+  for (int64_t i = 0; i < n_in * w0; ++i) dw0[i] = T(0);
+  for (int64_t c = 0; c < w0; ++c) db0[c] = T(0);
+  for (int64_t r = 0; r < m; ++r) {
+    for (int64_t c = 0; c < w0; ++c) {
+      T d = 0;
+      for (int64_t j = 0; j < w1_width; ++j) d += dz1[r * w1_width + j] * w1[c * w1_width + j];
+      if (!(h0[r * w0 + c] > T(0))) d = T(0);
+      db0[c] += d;
+      for (int64_t i = 0; i < n_in; ++i) dw0[i * w0 + c] += x[r * n_in + i] * d;
+    }
+  }
+}
+
+// Whether InputLayerBackward runs here: AVX-512 (its masked tails are cheap there) and n_in ≤ 8.
+bool InputLayerBackwardFuses(int64_t n_in);
+
+// dz1: m × w1_width; w1t: TransposeForInputLayer of layer 1's kernel; h0: m × w0; x: m × n_in;
+// writes dw0 (n_in × w0) and db0 (w0). Only where InputLayerBackwardFuses(n_in).
+void InputLayerBackward(const float* dz1, int64_t w1_width, const float* w1t, const float* h0, int64_t w0,
+                        const float* x, int64_t n_in, int64_t m, float* dw0, float* db0);
+void InputLayerBackwardAvx512(const float* dz1, int64_t w1_width, const float* w1t, const float* h0, int64_t w0,
+                              const float* x, int64_t n_in, int64_t m, float* dw0, float* db0);
+
+}  // namespace mlpe::nn
