@@ -30,7 +30,7 @@
 #include "nn/random.hpp"
 #include "nn/row_split.hpp"
 #include "nn/head_math.hpp"
-#include "nn/input_layer_backward.hpp"
+#include "nn/input_layer.hpp"
 #include "nn/trainer.hpp"
 #include "count_allocations.hpp"
 #include "expect.hpp"
@@ -165,15 +165,15 @@ void FloatMatchesDouble(const NetworkSpec& spec, int64_t m) {
               worst, scale);
 }
 
-// The fused backward of layers 1 and 0 (nn/input_layer_backward.hpp) against its definition in float64, over
+// The fused backward of layers 1 and 0 (nn/input_layer.hpp) against its definition in float64, over
 // n_in 1..8, column counts with and without a tail in one or two vectors, k from 1 up, and row counts that leave
 // a remainder after the 4-row tiles. Where it runs here, a network that fuses also allocates nothing per step.
 void InputLayerFused() {
-  if (!InputLayerBackwardFuses(8)) {
+  if (!InputLayerKernelsRun(8)) {
     std::printf("fused input-layer backward not checked: it needs AVX-512, which this CPU lacks\n");
     return;
   }
-  EXPECT(!InputLayerBackwardFuses(9) && !InputLayerBackwardFuses(0), "fuses only 1..8 inputs");
+  EXPECT(!InputLayerKernelsRun(9) && !InputLayerKernelsRun(0), "fuses only 1..8 inputs");
   std::mt19937 rng(3);
   std::uniform_real_distribution<float> u(-1, 1);
   int cases = 0;
@@ -184,8 +184,11 @@ void InputLayerFused() {
           std::vector<float> dz1(m * w1), w(w0 * w1), h0(m * w0), x(m * n_in), dw(n_in * w0, NAN), db(w0, NAN);
           for (auto* v : {&dz1, &w, &h0, &x})
             for (float& e : *v) e = u(rng);
-          std::vector<float> wt(w1 * InputLayerTransposedLd(w0), NAN);
-          TransposeForInputLayer(w.data(), w0, w1, wt.data());
+          std::vector<float> wt(w1 * InputLayerTransposedLd(w0), NAN), wt_scalar(wt.size(), NAN);
+          TransposeForInputLayer(w.data(), w0, w1, wt.data());  // gathers
+          TransposeForInputLayer<float>(w.data(), w0, w1, wt_scalar.data());
+          EXPECT(std::memcmp(wt.data(), wt_scalar.data(), sizeof(float) * wt.size()) == 0,
+                 "w0 %ld, w1 %ld: the gathered W1ᵀ differs from the scalar copy", (long)w0, (long)w1);
           InputLayerBackward(dz1.data(), w1, wt.data(), h0.data(), w0, x.data(), n_in, m, dw.data(), db.data());
           std::vector<double> d(dz1.begin(), dz1.end()), wd(w.begin(), w.end()), hd(h0.begin(), h0.end()),
               xd(x.begin(), x.end()), dwd(n_in * w0), dbd(w0);
@@ -197,9 +200,21 @@ void InputLayerFused() {
           for (int64_t c = 0; c < w0; ++c) worst = std::max(worst, std::abs(db[c] - dbd[c]));
           EXPECT(worst <= tol, "n_in %ld, w0 %ld, w1 %ld, m %ld: off by %g (NaN: an element not written)", (long)n_in,
                  (long)w0, (long)w1, (long)m, worst);
+          // The forward kernel on the same shapes: H₀ = ReLU(X·W₀ + b₀), W₀ n_in × w0.
+          std::vector<float> w0k(n_in * w0), b0(w0), h(m * w0 + 16, NAN);
+          for (auto* v : {&w0k, &b0})
+            for (float& e : *v) e = u(rng);
+          InputLayerForward(x.data(), n_in, w0k.data(), b0.data(), w0, m, h.data());
+          std::vector<double> w0d(w0k.begin(), w0k.end()), b0d(b0.begin(), b0.end()), hd0(m * w0);
+          InputLayerForwardScalar(xd.data(), n_in, w0d.data(), b0d.data(), w0, m, hd0.data());
+          double off = 0;
+          for (int64_t i = 0; i < m * w0; ++i) off = std::max(off, std::abs(h[i] - hd0[i]));
+          EXPECT(off <= 1e-6 * static_cast<double>(n_in + 1), "forward n_in %ld, w0 %ld, m %ld: off by %g", (long)n_in,
+                 (long)w0, (long)m, off);
+          EXPECT(std::isnan(h[m * w0]), "forward n_in %ld, w0 %ld, m %ld: wrote past H0", (long)n_in, (long)w0, (long)m);
           ++cases;
         }
-  std::printf("fused input-layer backward: %d shapes against float64\n", cases);
+  std::printf("input-layer kernels: %d shapes against float64\n", cases);
   const NetworkSpec spec = Spec(8, {59, 59, 1}, {false, false, false}, Head::SigmoidBce);
   Network<float> net(spec, 64);
   net.Initialize(2);

@@ -26,7 +26,7 @@
 #include "nn/dense_backward.hpp"
 #include "nn/gemm_call.hpp"
 #include "nn/head.hpp"
-#include "nn/input_layer_backward.hpp"
+#include "nn/input_layer.hpp"
 #include "nn/random.hpp"
 #include "nn/spec.hpp"
 
@@ -105,6 +105,13 @@ class Network {
       const int64_t fan_in = spec_.FanIn(l), width = spec_.widths[l];
       const bool output = l == depth - 1;
       T* out = (output ? logits_.data() : spec_.residual[l] ? relu_out_[l].data() : outputs_[l].data()) + row0 * width;
+      if constexpr (std::is_same_v<T, float>) {
+        if (l == 0 && !output && InputLayerKernelsRunNow(m, tiling)) {
+          InputLayerForward(in, fan_in, kernel(0), bias(0), width, m, out);  // nn/input_layer.hpp
+          in = outputs_[0].data() + row0 * width;
+          continue;
+        }
+      }
       GemmCall<T> g;
       g.m = m, g.n = width, g.k = fan_in;
       g.a = in, g.lda = fan_in;
@@ -175,7 +182,7 @@ class Network {
       GemmFor<T>::Run(dw, tiling);
       if constexpr (std::is_same_v<T, float>) {
         if (l == 1 && InputLayerFusesNow(row0, m, batch_rows, tiling)) {
-          // ∂L/∂H₀ is never stored: its rows go straight into ∂W₀ and ∂b₀ (nn/input_layer_backward.hpp).
+          // ∂L/∂H₀ is never stored: its rows go straight into ∂W₀ and ∂b₀ (nn/input_layer.hpp).
           const int64_t w0 = spec_.widths[0];
           TransposeForInputLayer(kernel(1), w0, width, input_layer_wt_.data());
           InputLayerBackward(g, width, input_layer_wt_.data(), outputs_[0].data() + row0 * w0, w0,
@@ -244,7 +251,13 @@ class Network {
   // that runs the fused body, and one thread, or a product too small for a second one to pay (~8 MFLOP).
   bool InputLayerFusesNow(int64_t row0, int64_t m, int64_t batch_rows, const gemm::Tiling& tiling) const {
     const double flops = 2.0 * static_cast<double>(m) * spec_.widths[0] * spec_.widths[1];
-    return !input_layer_wt_.empty() && row0 == 0 && m == batch_rows && InputLayerBackwardFuses(spec_.inputs) &&
+    return !input_layer_wt_.empty() && row0 == 0 && m == batch_rows && InputLayerKernelsRun(spec_.inputs) &&
+           (tiling.threads <= 1 || flops < 8e6);
+  }
+  // The input layer's forward kernel: any rows (it keeps nothing between calls), the same CPU and size rules.
+  bool InputLayerKernelsRunNow(int64_t m, const gemm::Tiling& tiling) const {
+    const double flops = 2.0 * static_cast<double>(m) * spec_.inputs * spec_.widths[0];
+    return spec_.inputs <= kInputLayerMaxInputs && !spec_.residual[0] && InputLayerKernelsRun(spec_.inputs) &&
            (tiling.threads <= 1 || flops < 8e6);
   }
 

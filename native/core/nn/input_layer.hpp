@@ -1,5 +1,11 @@
-// The backward pass of the layer above the input layer fused with the input layer's own gradients, for
-// BUTTER's few-feature inputs. With dZ₁ = ∂L/∂Z of layer 1 (m × w₁), its kernel W₁ (w₀ × w₁), the input
+// Kernels for the input layer of BUTTER's few-feature datasets (n_in ≤ 8 inputs), where the generic GEMM's
+// short-k products are bound by moving their output rather than by their FMAs.
+//
+// Forward: H₀ = ReLU(X·W₀ + b₀) with W₀'s 8 × 32-column block in registers and the bias as the accumulators'
+// start, so a row costs its n_in × 2 FMAs, one max and one store per vector (the GEMM's 12×32 tile adds the
+// bias and takes the ReLU after its k loop, and packs its panels first).
+//
+// Backward: the layer above the input layer fused with the input layer's own gradients. With dZ₁ = ∂L/∂Z of layer 1 (m × w₁), its kernel W₁ (w₀ × w₁), the input
 // layer's ReLU output H₀ (m × w₀) and the input X (m × n_in):
 //   dZ₀ = (dZ₁·W₁ᵀ) ⊙ [H₀ > 0],   ∂W₀ = Xᵀ·dZ₀,   ∂b₀ = column sums of dZ₀.
 // Unfused, dZ₀ is a product with k = w₁ (13 on 8-182-13-1) stored as m × w₀ floats and read back by the
@@ -44,11 +50,34 @@ void InputLayerBackwardScalar(const T* dz1, int64_t w1_width, const T* w1, const
   }
 }
 
-// Whether InputLayerBackward runs here: AVX-512 (its masked tails are cheap there) and n_in ≤ 8.
-bool InputLayerBackwardFuses(int64_t n_in);
+// The definition of the forward (the tests' reference; any T).
+template <typename T>
+void InputLayerForwardScalar(const T* x, int64_t n_in, const T* w0, const T* b0, int64_t w0_width, int64_t m, T* h0) {
+  for (int64_t r = 0; r < m; ++r)
+    for (int64_t c = 0; c < w0_width; ++c) {
+      T z = b0[c];
+      for (int64_t i = 0; i < n_in; ++i) z += x[r * n_in + i] * w0[i * w0_width + c];
+      h0[r * w0_width + c] = z > T(0) ? z : T(0);
+    }
+}
+
+// Whether InputLayerForward and InputLayerBackward run here: AVX-512 (their masked tails are cheap there)
+// and n_in ≤ 8.
+bool InputLayerKernelsRun(int64_t n_in);
+
+// TransposeForInputLayer for floats, with gathers (only where InputLayerKernelsRun).
+void TransposeForInputLayer(const float* w1, int64_t w0, int64_t w1_width, float* w1t);
+
+// x: m × n_in; w0: n_in × w0_width (layer 0's kernel); b0: w0_width; writes h0 (m × w0_width), ReLU applied.
+// Only where InputLayerKernelsRun(n_in).
+void InputLayerForward(const float* x, int64_t n_in, const float* w0, const float* b0, int64_t w0_width, int64_t m,
+                       float* h0);
+void InputLayerForwardAvx512(const float* x, int64_t n_in, const float* w0, const float* b0, int64_t w0_width,
+                             int64_t m, float* h0);
+void TransposeForInputLayerAvx512(const float* w1, int64_t w0, int64_t w1_width, float* w1t);
 
 // dz1: m × w1_width; w1t: TransposeForInputLayer of layer 1's kernel; h0: m × w0; x: m × n_in;
-// writes dw0 (n_in × w0) and db0 (w0). Only where InputLayerBackwardFuses(n_in).
+// writes dw0 (n_in × w0) and db0 (w0). Only where InputLayerKernelsRun(n_in).
 void InputLayerBackward(const float* dz1, int64_t w1_width, const float* w1t, const float* h0, int64_t w0,
                         const float* x, int64_t n_in, int64_t m, float* dw0, float* db0);
 void InputLayerBackwardAvx512(const float* dz1, int64_t w1_width, const float* w1t, const float* h0, int64_t w0,
