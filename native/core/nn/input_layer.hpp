@@ -5,13 +5,13 @@
 // start, so a row costs its n_in × 2 FMAs, one max and one store per vector (the GEMM's 12×32 tile adds the
 // bias and takes the ReLU after its k loop, and packs its panels first).
 //
-// Backward: the layer above the input layer fused with the input layer's own gradients. With dZ₁ = ∂L/∂Z of layer 1 (m × w₁), its kernel W₁ (w₀ × w₁), the input
-// layer's ReLU output H₀ (m × w₀) and the input X (m × n_in):
+// Backward: the layer above the input layer fused with the input layer's own gradients. With dZ₁ = ∂L/∂Z of
+// layer 1 (m × w₁), its kernel W₁ (w₀ × w₁), the input layer's ReLU output H₀ (m × w₀) and the input X (m × n_in):
 //   dZ₀ = (dZ₁·W₁ᵀ) ⊙ [H₀ > 0],   ∂W₀ = Xᵀ·dZ₀,   ∂b₀ = column sums of dZ₀.
 // Unfused, dZ₀ is a product with k = w₁ (13 on 8-182-13-1) stored as m × w₀ floats and read back by the
 // ∂W₀ product (k = m, n_in rows): both short-k, both bound by moving dZ₀, not by their FMAs. Fused, a tile
 // of dZ₀ rows stays in registers and goes straight into ∂W₀ and ∂b₀, which stay in registers across all
-// rows: n_in × 2 vectors for a 32-column block, so n_in ≤ 8 (kMaxInputs). dZ₀ itself is never stored.
+// rows: n_in × 2 vectors for a 32-column block, so n_in ≤ 8 (kInputLayerMaxInputs). dZ₀ itself is never stored.
 // Rows are summed in order from 0 for every ∂W₀ and ∂b₀ element, so the result does not depend on the
 // tiling; it differs from the unfused GEMMs' only by rounding.
 #pragma once
@@ -23,6 +23,7 @@ inline constexpr int64_t kInputLayerMaxInputs = 8;
 
 // W₁ᵀ as the fused body reads it: w₁ rows of `ld` floats, the columns past w₀ zero. ld = w₀ rounded up to 16.
 inline int64_t InputLayerTransposedLd(int64_t w0) { return (w0 + 15) / 16 * 16; }
+// The plain copy (any T; the tests' reference for the float overload's gathers below).
 template <typename T>
 void TransposeForInputLayer(const T* w1, int64_t w0, int64_t w1_width, T* w1t) {
   const int64_t ld = InputLayerTransposedLd(w0);
