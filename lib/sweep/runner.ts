@@ -348,11 +348,13 @@ async function executeRun(run: PlannedRun, ctx: ExecuteContext): Promise<{ run: 
 /** Should repetition `repetitions` (from 0) of the run's experiment still run, given the ones before it that are stored? */
 async function ciDecision(store: ResultStore, plan: Plan, run: PlannedRun, repetitions: number, rule: UntilCi, meter: MeterPort): Promise<RepeatDecision> {
   const ids = plan.runs.filter((r) => r.experimentId === run.experimentId && r.repetition < repetitions).map((r) => r.runId);
-  const rows = await store.runsById(ids, ['energy_per_training_datum', 'num_training_batches_per_epoch', 'epochs', 'batch_size']);
+  const rows = await store.runsById(ids, ['energy_per_training_datum', 'num_training_batches_per_epoch', 'epochs', 'batch_size', 'window_repeats']);
   const values = rows.map((r) => r.energy_per_training_datum).filter((v): v is number => typeof v === 'number');
   const first = rows[0];
   const data = first ? (first.num_training_batches_per_epoch as number) * (first.epochs as number) * (first.batch_size as number) : 0;
-  const decision = repeatDecision(values, rule, data > 0 ? meter.resolution / data : 0);
+  // A window of several trainings spreads the counter's step over them (stores from before windows: one each).
+  const repeats = Math.min(...rows.map((r) => (typeof r.window_repeats === 'number' ? r.window_repeats : 1)));
+  const decision = repeatDecision(values, rule, data > 0 ? meter.resolution / (data * repeats) : 0);
   if (!decision.repeat) {
     await store.run(`UPDATE runs SET ci_half_width = $2, ci_target_missed = $3, ci_limited_by_resolution = $4 WHERE experiment_id = $1`,
       [run.experimentId, Number.isFinite(decision.halfWidth) ? decision.halfWidth : null, decision.reason === 'cap', decision.reason === 'resolution']);
