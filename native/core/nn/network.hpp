@@ -250,15 +250,18 @@ class Network {
   // ...and, this call: the whole minibatch (W₁ᵀ is one buffer: a row-split step's threads would share it), a CPU
   // that runs the fused body, and one thread, or a product too small for a second one to pay (~8 MFLOP).
   bool InputLayerFusesNow(int64_t row0, int64_t m, int64_t batch_rows, const gemm::Tiling& tiling) const {
-    const double flops = 2.0 * static_cast<double>(m) * spec_.widths[0] * spec_.widths[1];
     return !input_layer_wt_.empty() && row0 == 0 && m == batch_rows && InputLayerKernelsRun(spec_.inputs) &&
-           (tiling.threads <= 1 || flops < 8e6);
+           OneThreadSuffices(m * spec_.widths[0] * spec_.widths[1], tiling);
   }
   // The input layer's forward kernel: any rows (it keeps nothing between calls), the same CPU and size rules.
   bool InputLayerKernelsRunNow(int64_t m, const gemm::Tiling& tiling) const {
-    const double flops = 2.0 * static_cast<double>(m) * spec_.inputs * spec_.widths[0];
-    return spec_.inputs <= kInputLayerMaxInputs && !spec_.residual[0] && InputLayerKernelsRun(spec_.inputs) &&
-           (tiling.threads <= 1 || flops < 8e6);
+    return !spec_.residual[0] && InputLayerKernelsRun(spec_.inputs) &&
+           OneThreadSuffices(m * spec_.inputs * spec_.widths[0], tiling);
+  }
+  // The input-layer kernels run on one thread: where the tiling has more, only for products below ~8 MFLOP,
+  // which a second thread would not speed up (a cache line crossing cores costs ~0.3 µs here).
+  static bool OneThreadSuffices(int64_t multiply_adds, const gemm::Tiling& tiling) {
+    return tiling.threads <= 1 || 2.0 * static_cast<double>(multiply_adds) < 8e6;
   }
 
   NetworkSpec spec_;
