@@ -251,17 +251,19 @@ class Network {
   // that runs the fused body, and one thread, or a product too small for a second one to pay (~8 MFLOP).
   bool InputLayerFusesNow(int64_t row0, int64_t m, int64_t batch_rows, const gemm::Tiling& tiling) const {
     return !input_layer_wt_.empty() && row0 == 0 && m == batch_rows && InputLayerKernelsRun(spec_.inputs) &&
-           OneThreadSuffices(m * spec_.widths[0] * spec_.widths[1], tiling);
+           TilingAllowsInputLayerKernels(m * spec_.widths[0] * spec_.widths[1], tiling);
   }
   // The input layer's forward kernel: any rows (it keeps nothing between calls), the same CPU and size rules.
   bool InputLayerKernelsRunNow(int64_t m, const gemm::Tiling& tiling) const {
     return !spec_.residual[0] && InputLayerKernelsRun(spec_.inputs) &&
-           OneThreadSuffices(m * spec_.inputs * spec_.widths[0], tiling);
+           TilingAllowsInputLayerKernels(m * spec_.inputs * spec_.widths[0], tiling);
   }
-  // The input-layer kernels run on one thread: where the tiling has more, only for products below ~8 MFLOP,
-  // which a second thread would not speed up (a cache line crossing cores costs ~0.3 µs here).
-  static bool OneThreadSuffices(int64_t multiply_adds, const gemm::Tiling& tiling) {
-    return tiling.threads <= 1 || 2.0 * static_cast<double>(multiply_adds) < 8e6;
+  // The input-layer kernels are AVX-512 code on one thread: they stand in for the run's GEMMs only where its
+  // tiling asks for AVX-512 (a run pinned to avx2 or the reference kernels stays on them), and, where the tiling
+  // has more threads, only for products below ~8 MFLOP, which a second thread would not speed up (a cache line
+  // crossing cores costs ~0.3 µs here).
+  static bool TilingAllowsInputLayerKernels(int64_t multiply_adds, const gemm::Tiling& tiling) {
+    return tiling.isa == gemm::Isa::Avx512 && (tiling.threads <= 1 || 2.0 * static_cast<double>(multiply_adds) < 8e6);
   }
 
   NetworkSpec spec_;
