@@ -58,18 +58,14 @@ export function meterPort(meters: Meters, device: Device, traceCapacity: number)
     resolution: Math.max(...sources.map((s) => RESOLUTION_J[s] ?? 0)),
     minWindowSeconds: MIN_COUNTER_UPDATES_PER_WINDOW * Math.max(...counted.map((d) => d.updateIntervalS)),
     begin() {
-      const capture = traceCapacity > 0 ? new TraceCapture(meters, traceCapacity) : null;
+      // The trace opens after the window and closes before it, so every traced span lies inside the measured one:
+      // a sample taken between the window's end and the trace's could add energy from after the window.
       const window = meters.begin();
+      const capture = traceCapacity > 0 ? new TraceCapture(meters, traceCapacity) : null;
       return {
         async end(): Promise<Measurement> {
-          let e;
-          try {
-            e = meters.end(window);
-          } catch (error) {
-            capture?.finish();
-            throw error;
-          }
           const trace = capture?.finish();
+          const e = meters.end(window);
           return {
             energy: sum(e.joules), domains: { ...e.joules }, seconds: e.seconds, source: sources.join('+'),
             estimated: e.estimated, belowResolution: e.belowResolutionDomains.some((key) => countedKeys.has(key)),
